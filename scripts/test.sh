@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite (SQLite unless DATABASE_URL is set).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh test
+# The browser test drives Debian's Chromium; install it when we can.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing Debian's chromium for the browser test"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null 2>&1 || echo "warning: could not install chromium" >&2
+fi
+export HUREN_HOME="$(mktemp -d)"
+trap 'rm -rf "$HUREN_HOME"' EXIT
+exec .venv/bin/python -m pytest -n 2 -q "$@"

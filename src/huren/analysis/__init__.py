@@ -1,0 +1,140 @@
+"""Phantom QC analysis for CT (WS 519-2019), DR (WS 76-2020) and MR (WS/T 263, ACR).
+
+Pure Python: numpy, scipy, scikit-image and pydicom; never Django. Each modality
+module exposes ``analyze(images, options) -> Result`` (used by ``huren analyze`` and
+the web service) and one public function per test for library use.
+
+>>> from huren.analysis import analyze_paths, AnalyzeOptions
+>>> result = analyze_paths(["phantom/"], AnalyzeOptions())     # doctest: +SKIP
+>>> print(result.to_json())                                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from huren.result import Measurement, Result, Roi
+from huren.dicomio import Image, device_info, load_images
+
+MODALITY_MODULES = {"CT": "huren.analysis.ct", "DR": "huren.analysis.dr", "MR": "huren.analysis.mr"}
+# DICOM modality codes that each analysis takes
+MODALITY_ALIASES = {"CT": "CT", "DX": "DR", "CR": "DR", "DR": "DR", "RG": "DR", "MR": "MR"}
+
+
+@dataclass
+class AnalyzeOptions:
+    """What a user may tell an analysis beyond the images themselves."""
+
+    modality: str | None = None  # CT, DR or MR; read from the images when None
+    phantom: str | None = None  # e.g. water, catphan504, acr-ct, acr, flood
+    test: str | None = None  # DR: dark, ddi, stp, uniformity, ghost, artifact, distance, mtf, resolution
+    test_type: str | None = None  # acceptance, status, stability
+    kerma_ugy: dict[str, float] = field(default_factory=dict)  # DR: file name -> detector air kerma (µGy)
+    second: list[Image] = field(default_factory=list)  # MR: the repeat acquisition for subtraction SNR
+    baselines: dict[str, float] = field(default_factory=dict)  # metric or ITEM:metric -> baseline
+    report_dir: Path | None = None  # write PNG figures here
+    extra: dict = field(default_factory=dict)  # test-specific settings (e.g. stp model, maker's value)
+
+
+def read_baselines(path: str | Path) -> dict[str, float]:
+    """Baselines from a file: a ``huren.result/1`` JSON, a JSON mapping, or a CSV ``metric,value``.
+
+    From a result file, each measurement's value becomes the baseline of its
+    ``ITEM:metric`` (the first one wins where a metric repeats).
+    """
+    p = Path(path)
+    text = p.read_text("utf-8")
+    out: dict[str, float] = {}
+    if p.suffix.lower() == ".json" or text.lstrip().startswith("{"):
+        data = json.loads(text)
+        if isinstance(data, dict) and data.get("schema", "").startswith("huren.result/"):
+            for m in data.get("measurements", []):
+                if isinstance(m.get("value"), (int, float)) and not isinstance(m.get("value"), bool):
+                    out.setdefault(f"{m['item']}:{m['metric']}", float(m["value"]))
+            return out
+        if not isinstance(data, dict):
+            raise ValueError(f"{p}: a baseline JSON must be an object of metric → value")
+        return {str(k): float(v) for k, v in data.items()}
+    rows = list(csv.reader(text.splitlines()))
+    for r in rows:
+        if len(r) < 2 or r[0].strip().lower() in ("metric", "item"):
+            continue
+        out[r[0].strip()] = float(r[1])
+    return out
+
+
+def read_kerma(path: str | Path) -> dict[str, float]:
+    """A CSV with header ``file,kerma_ugy``: each image's measured detector air kerma in µGy."""
+    p = Path(path)
+    out: dict[str, float] = {}
+    with p.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        if not reader.fieldnames or "file" not in reader.fieldnames or "kerma_ugy" not in reader.fieldnames:
+            raise ValueError(f"{p}: the kerma CSV needs the header 'file,kerma_ugy' / 比释动能文件需要表头 file,kerma_ugy")
+        for row in reader:
+            out[Path(row["file"].strip()).name] = float(row["kerma_ugy"])
+    return out
+
+
+def detect_modality(images: Sequence[Image]) -> str | None:
+    counts = Counter(MODALITY_ALIASES.get(im.modality, im.modality) for im in images)
+    if not counts:
+        return None
+    return counts.most_common(1)[0][0]
+
+
+def analyze_images(images: Sequence[Image], options: AnalyzeOptions | None = None) -> Result:
+    """Run the analysis of the images' modality; judge every measurement by the catalog."""
+    from huren.standard import judge
+
+    options = options or AnalyzeOptions()
+    modality = (options.modality or detect_modality(images) or "").upper()
+    modality = MODALITY_ALIASES.get(modality, modality)
+    if modality not in MODALITY_MODULES:
+        res = Result(modality=modality or "?")
+        res.error(
+            images[0].path if images else "",
+            f"不支持的成像设备类型 {modality or '（未知）'}：仅支持 CT、DR、MR 体模图像",
+            f"unsupported modality {modality or '(unknown)'}: only CT, DR and MR phantom images are analysed",
+        )
+        return res
+    module = importlib.import_module(MODALITY_MODULES[modality])
+    res: Result = module.analyze(list(images), options)
+    if images and res.device.manufacturer is None and res.device.model is None:
+        res.device = device_info(images[0].ds)
+    judge(res, test_type=options.test_type, baselines=options.baselines)
+    return res
+
+
+def analyze_paths(paths: Sequence[str | Path], options: AnalyzeOptions | None = None) -> Result:
+    """Read files, folders or zips, analyse them and return the judged result."""
+    options = options or AnalyzeOptions()
+    images, errors = load_images(paths, require_spacing=False)
+    if not images:
+        res = Result(modality=(options.modality or "?").upper())
+        res.errors.extend(errors)
+        if not errors:
+            res.error(", ".join(map(str, paths)), "未找到 DICOM 图像", "no DICOM images found")
+        return res
+    res = analyze_images(images, options)
+    res.errors[:0] = errors
+    return res
+
+
+__all__ = [
+    "AnalyzeOptions",
+    "Measurement",
+    "Result",
+    "Roi",
+    "analyze_images",
+    "analyze_paths",
+    "detect_modality",
+    "read_baselines",
+    "read_kerma",
+]

@@ -1,0 +1,1 @@
+"""Primitives shared by the CT, DR and MR analyses: ROIs, profiles, MTF, phantom finding."""

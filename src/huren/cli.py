@@ -1,0 +1,153 @@
+"""The ``huren`` command.
+
+    huren serve [--host H] [--port P] [--demo]     web service (and DICOM intake)
+    huren catalog [--json] [--standard NAME]       the standard's items and criteria
+    huren analyze PATH... [options]                phantom QC analysis (CT, DR, MR)
+    huren <django command> ...                     any Django management command
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+VERDICT_ZH = {"pass": "合格", "fail": "不合格", "info": "信息", "not_evaluable": "无法判定"}
+
+
+def _analyze_parser(sub) -> None:
+    p = sub.add_parser("analyze", help="分析体模 DICOM 图像 / analyse phantom DICOM images")
+    p.add_argument("paths", nargs="+", help="DICOM files, folders or zip archives")
+    p.add_argument("--modality", choices=["CT", "DR", "MR"], help="override the modality read from the images")
+    p.add_argument("--phantom", help="CT: water, catphan503/504/600/604, acr-ct; MR: acr, flood")
+    p.add_argument("--test", help="DR: dark, ddi, stp, uniformity, ghost, artifact, distance, mtf, resolution")
+    p.add_argument("--test-type", choices=["acceptance", "status", "stability"], help="which criteria to judge by")
+    p.add_argument("--kerma", help="DR: CSV 'file,kerma_ugy' with each image's detector air kerma (µGy)")
+    p.add_argument("--second", help="MR: the repeated acquisition for two-image (subtraction) SNR")
+    p.add_argument("--baseline", help="baseline values: a huren result JSON, a JSON mapping or a CSV metric,value")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="test-specific setting, e.g. stp_model=log, maker_lp_mm=3.5, nominal_mm=100")
+    p.add_argument("--json", action="store_true", help="print the huren.result/1 JSON")
+    p.add_argument("--report", help="write PNG figures (ROIs, profiles, MTF curves) into this folder")
+
+
+def _print_table(res) -> None:
+    from huren.standard.criteria import _fmt
+
+    print(f"{res.modality}  {res.phantom or ''}  {res.device.manufacturer or ''} {res.device.model or ''}".rstrip())
+    for n in res.notes:
+        print(f"  注 / note: {n['zh']} / {n['en']}")
+    if res.measurements:
+        print(f"  {'item':<15} {'metric':<28} {'value':>12} {'unit':<6} {'method':<14} {'test':<10} {'criterion':<22} verdict")
+    for m in res.measurements:
+        v = _fmt(m.value) if isinstance(m.value, (int, float)) else str(m.value)
+        crit = (m.criterion or {}).get("text", "")
+        print(
+            f"  {m.item:<15} {m.metric:<28} {v:>12} {m.unit:<6} {(m.method or ''):<14} {(m.test_type or ''):<10} "
+            f"{crit:<22} {VERDICT_ZH.get(m.verdict, m.verdict)} / {m.verdict}"
+        )
+        if m.reason_zh:
+            print(f"      {m.reason_zh}")
+        prov = m.provenance or {}
+        if prov:
+            uids = prov.get("sop_instance_uids") or []
+            print(f"      {prov.get('algorithm', '')}  slice={m.slice if m.slice is not None else '-'}  inputs={len(uids)}"
+                  + "".join(f"  roi={r.shape}@({r.centre_mm[0]:.1f},{r.centre_mm[1]:.1f})mm" + (f" r={r.radius_mm:.1f}mm" if r.radius_mm else "") for r in m.rois[:3]))
+    for e in res.errors:
+        print(f"  错误 / error: {e.path}: {e.reason_zh} / {e.reason_en}", file=sys.stderr)
+
+
+def cmd_analyze(args) -> int:
+    from huren.analysis import AnalyzeOptions, analyze_paths, read_baselines, read_kerma
+    from huren.dicomio import load_images
+
+    opts = AnalyzeOptions(modality=args.modality, phantom=args.phantom, test=args.test, test_type=args.test_type)
+    try:
+        if args.baseline:
+            opts.baselines = read_baselines(args.baseline)
+        if args.kerma:
+            opts.kerma_ugy = read_kerma(args.kerma)
+    except (OSError, ValueError) as e:
+        print(f"错误：无法读取输入文件 / error: cannot read input file: {e}", file=sys.stderr)
+        return 2
+    for kv in args.set:
+        if "=" not in kv:
+            print(f"错误：--set 需要 KEY=VALUE / error: --set needs KEY=VALUE, got {kv!r}", file=sys.stderr)
+            return 2
+        k, v = kv.split("=", 1)
+        try:
+            opts.extra[k] = float(v)
+        except ValueError:
+            opts.extra[k] = v
+    if args.second:
+        second, errs = load_images([args.second], require_spacing=False)
+        opts.second = second
+        for e in errs:
+            print(f"错误 / error: {e.path}: {e.reason_zh} / {e.reason_en}", file=sys.stderr)
+    if args.report:
+        opts.report_dir = Path(args.report)
+        opts.report_dir.mkdir(parents=True, exist_ok=True)
+    res = analyze_paths(args.paths, opts)
+    if args.json:
+        print(res.to_json())
+    else:
+        _print_table(res)
+    return 0 if res.measurements else 1
+
+
+def cmd_catalog(args) -> int:
+    from huren.standard import load_catalog
+
+    cat = load_catalog(args.standard)
+    if args.json:
+        print(json.dumps(cat.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(f"{cat.title_zh}\n{cat.title_en}\n{cat.key}  ({len(cat.items)} items)\n")
+    for item in cat.items.values():
+        print(f"{item.id:<20} {item.modality:<3} {item.section:<17} {'/'.join(item.kinds):<14} {item.title_zh or item.text_zh[:30]}")
+        for c in item.criteria:
+            print(f"{'':<24}{c.metric:<28} {(c.test_type or 'all'):<11} {c.text('zh')}")
+    return 0
+
+
+def _django(argv: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huren.site.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["huren", *argv])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="huren", description="互认：医学影像检查结果互认资格评估 / mutual-recognition qualification")
+    sub = parser.add_subparsers(dest="command")
+    s = sub.add_parser("serve", help="启动网页服务 / run the web service")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--demo", action="store_true", help="load demo data into an empty database")
+    s.add_argument("--no-dicom", action="store_true", help="do not start the DICOM Storage SCP")
+    c = sub.add_parser("catalog", help="评估标准条目 / the standard's catalog")
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--standard", default=None, help="catalog name or .toml path")
+    _analyze_parser(sub)
+
+    known = {"serve", "catalog", "analyze", "-h", "--help"}
+    if argv and argv[0] not in known:
+        return _django(argv)
+    args = parser.parse_args(argv)
+    if args.command == "analyze":
+        return cmd_analyze(args)
+    if args.command == "catalog":
+        return cmd_catalog(args)
+    if args.command == "serve":
+        return _django(["huren_serve", "--host", args.host, "--port", str(args.port)]
+                       + (["--demo"] if args.demo else []) + (["--no-dicom"] if args.no_dicom else []))
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

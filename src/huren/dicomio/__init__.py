@@ -1,0 +1,34 @@
+"""Read DICOM input (files, folders, zips), turn it into images, group series.
+
+Everything that touches pydicom's reading lives here, so that analysis code works
+on :class:`Image` objects: a float pixel array with the modality LUT applied, its
+geometry in millimetres and the header it came from. Bad input never raises out of
+:func:`load`: each unreadable file becomes an :class:`~huren.result.InputError`
+with a Chinese and an English reason.
+"""
+
+from huren.dicomio.reader import (
+    DicomInputError,
+    Image,
+    LoadReport,
+    device_info,
+    group_series,
+    images_from,
+    is_localiser,
+    load,
+    load_images,
+    pixels,
+)
+
+__all__ = [
+    "DicomInputError",
+    "Image",
+    "LoadReport",
+    "device_info",
+    "group_series",
+    "images_from",
+    "is_localiser",
+    "load",
+    "load_images",
+    "pixels",
+]

@@ -1,0 +1,383 @@
+"""DICOM reading: files, folders and zip archives → datasets → :class:`Image` objects."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+
+from huren.result import DeviceInfo, InputError, InputRef
+
+# Refuse archives that would unpack to more than this (zip bombs).
+MAX_ZIP_BYTES = 4 * 1024**3
+
+
+class DicomInputError(Exception):
+    """An input that cannot be used, with the reason in Chinese and English."""
+
+    def __init__(self, path: str, reason_zh: str, reason_en: str):
+        super().__init__(f"{path}: {reason_en}")
+        self.path = str(path)
+        self.reason_zh = reason_zh
+        self.reason_en = reason_en
+
+    def as_error(self, test: str | None = None) -> InputError:
+        return InputError(self.path, self.reason_zh, self.reason_en, test)
+
+
+@dataclass
+class LoadReport:
+    """Datasets read from the inputs, and the errors met on the way."""
+
+    datasets: list[Dataset] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+
+
+def _iter_sources(paths: Iterable[str | Path]) -> Iterator[tuple[str, bytes | Path]]:
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for f in sorted(x for x in p.rglob("*") if x.is_file()):
+                if f.suffix.lower() == ".zip":
+                    yield from _iter_zip(f)
+                else:
+                    yield str(f), f
+        elif p.is_file() and p.suffix.lower() == ".zip":
+            yield from _iter_zip(p)
+        else:
+            yield str(p), p
+
+
+def _iter_zip(p: Path) -> Iterator[tuple[str, bytes | Path]]:
+    try:
+        zf = zipfile.ZipFile(p)
+    except (zipfile.BadZipFile, OSError) as e:
+        yield str(p), DicomInputError(str(p), f"无法打开 zip 压缩包：{e}", f"cannot open zip archive: {e}")  # type: ignore[misc]
+        return
+    with zf:
+        total = sum(i.file_size for i in zf.infolist())
+        if total > MAX_ZIP_BYTES:
+            yield str(p), DicomInputError(  # type: ignore[misc]
+                str(p), "zip 压缩包解压后过大，已拒绝", f"zip archive would unpack to {total} bytes; refused"
+            )
+            return
+        for info in sorted(zf.infolist(), key=lambda i: i.filename):
+            if info.is_dir() or info.filename.startswith("__MACOSX"):
+                continue
+            yield f"{p}!{info.filename}", zf.read(info)
+
+
+def read_dataset(name: str, src: bytes | Path, *, stop_before_pixels: bool = False) -> Dataset:
+    """Read one DICOM file; raise :class:`DicomInputError` with the reason if it is not one."""
+    try:
+        if isinstance(src, Path):
+            if not src.exists():
+                raise DicomInputError(name, "文件不存在", "file does not exist")
+            ds = pydicom.dcmread(src, stop_before_pixels=stop_before_pixels)
+        else:
+            ds = pydicom.dcmread(io.BytesIO(src), stop_before_pixels=stop_before_pixels)
+    except DicomInputError:
+        raise
+    except InvalidDicomError:
+        raise DicomInputError(name, "不是 DICOM 文件（缺少 DICM 前缀且无法按 DICOM 解析）", "not a DICOM file (no DICM preamble and not parseable as DICOM)") from None
+    except (EOFError, OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise DicomInputError(name, f"DICOM 文件损坏或被截断：{e}", f"corrupt or truncated DICOM file: {e}") from None
+    if "SOPClassUID" not in ds and "PixelData" not in ds and "Modality" not in ds:
+        raise DicomInputError(name, "不是 DICOM 图像文件（缺少 SOP Class UID 与像素数据）", "not a DICOM image file (no SOP Class UID and no pixel data)")
+    ds.filename = name  # keep the user's name (zip members included)
+    return ds
+
+
+def load(paths: Iterable[str | Path] | str | Path) -> LoadReport:
+    """Read every DICOM file under ``paths`` (files, folders, zips). Never raises for bad input."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    rep = LoadReport()
+    seen: set[str] = set()
+    for name, src in _iter_sources(paths):
+        if isinstance(src, DicomInputError):
+            rep.errors.append(src.as_error())
+            continue
+        try:
+            ds = read_dataset(name, src)
+        except DicomInputError as e:
+            rep.errors.append(e.as_error())
+            continue
+        uid = str(ds.get("SOPInstanceUID", name))
+        if uid in seen:
+            rep.errors.append(
+                InputError(name, f"重复的图像（SOP Instance UID {uid} 已读入），已忽略", f"duplicate image (SOP Instance UID {uid} already read); ignored")
+            )
+            continue
+        seen.add(uid)
+        rep.datasets.append(ds)
+    return rep
+
+
+def _f(v, default=None):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return default
+
+
+def pixels(ds: Dataset, frame: int | None = None) -> np.ndarray:
+    """The stored pixels with the modality LUT (Rescale Slope/Intercept) applied, as float32.
+
+    Handles signed/unsigned storage and compressed transfer syntaxes (through the
+    pylibjpeg plug-ins). For a multi-frame dataset returns all frames (``frame`` None)
+    or one. Raises :class:`DicomInputError` with the reason when decoding fails.
+    """
+    name = str(getattr(ds, "filename", "") or ds.get("SOPInstanceUID", "?"))
+    if "PixelData" not in ds and "FloatPixelData" not in ds:
+        raise DicomInputError(name, "文件中没有像素数据", "the file holds no pixel data")
+    try:
+        arr = ds.pixel_array
+    except Exception as e:  # pydicom raises many kinds for truncated or undecodable data
+        ts = ds.file_meta.get("TransferSyntaxUID", "?") if hasattr(ds, "file_meta") else "?"
+        raise DicomInputError(
+            name,
+            f"像素数据无法解码（传输语法 {ts}）：{e}",
+            f"pixel data cannot be decoded (transfer syntax {ts}): {e}",
+        ) from None
+    if ds.get("SamplesPerPixel", 1) != 1 or ds.get("PhotometricInterpretation", "MONOCHROME2") not in ("MONOCHROME1", "MONOCHROME2"):
+        raise DicomInputError(
+            name,
+            f"彩色图像（{ds.get('PhotometricInterpretation')}），质控分析需要灰度图像",
+            f"colour image ({ds.get('PhotometricInterpretation')}); QC analysis needs a greyscale image",
+        )
+    nframes = int(ds.get("NumberOfFrames", 1) or 1)
+    arr = np.asarray(arr)
+    if nframes > 1 and frame is not None:
+        arr = arr[frame]
+    out = arr.astype(np.float32)
+    slope, intercept = _rescale(ds, frame)
+    if slope != 1.0 or intercept != 0.0:
+        out *= np.float32(slope)
+        out += np.float32(intercept)
+    return out
+
+
+def _rescale(ds: Dataset, frame: int | None) -> tuple[float, float]:
+    slope, intercept = _f(ds.get("RescaleSlope"), None), _f(ds.get("RescaleIntercept"), None)
+    if slope is None and frame is not None:
+        fg = _frame_group(ds, frame)
+        if fg is not None and "PixelValueTransformationSequence" in fg:
+            t = fg.PixelValueTransformationSequence[0]
+            slope, intercept = _f(t.get("RescaleSlope"), 1.0), _f(t.get("RescaleIntercept"), 0.0)
+    return (slope if slope is not None else 1.0, intercept if intercept is not None else 0.0)
+
+
+def _frame_group(ds: Dataset, frame: int):
+    """The merged per-frame and shared functional groups of one frame (enhanced objects)."""
+    merged = Dataset()
+    for seqname in ("SharedFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence"):
+        seq = ds.get(seqname)
+        if not seq:
+            continue
+        item = seq[0] if seqname.startswith("Shared") else (seq[frame] if frame < len(seq) else None)
+        if item is None:
+            continue
+        for elem in item:
+            merged[elem.tag] = elem
+    return merged if len(merged) else None
+
+
+@dataclass
+class Image:
+    """One 2-D image (a slice or a frame) with its geometry in mm and its header.
+
+    ``array`` is float32 (rows, columns) in modality units (HU for CT).
+    ``spacing`` is (row spacing, column spacing) in mm. ``position`` is the Image
+    Position (Patient) of the first pixel, ``normal`` the slice normal, ``z`` the
+    position along the normal (mm), used to sort a series.
+    """
+
+    array: np.ndarray
+    spacing: tuple[float, float]
+    ds: Dataset
+    path: str
+    frame: int | None = None
+    position: tuple[float, float, float] | None = None
+    orientation: tuple[float, ...] | None = None
+    slice_thickness: float | None = None
+    spacing_source: str = "PixelSpacing"
+
+    @property
+    def sop_instance_uid(self) -> str:
+        uid = str(self.ds.get("SOPInstanceUID", ""))
+        return f"{uid}#{self.frame}" if self.frame is not None else uid
+
+    @property
+    def series_instance_uid(self) -> str:
+        return str(self.ds.get("SeriesInstanceUID", ""))
+
+    @property
+    def modality(self) -> str:
+        return str(self.ds.get("Modality", ""))
+
+    @property
+    def instance_number(self) -> int | None:
+        v = self.ds.get("InstanceNumber")
+        try:
+            return int(v) + (self.frame or 0) if v is not None else None
+        except (TypeError, ValueError):
+            return None
+
+    @property
+    def normal(self) -> np.ndarray | None:
+        if self.orientation is None:
+            return None
+        r, c = np.array(self.orientation[:3]), np.array(self.orientation[3:])
+        return np.cross(r, c)
+
+    @property
+    def z(self) -> float | None:
+        """Position along the slice normal (mm); falls back to Slice Location."""
+        n = self.normal
+        if n is not None and self.position is not None:
+            return float(np.dot(n, self.position))
+        return _f(self.ds.get("SliceLocation"))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.array.shape  # type: ignore[return-value]
+
+    def ref(self) -> InputRef:
+        return InputRef(
+            path=self.path,
+            sop_instance_uid=self.sop_instance_uid,
+            series_instance_uid=self.series_instance_uid,
+            instance_number=self.instance_number,
+            slice_position_mm=self.z,
+        )
+
+    def mm_to_px(self, x_mm: float, y_mm: float) -> tuple[float, float]:
+        """Image-plane mm relative to the image centre (x right, y down) → (col, row) px."""
+        rows, cols = self.array.shape
+        return (cols - 1) / 2 + x_mm / self.spacing[1], (rows - 1) / 2 + y_mm / self.spacing[0]
+
+    def px_to_mm(self, col: float, row: float) -> tuple[float, float]:
+        rows, cols = self.array.shape
+        return (col - (cols - 1) / 2) * self.spacing[1], (row - (rows - 1) / 2) * self.spacing[0]
+
+
+def _spacing(ds: Dataset, fg: Dataset | None) -> tuple[tuple[float, float] | None, str]:
+    ps = None
+    if fg is not None and "PixelMeasuresSequence" in fg:
+        ps = fg.PixelMeasuresSequence[0].get("PixelSpacing")
+    if ps is None:
+        ps = ds.get("PixelSpacing")
+    if ps is not None and len(ps) == 2:
+        return (float(ps[0]), float(ps[1])), "PixelSpacing"
+    ips = ds.get("ImagerPixelSpacing")
+    if ips is not None and len(ips) == 2:
+        return (float(ips[0]), float(ips[1])), "ImagerPixelSpacing"
+    return None, ""
+
+
+def images_from(ds: Dataset, *, require_spacing: bool = True) -> list[Image]:
+    """Turn one dataset into its images (one per frame). Raises :class:`DicomInputError`."""
+    name = str(getattr(ds, "filename", "") or ds.get("SOPInstanceUID", "?"))
+    arr = pixels(ds)
+    nframes = int(ds.get("NumberOfFrames", 1) or 1)
+    frames = [arr] if nframes == 1 or arr.ndim == 2 else list(arr)
+    out = []
+    for i, a in enumerate(frames):
+        fidx = i if nframes > 1 else None
+        fg = _frame_group(ds, i) if nframes > 1 else None
+        spacing, source = _spacing(ds, fg)
+        if spacing is None:
+            if require_spacing:
+                raise DicomInputError(name, "缺少像素间距（Pixel Spacing / Imager Pixel Spacing），无法以毫米计量", "no pixel spacing (Pixel Spacing / Imager Pixel Spacing); cannot measure in mm")
+            spacing, source = (1.0, 1.0), "assumed"
+        pos = ds.get("ImagePositionPatient")
+        ori = ds.get("ImageOrientationPatient")
+        thick = _f(ds.get("SliceThickness"))
+        if fg is not None:
+            if "PlanePositionSequence" in fg:
+                pos = fg.PlanePositionSequence[0].get("ImagePositionPatient", pos)
+            if "PlaneOrientationSequence" in fg:
+                ori = fg.PlaneOrientationSequence[0].get("ImageOrientationPatient", ori)
+            if "PixelMeasuresSequence" in fg:
+                thick = _f(fg.PixelMeasuresSequence[0].get("SliceThickness"), thick)
+            if nframes > 1:
+                slope, inter = _rescale(ds, i)
+                if (slope, inter) != (1.0, 0.0) and ds.get("RescaleSlope") is None:
+                    a = a * np.float32(slope) + np.float32(inter)
+        out.append(
+            Image(
+                array=a,
+                spacing=spacing,
+                ds=ds,
+                path=name,
+                frame=fidx,
+                position=tuple(float(x) for x in pos) if pos is not None and len(pos) == 3 else None,
+                orientation=tuple(float(x) for x in ori) if ori is not None and len(ori) == 6 else None,
+                slice_thickness=thick,
+                spacing_source=source,
+            )
+        )
+    return out
+
+
+def load_images(
+    paths: Iterable[str | Path] | str | Path, *, require_spacing: bool = True
+) -> tuple[list[Image], list[InputError]]:
+    """:func:`load` then :func:`images_from` on every dataset; errors are collected, never raised."""
+    rep = load(paths)
+    images: list[Image] = []
+    errors = list(rep.errors)
+    for ds in rep.datasets:
+        try:
+            images.extend(images_from(ds, require_spacing=require_spacing))
+        except DicomInputError as e:
+            errors.append(e.as_error())
+    return images, errors
+
+
+def is_localiser(ds: Dataset) -> bool:
+    """A localiser/scout/topogram (ImageType LOCALIZER, or a CT topogram by name)."""
+    it = [str(x).upper() for x in (ds.get("ImageType") or [])]
+    if "LOCALIZER" in it or "LOCALISER" in it or "SCOUT" in it:
+        return True
+    desc = " ".join(str(ds.get(k, "")) for k in ("SeriesDescription", "ProtocolName", "ImageComments")).lower()
+    return any(w in desc for w in ("topogram", "scout", "localizer", "localiser", "surview", "scanogram", "定位"))
+
+
+def group_series(images: Sequence[Image]) -> "OrderedDict[str, list[Image]]":
+    """Images grouped by Series Instance UID, each group sorted along the slice normal."""
+    groups: OrderedDict[str, list[Image]] = OrderedDict()
+    for im in images:
+        groups.setdefault(im.series_instance_uid, []).append(im)
+    for uid, ims in groups.items():
+        ims.sort(key=lambda m: (m.z if m.z is not None else float(m.instance_number or 0)))
+    return groups
+
+
+def device_info(ds: Dataset) -> DeviceInfo:
+    """The device identity of a dataset's header."""
+
+    def s(key):
+        v = ds.get(key)
+        return str(v).strip() if v not in (None, "") else None
+
+    sw = ds.get("SoftwareVersions")
+    if sw is not None and not isinstance(sw, str):
+        sw = "\\".join(str(x) for x in sw) if hasattr(sw, "__iter__") else str(sw)
+    return DeviceInfo(
+        manufacturer=s("Manufacturer"),
+        model=s("ManufacturerModelName"),
+        serial=s("DeviceSerialNumber"),
+        station=s("StationName"),
+        field_strength_t=_f(ds.get("MagneticFieldStrength")),
+        software=str(sw).strip() if sw else None,
+    )

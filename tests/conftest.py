@@ -1,0 +1,20 @@
+"""Shared fixtures: where the real phantom images are (``../shared/data/phantoms``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("HUREN_SHARED", ROOT.parent / "shared"))
+PHANTOMS = SHARED / "data" / "phantoms"
+
+
+@pytest.fixture(scope="session")
+def phantoms() -> Path:
+    """The real phantom images; the suite fails (not skips) when they are absent."""
+    if not PHANTOMS.is_dir():
+        pytest.fail(f"real phantom images not found at {PHANTOMS}; set HUREN_SHARED to the shared/ folder")
+    return PHANTOMS

@@ -1,0 +1,370 @@
+"""CT quality control from phantom series (WS 519-2019): water phantom, Catphan, ACR CT, wire.
+
+Library use — one function per phantom, each returning a :class:`~huren.result.Result`::
+
+    from huren.dicomio import load_images
+    from huren.analysis import ct
+    images, errors = load_images(["catphan/"])
+    result = ct.catphan(images)          # or ct.water_phantom(images), ct.acr_ct(images), ct.wire(images)
+    print(result.get("slice_thickness").value)
+
+``analyze(images, options)`` finds the phantom and each module's slice by content and
+runs every test that the images allow; ``huren analyze PATH`` calls it. Per-test
+functions live in the submodules (``water.water_tests``, ``catphan.ctp404``,
+``catphan.ctp528``, ``catphan.ctp515``, ``acr.module1``…``module4``,
+``lcd.statistical_lcd``, ``resolution.point_mtf``, ``ramps.ramp_thickness``), and
+:func:`table_positioning` turns a typed-in table positioning error into a measurement.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from huren.dicomio import Image, device_info
+from huren.result import Measurement, Result, Roi
+
+from . import acr as _acr
+from . import catphan as _catphan
+from . import lcd, resolution
+from .common import measurement, mtf_measurements, prepare
+from .find import SliceKind, classify, lcd_score, normalise_phantom
+from .water import water_geometry, water_tests
+
+__all__ = ["analyze", "water_phantom", "catphan", "acr_ct", "wire", "table_positioning", "statistical_lcd"]
+
+
+def _options(options):
+    from huren.analysis import AnalyzeOptions
+
+    return options or AnalyzeOptions()
+
+
+def _new_result(images: Sequence[Image], phantom: str | None) -> Result:
+    res = Result(modality="CT", phantom=phantom)
+    if images:
+        res.device = device_info(images[0].ds)
+    return res
+
+
+def _use(res: Result, images: Sequence[Image]) -> None:
+    seen = {i.sop_instance_uid for i in res.inputs}
+    for im in images:
+        if im.sop_instance_uid not in seen:
+            res.inputs.append(im.ref())
+            seen.add(im.sop_instance_uid)
+
+
+def _problems(res: Result, image: Image, problems, test: str) -> None:
+    for zh, en in problems:
+        res.error(image.path, zh, en, test)
+
+
+def _middle(kinds: list[SliceKind]) -> SliceKind:
+    ks = sorted(kinds, key=lambda k: (k.image.z if k.image.z is not None else 0.0))
+    return ks[len(ks) // 2]
+
+
+def _per_slice(series: list[Image]) -> list[SliceKind]:
+    return [classify(im) for im in series]
+
+
+def _start(images: Sequence[Image], phantom: str | None):
+    """A new result holding the errors and notes of :func:`prepare`, and the prepared series."""
+    prep = prepare(images)
+    res = _new_result(images, phantom)
+    res.errors += prep.errors
+    for zh, en in prep.notes:
+        res.note(zh, en)
+    return res, prep
+
+
+def _run(images: Sequence[Image], options, phantom: str, per_series, kinds: list[SliceKind] | None) -> Result:
+    """Prepare the images, then run ``per_series(res, series, kinds, options)`` on every series."""
+    options = _options(options)
+    res, prep = _start(images, phantom)
+    for series in prep.series:
+        per_series(res, series, kinds if kinds is not None else _per_slice(series), options)
+    return res
+
+
+# ----------------------------------------------------------------------------- water
+def water_phantom(images: Sequence[Image], options=None, *, _kinds: list[SliceKind] | None = None) -> Result:
+    """WS 519 water tests (CT number, noise, uniformity) and the statistical low-contrast figure.
+
+    Measured on the middle slice of each water series (per-slice CT number and noise
+    of every slice in details).
+    """
+    return _run(images, options, "water", _water_series, _kinds)
+
+
+def _water_series(res: Result, series: list[Image], kinds: list[SliceKind], options) -> None:
+    usable = [k for k in kinds if k.disc is not None and k.kind == "uniform"]
+    if not usable:
+        res.error(series[0].path, "序列中没有均匀水模层面", "no uniform water-phantom slice in the series", "water")
+        return
+    _water_on(res, usable, options, label=str(series[0].ds.get("SeriesDescription", "water")).strip() or "water")
+
+
+def _water_on(res: Result, usable: list[SliceKind], options, *, label: str, with_water_number: bool = True,
+              method_suffix: str = "") -> None:
+    mid = _middle(usable)
+    ms, problems = water_tests(mid.image, water_geometry(mid.image, mid.disc), label=label)
+    per = []
+    for k in usable:
+        if k is mid:
+            continue
+        g = water_geometry(k.image, k.disc)
+        if g is None:
+            continue
+        try:
+            o, _p = water_tests(k.image, g, label=label)
+        except Exception:  # noqa: BLE001 — per-slice extras must never stop the main figure
+            continue
+        per.append({"z_mm": k.image.z, **{m.metric: m.value for m in o if m.metric in ("ct_number_water", "noise_sd")}})
+    for m in ms:
+        if not with_water_number and m.metric == "ct_number_water":
+            continue
+        if method_suffix:
+            m.method = m.method + method_suffix
+        if per and m.metric in ("ct_number_water", "noise_sd"):
+            m.details["other_slices"] = per
+        res.add(m)
+    _problems(res, mid.image, problems, "water")
+    _use(res, [mid.image])
+    # (b) statistical low-contrast detectability on the same uniform slice
+    g = water_geometry(mid.image, mid.disc)
+    if g is not None:
+        m = statistical_lcd(mid.image, g.centre_px, 0.7 * g.radius_mm, k=float(options.extra.get("lcd_k", lcd.K_DEFAULT)))
+        if m is not None:
+            res.add(m)
+    res.figures.setdefault("water", []).append({"kind": "water", "image": mid.image, "measurements": ms})
+
+
+def statistical_lcd(image: Image, centre_px: tuple[float, float], radius_mm: float, *, k: float = lcd.K_DEFAULT) -> Measurement | None:
+    """Method (b) of :mod:`huren.analysis.ct.lcd` in a central disc of ``radius_mm`` of a uniform slice."""
+    px = image.spacing[1]
+    rows, cols = np.ogrid[: image.shape[0], : image.shape[1]]
+    region = np.hypot(cols - centre_px[0], rows - centre_px[1]) * px < radius_mm
+    out = lcd.statistical_lcd(image.array, region, px, k=k)
+    if out["figure_mm"] is None:
+        return None
+    return measurement("CT-QC-LCR", "low_contrast_diameter", out["figure_mm"], "mm", test="lcd.statistical", images=[image],
+                       method="statistical", rois=[Roi("circle", image.px_to_mm(*centre_px), radius_mm=round(radius_mm, 2), label="uniform region")],
+                       details={"k": k, "smallest_mm": out["smallest_mm"], "by_size": out["by_size"],
+                                "reference": "Chao et al. 2000; AAPM TG-233 statistical method"})
+
+
+# ----------------------------------------------------------------------------- wire
+def wire(images: Sequence[Image], options=None, *, _kinds: list[SliceKind] | None = None) -> Result:
+    """MTF50 and MTF10 (lp/cm) from a wire seen end-on (one point per slice), averaged over slices."""
+    return _run(images, options, "wire", _wire_series, _kinds)
+
+
+def _wire_series(res: Result, series: list[Image], kinds: list[SliceKind], options) -> None:
+    pts = [k for k in kinds if k.kind == "points" or k.kind == "empty" and k.features.get("max_hu", 0) > 300]
+    if not pts:
+        res.error(series[0].path, "序列中未找到金属丝（点源）", "no wire (point source) found in the series", "wire")
+        return
+    _wire_on(res, pts, options)
+
+
+def _wire_on(res: Result, kinds: list[SliceKind], options) -> None:
+    ims = [k.image for k in kinds]
+    px = ims[0].spacing[1]
+    centres = [resolution.find_point(im.array) for im in ims]
+    dia = float(options.extra.get("wire_diameter_mm", 0.0))
+    curve, per = resolution.point_mtf([im.array for im in ims], centres, px, wire_diameter_mm=dia)
+    rois = [Roi("circle", im.px_to_mm(*c), radius_mm=6.0, centre_px=(round(c[0], 2), round(c[1], 2)), label="wire") for im, c in zip(ims, centres)]
+    for m in mtf_measurements(curve, test="resolution.wire", images=ims, method="wire", rois=rois,
+                              details={"per_slice": per, "wire_diameter_mm": dia, "pixel_mm": px,
+                                       "kernel": str(ims[0].ds.get("ConvolutionKernel", ""))}):
+        res.add(m)
+    _use(res, ims)
+    res.figures.setdefault("wire", []).append({"kind": "wire", "image": ims[len(ims) // 2], "curve": curve,
+                                               "centre": centres[len(ims) // 2]})
+
+
+# ----------------------------------------------------------------------------- Catphan
+def catphan(images: Sequence[Image], options=None, *, _kinds: list[SliceKind] | None = None) -> Result:
+    """Catphan 503/504/600/604: CTP404, CTP528, CTP515, CTP486 on the slices that show them."""
+    return _run(images, options, "catphan", _catphan_series, _kinds)
+
+
+def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], options) -> None:
+    by = {m: [k for k in kinds if k.kind == f"catphan.{m}"] for m in ("ctp404", "ctp528")}
+    uniform = [k for k in kinds if k.kind == "uniform" and k.disc is not None]
+    roll = None
+    used = []
+    if by["ctp404"]:
+        outs = [(k, _catphan.ctp404(k.image, k.disc)) for k in by["ctp404"]]
+        # the module's centre slice: where the ramp images sit mid-ramp
+        def offcentre(o):
+            rs = o[1]["figure"]["ramps"]
+            return abs(np.mean([(r["left_mm"] + r["right_mm"]) / 2 for r in rs])) if rs else 1e9
+        k, out = min(outs, key=offcentre)
+        roll = out["roll_deg"]
+        if len(outs) > 1:
+            others = [{"z_mm": kk.image.z, **{m.metric: m.value for m in o["measurements"]}} for kk, o in outs if kk is not k]
+            for m in out["measurements"]:
+                m.details["other_slices"] = [{"z_mm": o["z_mm"], "value": o.get(m.metric)} for o in others]
+        _add_module(res, k, out, "CTP404")
+        used.append(k)
+        if out.get("layout") == "catphan604":
+            res.phantom = "catphan604"
+    else:
+        res.error(series[0].path, "未找到 CTP404 模块（CT 值线性、层厚、几何距离未测）",
+                  "no CTP404 module found (CT-number linearity, slice thickness and geometric distance not measured)", "catphan")
+    bead = float(options.extra.get("bead_diameter_mm", 0.0))
+    _module(res, series, by["ctp528"], used, "CTP528", lambda k: _catphan.ctp528(k.image, k.disc, roll, wire_diameter_mm=bead),
+            ("未找到 CTP528 模块（高对比分辨力未测）", "no CTP528 module found (high-contrast resolution not measured)"))
+    if uniform:
+        spots = [(-87.4 + (roll or 0.0) + s, 50.0, d / 2 * 0.8) for s, d in zip((0.0, 18.3, 34.7), (15.0, 9.0, 8.0))]
+        scores = [(lcd_score(k.image, k.disc, spots), k) for k in uniform]
+        best_score, best = max(scores, key=lambda t: t[0])
+        rest = [k for s, k in scores if k is not best or best_score < 3.0]
+        if best_score >= 3.0:
+            out = _catphan.ctp515(best.image, best.disc, roll or 0.0, k=float(options.extra.get("lcd_k", lcd.K_DEFAULT)))
+            _add_module(res, best, out, "CTP515")
+            used.append(best)
+        else:
+            res.error(series[0].path, "未找到 CTP515 低对比模块", "no CTP515 low-contrast module found", "catphan")
+        if rest:
+            k = _middle(rest)
+            _water_on(res, [k], options, label="Catphan CTP486", with_water_number=False, method_suffix="-ctp486")
+            used.append(k)
+            res.note(f"CTP486 均匀模块：层面位置 {k.image.z} mm", f"CTP486 uniformity module: slice at {k.image.z} mm")
+    for k in used:
+        res.note(f"{k.kind}：层面 {k.image.instance_number}（位置 {k.image.z} mm）",
+                 f"{k.kind}: slice {k.image.instance_number} (position {k.image.z} mm)")
+
+
+def _module(res: Result, series: list[Image], kinds: list[SliceKind], used: list, name: str, run, missing) -> dict | None:
+    """Run ``run`` on the middle slice of ``kinds`` and add its results, or record the module as missing."""
+    if not kinds:
+        res.error(series[0].path, missing[0], missing[1], name)
+        return None
+    k = _middle(kinds)
+    out = run(k)
+    _add_module(res, k, out, name)
+    used.append(k)
+    return out
+
+
+def _add_module(res: Result, k: SliceKind, out: dict, module: str) -> None:
+    for m in out["measurements"]:
+        m.details.setdefault("module", module)
+        res.add(m)
+    _problems(res, k.image, out["problems"], module)
+    _use(res, [k.image])
+    res.figures.setdefault(module, []).append(out["figure"])
+
+
+# ----------------------------------------------------------------------------- ACR
+def acr_ct(images: Sequence[Image], options=None, *, _kinds: list[SliceKind] | None = None) -> Result:
+    """ACR CT phantom (Gammex 464) modules 1–4 on the slices that show them."""
+    return _run(images, options, "acr-ct", _acr_series, _kinds)
+
+
+def _acr_series(res: Result, series: list[Image], kinds: list[SliceKind], options) -> None:
+    roll = 0.0
+    m1 = [k for k in kinds if k.kind == "acr.m1"]
+    m4 = [k for k in kinds if k.kind == "acr.m4"]
+    used = []
+    factor = float(options.extra.get("acr_ramp_factor", _acr.RAMP_FACTOR))
+    out = _module(res, series, m1, used, "ACR module 1", lambda k: _acr.module1(k.image, k.disc, ramp_factor=factor),
+                  ("未找到 ACR 模块 1（CT 值、层厚未测）", "no ACR module 1 found (CT numbers and slice thickness not measured)"))
+    if out:
+        roll = out["roll_deg"]
+    _module(res, series, m4, used, "ACR module 4", lambda k: _acr.module4(k.image, k.disc, roll),
+            ("未找到 ACR 模块 4（高对比分辨力未测）", "no ACR module 4 found (high-contrast resolution not measured)"))
+    pts = [k for k in kinds if k.kind == "points" and k.disc is not None and k.disc.diameter_mm > 150]
+    uniform = [k for k in kinds if k.kind == "uniform" and k.disc is not None]
+    if uniform:
+        spots = [(-90.0 + roll, 60.0, 8.0)]
+        scores = [(lcd_score(k.image, k.disc, spots), k) for k in uniform]
+        best_score, best = max(scores, key=lambda t: t[0])
+        if best_score >= 3.0:
+            _add_module(res, best, _acr.module2(best.image, best.disc, roll, k=float(options.extra.get("lcd_k", lcd.K_DEFAULT))), "ACR module 2")
+            used.append(best)
+        else:
+            res.error(series[0].path, "未找到 ACR 模块 2（低对比）", "no ACR module 2 (low contrast) found", "acr")
+    m3 = pts or [k for k in uniform if all(k is not u for u in used)]
+    if m3:
+        k = _middle(m3)
+        _water_on(res, [k], options, label="ACR module 3", method_suffix="-acr-module3")
+        for m in _acr.module3_distance(k.image, k.disc, k.features.get("points", [])):
+            res.add(m)
+        used.append(k)
+    for k in used:
+        res.note(f"{k.kind}：层面 {k.image.instance_number}（位置 {k.image.z} mm）",
+                 f"{k.kind}: slice {k.image.instance_number} (position {k.image.z} mm)")
+
+
+# ----------------------------------------------------------------------------- dispatch
+def analyze(images: Sequence[Image], options=None) -> Result:
+    """Find the phantom(s) in the images and run every WS 519 test they allow.
+
+    ``options.phantom`` forces the phantom (water, catphan…, acr-ct, wire);
+    otherwise each series is recognised by content. ``options.report_dir`` writes a
+    PNG per module (ROIs, MTF curves, ramp profiles).
+    """
+    options = _options(options)
+    res, prep = _start(images, None)
+    forced = normalise_phantom(options.phantom)
+    if forced and forced not in ("water", "catphan", "acr-ct", "wire"):
+        res.error(options.phantom, f"未知体模 {options.phantom}（可选 water、catphan503/504/600/604、acr-ct、wire）",
+                  f"unknown phantom {options.phantom} (choose water, catphan503/504/600/604, acr-ct, wire)")
+        return res
+    found = []
+    for series in prep.series:
+        kinds = _per_slice(series)
+        name = forced or _recognise(kinds)
+        desc = str(series[0].ds.get("SeriesDescription", "")).strip()
+        if name is None:
+            res.error(series[0].path, f"序列“{desc}”中未识别出 CT 体模（水模、Catphan、ACR 或金属丝）；可能是患者图像",
+                      f"no CT phantom (water, Catphan, ACR or wire) recognised in series '{desc}'; a patient series?")
+            continue
+        sub = {"water": water_phantom, "catphan": catphan, "acr-ct": acr_ct, "wire": wire}[name]
+        part = sub(series, options, _kinds=kinds)
+        part.errors = [e for e in part.errors if e not in prep.errors]
+        part.notes = [n for n in part.notes if {"zh": n["zh"], "en": n["en"]} not in res.notes]
+        res.note(f"序列“{desc}”：识别为 {part.phantom or name}", f"series '{desc}': recognised as {part.phantom or name}")
+        figs, part.figures = part.figures, {}
+        res.merge(part)
+        for key, lst in figs.items():
+            res.figures.setdefault(key, []).extend(lst)
+        found.append(part.phantom or name)
+    res.phantom = "+".join(dict.fromkeys(found)) or None
+    if options.report_dir is not None and res.figures:
+        from .report import write_report
+
+        try:
+            write_report(res, options.report_dir)
+        except OSError as e:
+            res.error(str(options.report_dir), f"无法写入报告图：{e}", f"cannot write report figures: {e}")
+    return res
+
+
+def _recognise(kinds: list[SliceKind]) -> str | None:
+    ks = {k.kind for k in kinds}
+    if any(k.startswith("acr.") for k in ks):
+        return "acr-ct"
+    if any(k.startswith("catphan.") for k in ks):
+        return "catphan"
+    if "points" in ks and not any(k.kind == "points" and k.disc is not None and k.disc.diameter_mm > 150 and k.features.get("n_points", 0) >= 2 for k in kinds):
+        return "wire"
+    water = [k for k in kinds if k.kind == "uniform" and k.disc is not None and 150 <= k.features["diameter_mm"] <= 360
+             and abs(k.features["body_hu"]) < 100]
+    if water:
+        return "water"
+    return None
+
+
+def table_positioning(error_mm: float, *, direction: str | None = None, note: str | None = None) -> Measurement:
+    """A typed-in table positioning error (mm; WS 519-2019: |end − start| − travel, in and out) as a measurement."""
+    v = float(error_mm)
+    return Measurement(item="CT-QC-TABLE", metric="table_positioning_error", value=round(v, 3), unit="mm", method="typed",
+                       details={k: x for k, x in (("direction", direction), ("note", note)) if x},
+                       provenance={"algorithm": "huren.analysis.ct.table_positioning/1", "sop_instance_uids": []})

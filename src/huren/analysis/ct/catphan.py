@@ -1,0 +1,372 @@
+"""Catphan 503/504/600/604 modules: CTP404, CTP486, CTP528, CTP515.
+
+Everything is found by image content in the phantom's own frame (centre and roll
+measured on the slice), never by slice index:
+
+* CTP404 — roll from the two air inserts (which sit opposite each other on every
+  Catphan of this family); the sensitometry inserts lie on a 58.7 mm circle at
+  multiples of 30°; each material is assigned to an insert position by its CT
+  number (least total |measured − nominal| over the layouts of the 503/504/600 and
+  604, which differ in order and number of inserts), so a mirrored or re-ordered
+  layout is still read right. Rod distances: the four 3 mm rods on a 50 mm square,
+  each located by the centroid of its contrast. Slice thickness: the four 23° wire
+  ramps at 38 mm (× 0.42, WS 519-2019).
+* CTP486 — noise and uniformity with the WS 519 ROIs.
+* CTP528 — line-pair groups 1–21 lp/cm round a 47 mm circle (bar MTF and
+  resolved groups) and the bead (point MTF).
+* CTP515 — supra-slice low-contrast discs (1.0, 0.5, 0.3 %) at 50 mm.
+
+The geometry constants are the phantom manufacturer's published layout as used by
+the Catphan literature; the 1–21 lp/cm group arcs follow ``huren.synth.ct``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import ndimage as ndi
+from scipy.optimize import linear_sum_assignment
+
+from huren.analysis.core.phantom import Disc, blobs, polar_to_px
+from huren.analysis.core.profile import circular_profile
+from huren.dicomio import Image
+from huren.result import Roi
+
+from . import lcd, ramps, resolution
+from .common import RoiOutside, circle, measurement, mtf_measurements, nominal_thickness
+
+INSERT_RADIUS_MM = 58.7
+INSERT_ROI_MM = 3.5
+RAMP_DISTANCE_MM = 38.0
+RAMP_FACTOR = 0.42  # tan 23°, as WS 519-2019 prescribes for the Catphan ramps
+ROD_DISTANCE_MM = 25.0 * math.sqrt(2)
+ROD_NOMINAL_MM = 50.0
+LP_RADIUS_MM = 47.0
+LCD_RADIUS_MM = 50.0
+
+NOMINAL_HU = {"air": -1000.0, "pmp": -196.0, "ldpe": -104.0, "polystyrene": -47.0, "acrylic": 115.0,
+              "delrin": 365.0, "teflon": 1000.0, "bone20": 237.0, "bone50": 725.0}
+LAYOUTS = {
+    "catphan503/504/600": ["air", "air", "pmp", "ldpe", "polystyrene", "acrylic", "delrin", "teflon"],
+    "catphan604": ["air", "air", "pmp", "ldpe", "polystyrene", "acrylic", "delrin", "teflon", "bone20", "bone50"],
+}
+METRIC_OF = {"air": "ct_number_air", "pmp": "ct_number_pmp", "ldpe": "ct_number_ldpe",
+             "polystyrene": "ct_number_polystyrene", "acrylic": "ct_number_acrylic", "delrin": "ct_number_delrin",
+             "teflon": "ct_number_teflon", "bone50": "ct_number_bone"}
+
+
+def _smooth(image: Image, sigma_mm: float = 1.0) -> np.ndarray:
+    return ndi.gaussian_filter(image.array, sigma_mm / image.spacing[1])
+
+
+def body_level(image: Image, disc: Disc, r0_mm: float, r1_mm: float) -> float:
+    """Median HU in the annulus r0–r1 mm about the phantom centre (the module's body material)."""
+    px = image.spacing[1]
+    rows, cols = np.ogrid[: image.shape[0], : image.shape[1]]
+    r = np.hypot(cols - disc.centre_px[0], rows - disc.centre_px[1]) * px
+    sel = (r >= r0_mm) & (r <= r1_mm)
+    return float(np.median(image.array[sel]))
+
+
+def insert_blobs(image: Image, disc: Disc, radius_mm: float, *, low: float = -500.0, high: float = 500.0,
+                 dmin: float = 7.0, dmax: float = 30.0) -> tuple[list[dict], list[dict]]:
+    """Dark (< low) and bright (> high) inserts of equivalent diameter dmin–dmax mm near ``radius_mm``."""
+    px = image.spacing[1]
+    sm = _smooth(image, 0.7)
+    out = []
+    for mask in (sm < low, sm > high):
+        rows, cols = np.ogrid[: image.shape[0], : image.shape[1]]
+        inside = np.hypot(cols - disc.centre_px[0], rows - disc.centre_px[1]) * px < disc.radius_mm - 3
+        found = []
+        for b in blobs(image.array, mask & inside, px, min_area_mm2=10.0):
+            dist = math.hypot(b["centre_px"][0] - disc.centre_px[0], b["centre_px"][1] - disc.centre_px[1]) * px
+            if dmin <= b["diameter_mm"] <= dmax and abs(dist - radius_mm) < 8.0:
+                b["distance_mm"] = dist
+                b["angle_deg"] = math.degrees(math.atan2(b["centre_px"][1] - disc.centre_px[1], b["centre_px"][0] - disc.centre_px[0]))
+                found.append(b)
+        out.append(found)
+    return out[0], out[1]
+
+
+def roll_from_air(airs: list[dict], nominal_deg=(-90.0, 90.0)) -> float:
+    """Phantom roll (deg) from the air inserts that nominally sit at ``nominal_deg``."""
+    if len(airs) >= 2:
+        a = sorted(airs, key=lambda b: b["area_mm2"], reverse=True)[:2]
+        ang = math.degrees(math.atan2(a[1]["centre_px"][1] - a[0]["centre_px"][1], a[1]["centre_px"][0] - a[0]["centre_px"][0]))
+        # the line through two opposite inserts is vertical (90°) on an unrolled phantom
+        return float(ang % 180.0 - 90.0)
+    if len(airs) == 1:
+        ang = airs[0]["angle_deg"]
+        return float(min(((ang - n + 180) % 360 - 180 for n in nominal_deg), key=abs))
+    return 0.0
+
+
+def refine_centre(image: Image, guess_px: tuple[float, float], body: float, half_mm: float) -> tuple[float, float]:
+    """Centroid of |value − body| in a window round ``guess_px`` (pixels beyond half the maximum contrast)."""
+    px = image.spacing[1]
+    h = max(int(round(half_mm / px)), 2)
+    c, r = int(round(guess_px[0])), int(round(guess_px[1]))
+    r0, r1, c0, c1 = max(r - h, 0), min(r + h + 1, image.shape[0]), max(c - h, 0), min(c + h + 1, image.shape[1])
+    win = np.abs(ndi.gaussian_filter(image.array[r0:r1, c0:c1], 0.5) - body)
+    if win.size == 0 or win.max() <= 0:
+        return guess_px
+    w = np.where(win > 0.5 * win.max(), win, 0.0)
+    cy, cx = ndi.center_of_mass(w)
+    return float(c0 + cx), float(r0 + cy)
+
+
+# ----------------------------------------------------------------------------- CTP404
+def ctp404(image: Image, disc: Disc) -> dict:
+    """Materials, CT-number linearity, rod distances and slice thickness on one CTP404 slice.
+
+    Returns {"measurements": [...], "problems": [(zh, en)], "figure": {...}, "roll_deg": float}.
+    """
+    px = image.spacing[1]
+    airs, brights = insert_blobs(image, disc, INSERT_RADIUS_MM, dmax=16.0)
+    roll = roll_from_air(airs)
+    body = body_level(image, disc, 44.0, 51.0)
+    problems: list[tuple[str, str]] = []
+    ms = []
+    # --- sensitometry: 12 positions at 30° steps from the roll
+    pos = []
+    for k in range(12):
+        ang = roll - 90.0 + 30.0 * k
+        guess = polar_to_px(disc.centre_px, INSERT_RADIUS_MM, ang, px)
+        try:
+            c = circle(image, guess, INSERT_ROI_MM, f"{ang:.0f}°")
+        except RoiOutside:
+            pos.append(None)
+            continue
+        if abs(c.median - body) > 60:  # clear contrast: centre the ROI on the insert itself
+            refined = refine_centre(image, guess, body, 8.0)
+            try:
+                c = circle(image, refined, INSERT_ROI_MM, f"{ang:.0f}°")
+            except RoiOutside:
+                pass
+        pos.append((ang, c))
+    valid = [(i, p) for i, p in enumerate(pos) if p is not None]
+    best = None
+    for layout, mats in LAYOUTS.items():
+        if len(valid) < len(mats):
+            continue
+        cost = np.zeros((len(mats) + (len(valid) - len(mats)), len(valid)))
+        names = mats + ["body"] * (len(valid) - len(mats))
+        for i, name in enumerate(names):
+            nom = body if name == "body" else NOMINAL_HU[name]
+            for j, (_k, (_ang, c)) in enumerate(valid):
+                cost[i, j] = abs(c.mean - nom)
+        ri, cj = linear_sum_assignment(cost)
+        total = float(cost[ri, cj].sum())
+        if best is None or total < best[0]:
+            best = (total, layout, [(names[i], valid[j][1]) for i, j in zip(ri, cj)])
+    found: dict[str, list] = {}
+    if best is None:
+        problems.append(("CTP404 插件位置超出图像，无法读取材料 CT 值", "CTP404 insert positions lie outside the image; material CT numbers not read"))
+        layout = None
+    else:
+        _, layout, assignment = best
+        for name, (ang, c) in assignment:
+            if name != "body":
+                c.label = name
+                found.setdefault(name, []).append((ang, c))
+        table = {}
+        for name, items in found.items():
+            vals = [c.mean for _a, c in items]
+            table[name] = {"mean_hu": round(float(np.mean(vals)), 2), "nominal_hu": NOMINAL_HU[name],
+                           "angles_deg": [round(a, 1) for a, _c in items], "sd_hu": [round(c.sd, 2) for _a, c in items]}
+        for name, metric in METRIC_OF.items():
+            if name in found:
+                items = found[name]
+                ms.append(measurement("CT-EQ-PERF", metric, table[name]["mean_hu"], "HU", test="catphan.ctp404.ct_number",
+                                      images=[image], method="catphan-ctp404", rois=[c.record(image) for _a, c in items],
+                                      details={"material": name, "nominal_hu": NOMINAL_HU[name], "layout": layout,
+                                               "inserts": [{"angle_deg": round(a, 1), "mean_hu": round(c.mean, 2),
+                                                            "median_hu": round(c.median, 2), "sd_hu": round(c.sd, 2)}
+                                                           for a, c in items]}))
+        nom = np.array([NOMINAL_HU[n] for n in table])
+        meas = np.array([table[n]["mean_hu"] for n in table])
+        if len(nom) >= 3:
+            slope, inter = np.polyfit(nom, meas, 1)
+            resid = meas - (slope * nom + inter)
+            r2 = 1 - float(np.sum(resid**2)) / float(np.sum((meas - meas.mean()) ** 2))
+            ms.append(measurement("CT-EQ-PERF", "ct_number_linearity", float(np.max(np.abs(resid))), "HU",
+                                  test="catphan.ctp404.linearity", images=[image], method="max-residual-of-linear-fit",
+                                  details={"slope": round(float(slope), 5), "intercept_hu": round(float(inter), 3),
+                                           "r2": round(r2, 6), "materials": table,
+                                           "residuals_hu": {n: round(float(r), 3) for n, r in zip(table, resid)}}))
+    # --- rod distances
+    rods = []
+    for k in range(4):
+        ang = roll - 135.0 + 90.0 * k  # top-left, top-right, bottom-right, bottom-left
+        guess = polar_to_px(disc.centre_px, ROD_DISTANCE_MM, ang, px)
+        rods.append(refine_centre(image, guess, body, 4.0))
+    sides = []
+    for k in range(4):
+        a, b = rods[k], rods[(k + 1) % 4]
+        sides.append(math.hypot(a[0] - b[0], a[1] - b[1]) * px)
+    diags = [math.hypot(rods[0][0] - rods[2][0], rods[0][1] - rods[2][1]) * px,
+             math.hypot(rods[1][0] - rods[3][0], rods[1][1] - rods[3][1]) * px]
+    ms.append(measurement("CT-EQ-PERF", "geometric_distance", float(np.mean(sides)), "mm", test="catphan.ctp404.geometry",
+                          images=[image], method="catphan-ctp404-rods",
+                          rois=[Roi("circle", image.px_to_mm(*r), radius_mm=1.5, centre_px=(round(r[0], 2), round(r[1], 2)), label=f"rod {i + 1}") for i, r in enumerate(rods)],
+                          details={"nominal_mm": ROD_NOMINAL_MM, "sides_mm": [round(s, 3) for s in sides],
+                                   "diagonals_mm": [round(d, 3) for d in diags]}))
+    # --- slice thickness from the four ramps
+    ramp_rows = []
+    for name, ang in (("top", -90.0), ("bottom", 90.0), ("left", 180.0), ("right", 0.0)):
+        try:
+            r = ramps.ramp_thickness(image.array, disc.centre_px, px, roll + ang, RAMP_DISTANCE_MM, RAMP_FACTOR)
+        except (ValueError, IndexError):
+            continue
+        r["name"] = name
+        # a ramp is only a ramp if it stands out of the background clearly
+        if r["peak_hu"] - r["background_hu"] > 30:
+            ramp_rows.append(r)
+    nominal = nominal_thickness(image)
+    if ramp_rows:
+        vals = [r["thickness_mm"] for r in ramp_rows]
+        ms.append(measurement("CT-QC-SLICE", "slice_thickness", float(np.mean(vals)), "mm", test="catphan.ctp404.slice_thickness",
+                              images=[image], method="catphan-wire-ramps",
+                              rois=[_ramp_roi(image, disc, r) for r in ramp_rows],
+                              details={"nominal": nominal, "ramp_factor": RAMP_FACTOR,
+                                       "ramps": [{k: v for k, v in r.items() if k != "profile"} for r in ramp_rows]}))
+    else:
+        problems.append(("CTP404 层面上未找到层厚斜线", "no slice-thickness wire ramps found on the CTP404 slice"))
+    figure = {"kind": "ctp404", "image": image, "disc": disc, "roll": roll,
+              "rois": [c for _n, items in found.items() for _a, c in items], "rods": rods, "ramps": ramp_rows}
+    return {"measurements": ms, "problems": problems, "figure": figure, "roll_deg": roll, "layout": layout}
+
+
+def _ramp_roi(image: Image, disc: Disc, r: dict) -> Roi:
+    """The measured ramp segment as a line ROI (mm from the image centre)."""
+    px = image.spacing[1]
+    a = math.radians(r["angle_deg"])
+    d = RAMP_DISTANCE_MM + r["radial_offset_mm"]
+    ends = []
+    for s in (r["left_mm"], r["right_mm"]):
+        x = disc.centre_px[0] + (d * math.cos(a) - s * math.sin(a)) / px
+        y = disc.centre_px[1] + (d * math.sin(a) + s * math.cos(a)) / px
+        ends.append(image.px_to_mm(x, y))
+    return Roi("line", (round(ends[0][0], 3), round(ends[0][1], 3)), end_mm=(round(ends[1][0], 3), round(ends[1][1], 3)), label=r.get("name"))
+
+
+# ----------------------------------------------------------------------------- CTP528
+CTP528_BOUNDS = (0, 0.107, 0.173, 0.236, 0.286, 0.335, 0.387, 0.434, 0.479, 0.52, 0.558, 0.594, 0.628, 0.66,
+                 0.69, 0.718, 0.745, 0.771, 0.796, 0.82, 0.843, 0.865)
+CTP528_PEAKS = (2, 3, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5)
+
+
+def _bar_groups_on_profile(ang: np.ndarray, prof: np.ndarray, roll: float) -> list[dict]:
+    """Cut the circular profile into the 21 group arcs (group k centred at 180° − frac·360° + roll)."""
+    groups = []
+    for k in range(21):
+        f = k + 1
+        period = 10.0 / f
+        frac = (CTP528_BOUNDS[k] + CTP528_BOUNDS[k + 1]) / 2
+        centre = 180.0 - frac * 360.0 + roll
+        # from the first bar's centre to the last's: a whole number of periods, so the sine fit does not leak
+        half_arc = (CTP528_PEAKS[k] - 1) * period / 2
+        half_deg = math.degrees(half_arc / LP_RADIUS_MM)
+        d = (ang - centre + 180) % 360 - 180
+        sel = np.abs(d) <= half_deg
+        s_mm = np.deg2rad(d[sel]) * LP_RADIUS_MM
+        order = np.argsort(s_mm)
+        groups.append({"lp_cm": float(f), "s_mm": s_mm[order], "values": prof[sel][order]})
+    return groups
+
+
+def _template_roll(ang: np.ndarray, prof: np.ndarray, roll0: float, search: float = 12.0) -> float:
+    """Refine the roll by matching the bar-group layout to the profile (±``search``°)."""
+    base = np.median(prof)
+    best, best_roll = -np.inf, roll0
+    for roll in np.arange(roll0 - search, roll0 + search + 0.01, 0.25):
+        score = 0.0
+        for g in _bar_groups_on_profile(ang, prof, roll)[:8]:
+            if g["values"].size:
+                score += float(np.mean(g["values"] - base))
+        if score > best:
+            best, best_roll = score, roll
+    return float(best_roll)
+
+
+def ctp528(image: Image, disc: Disc, roll_deg: float | None, *, wire_diameter_mm: float = 0.0) -> dict:
+    """Bar-group MTF and resolved groups, and the bead's point MTF, on one CTP528 slice."""
+    px = image.spacing[1]
+    ms, problems = [], []
+    ang, prof = circular_profile(image.array, disc.centre_px, LP_RADIUS_MM / px, n=int(2 * math.pi * LP_RADIUS_MM / (px / 3)),
+                                 width_px=max(int(round(6.0 / px)), 1), reduce="mean", order=3)
+    roll = _template_roll(ang, prof, roll_deg or 0.0, search=3.0 if roll_deg is not None else 12.0)
+    groups = _bar_groups_on_profile(ang, prof, roll)
+    bg = body_level(image, disc, 25.0, 35.0)
+    curve, table, note = resolution.bar_mtf(groups, bg)
+    resolved = resolution.resolved_lp_cm(table)
+    common = {"module": "CTP528", "roll_deg": round(roll, 2), "groups": table, "normalisation": note}
+    ms += mtf_measurements(curve, test="catphan.ctp528.bars", images=[image], method="bars", details=common)
+    if resolved is not None:
+        ms.append(measurement("CT-QC-HCR", "resolved_lp_cm", resolved, "lp/cm", test="catphan.ctp528.bars", images=[image],
+                              method="bars", details={**common, "criterion": "fitted amplitude > 3 standard errors"}))
+    figure = {"kind": "ctp528", "image": image, "disc": disc, "roll": roll, "bar_curve": curve, "groups": table}
+    # bead: brightest point inside the bar ring
+    bead = resolution.find_point(image.array, disc.centre_px, (LP_RADIUS_MM - 12) / px)
+    peak = float(ndi.gaussian_filter(image.array, 1.0)[int(bead[1]), int(bead[0])])
+    if peak - bg > 50:
+        curve_p, per = resolution.point_mtf([image.array], [bead], px, half_mm=5.0, wire_diameter_mm=wire_diameter_mm)
+        ms += mtf_measurements(curve_p, test="catphan.ctp528.bead", images=[image], method="bead",
+                               rois=[Roi("circle", image.px_to_mm(*bead), radius_mm=5.0, centre_px=bead, label="bead")],
+                               details={"module": "CTP528", "per_slice": per})
+        figure["point_curve"] = curve_p
+        figure["bead"] = bead
+    else:
+        problems.append(("CTP528 层面上未找到钨珠，未用点扩散函数计算 MTF", "no bead found on the CTP528 slice; no point-source MTF"))
+    return {"measurements": ms, "problems": problems, "figure": figure}
+
+
+# ----------------------------------------------------------------------------- CTP515
+LCD_DIAMETERS_MM = (15.0, 9.0, 8.0, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0)
+CTP515_GROUPS = {1.0: -87.4, 0.5: 32.6, 0.3: 152.6}
+CTP515_STEPS_DEG = (0.0, 18.3, 34.7, 48.9, 62.3, 74.5, 85.5, 95.5, 104.5)
+
+
+def measure_targets(image: Image, disc: Disc, spots, background_hu: float, *, roi_fraction: float = 0.8):
+    """Contrast (HU over ``background_hu``) of low-contrast discs at (contrast %, diameter mm, angle °, distance mm).
+
+    Each ROI is ``roi_fraction`` of the disc's diameter (a margin for position error).
+    Returns (targets for :func:`lcd.detect_targets`, their ROI records).
+    """
+    px = image.spacing[1]
+    targets, rois = [], []
+    for contrast, dmm, ang, dist in spots:
+        try:
+            c = circle(image, polar_to_px(disc.centre_px, dist, ang, px), dmm / 2 * roi_fraction, f"{contrast}% {dmm:g} mm")
+        except RoiOutside:
+            continue
+        targets.append({"contrast_percent": contrast, "diameter_mm": dmm, "contrast_hu": round(c.mean - background_hu, 3)})
+        rois.append(c.record(image))
+    return targets, rois
+
+
+def ctp515(image: Image, disc: Disc, roll_deg: float, *, k: float = lcd.K_DEFAULT) -> dict:
+    """Supra-slice low-contrast discs: detected by CNR against same-size background ROI means."""
+    px = image.spacing[1]
+    rows, cols = np.ogrid[: image.shape[0], : image.shape[1]]
+    r = np.hypot(cols - disc.centre_px[0], rows - disc.centre_px[1]) * px
+    region = (r > 60.0) & (r < min(85.0, disc.radius_mm - 8))
+    # ROIs are 80 % of each disc (margin for position error); the background SD is for that same size
+    sds = {d: lcd.roi_means_sd(image.array, region, 0.8 * d / px)[0] for d in LCD_DIAMETERS_MM}
+    bg = float(np.mean(image.array[region])) if region.any() else float("nan")
+    spots = [(contrast, dmm, a0 + step + roll_deg, LCD_RADIUS_MM) for contrast, a0 in CTP515_GROUPS.items()
+             for dmm, step in zip(LCD_DIAMETERS_MM, CTP515_STEPS_DEG)]
+    targets, rois = measure_targets(image, disc, spots, bg)
+    res = lcd.detect_targets(targets, sds, k=k)
+    ms, problems = [], []
+    if res["figure_mm"] is not None:
+        ms.append(measurement("CT-QC-LCR", "low_contrast_diameter", res["figure_mm"], "mm", test="catphan.ctp515",
+                              images=[image], method="targets", rois=rois,
+                              details={"module": "CTP515", "cnr_threshold": k, "smallest_mm": res["smallest_mm"],
+                                       "background_hu": round(bg, 2),
+                                       "sd_of_means_hu": {str(d): None if not np.isfinite(s) else round(s, 3) for d, s in sds.items()},
+                                       "targets": res["targets"]}))
+    else:
+        problems.append(("CTP515 低对比目标均不可辨", "no CTP515 low-contrast target is detectable"))
+    return {"measurements": ms, "problems": problems, "figure": {"kind": "ctp515", "image": image, "disc": disc, "rois": rois}}

@@ -1,0 +1,200 @@
+"""Shared pieces of the CT analysis: measurement records, ROI statistics in mm, series checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from huren.analysis.core.phantom import Disc, find_disc
+from huren.analysis.core.profile import inside_image
+from huren.analysis.core.roi import circle_mask, circle_stats, roi_record
+from huren.dicomio import Image, is_localiser
+from huren.result import InputError, Measurement, Roi
+
+VERSION = "1"
+AIR_THRESHOLD_HU = -400.0  # separates a phantom (water, plastics) from the air round it
+
+
+def algorithm(test: str) -> str:
+    return f"huren.analysis.ct.{test}/{VERSION}"
+
+
+def provenance(test: str, images: Sequence[Image], **extra) -> dict:
+    """The provenance block of a measurement: algorithm, SOP Instance UIDs and slice positions."""
+    return {
+        "algorithm": algorithm(test),
+        "sop_instance_uids": [im.sop_instance_uid for im in images],
+        "slice_positions_mm": [None if im.z is None else round(float(im.z), 3) for im in images],
+        **extra,
+    }
+
+
+def measurement(item: str, metric: str, value, unit: str, *, test: str, images: Sequence[Image], method: str,
+                rois: Iterable[Roi] = (), details: dict | None = None) -> Measurement:
+    im = images[0] if images else None
+    return Measurement(
+        item=item, metric=metric, value=None if value is None else round(float(value), 4), unit=unit, method=method,
+        slice=im.instance_number if im is not None else None, rois=list(rois), details=details or {},
+        provenance=provenance(test, images),
+    )
+
+
+def mtf_measurements(curve, *, test: str, images: Sequence[Image], method: str, rois: Iterable[Roi] = (),
+                     details: dict | None = None) -> list[Measurement]:
+    """``mtf50`` and ``mtf10`` (lp/cm) of an MTF curve in lp/mm; a level the curve never reaches is left out."""
+    out = []
+    for metric, level in (("mtf50", 0.5), ("mtf10", 0.1)):
+        v = curve.at_level(level)
+        if v is not None:
+            out.append(measurement("CT-QC-HCR", metric, 10 * v, "lp/cm", test=test, images=images, method=method,
+                                   rois=list(rois), details=dict(details or {})))
+    return out
+
+
+@dataclass
+class Circle:
+    """A circular ROI measured on an image: centre (col, row) px, radius mm, and its statistics."""
+
+    label: str
+    centre_px: tuple[float, float]
+    radius_mm: float
+    mean: float
+    sd: float
+    median: float
+    n: int
+
+    def record(self, image: Image) -> Roi:
+        return roi_record(image, self.centre_px, radius_mm=round(self.radius_mm, 3), label=self.label)
+
+
+class RoiOutside(ValueError):
+    """A ROI that does not fit inside the image (e.g. the FOV cuts the phantom off)."""
+
+
+def circle(image: Image, centre_px: tuple[float, float], radius_mm: float, label: str,
+           exclude: np.ndarray | None = None) -> Circle:
+    """Statistics of a circle of ``radius_mm`` at ``centre_px``; raises :class:`RoiOutside` if it leaves the image.
+
+    Pixels where ``exclude`` is True (e.g. a BB or wire inside a uniformity ROI) are left out.
+    """
+    px = image.spacing[1]
+    if not inside_image(image.shape, centre_px, radius_mm / px):
+        raise RoiOutside(label)
+    if exclude is None or not exclude.any():
+        s = circle_stats(image.array, centre_px, radius_mm, px)
+        return Circle(label, (float(centre_px[0]), float(centre_px[1])), radius_mm, s.mean, s.sd, s.median, s.n)
+    rs, cs, m = circle_mask(image.shape, centre_px, radius_mm / px)
+    v = image.array[rs, cs][m & ~exclude[rs, cs]].astype(np.float64)
+    if v.size < 2:
+        raise RoiOutside(label)
+    return Circle(label, (float(centre_px[0]), float(centre_px[1])), radius_mm, float(v.mean()), float(v.std(ddof=1)),
+                  float(np.median(v)), int(v.size))
+
+
+def small_objects(image: Image, disc: Disc, contrast_hu: float = 300.0, margin_mm: float = 2.0) -> np.ndarray:
+    """Pixels of small high-contrast objects inside the phantom (BBs, wires), with a margin of ``margin_mm``."""
+    from scipy import ndimage as ndi
+
+    px = image.spacing[1]
+    rows, cols = np.ogrid[: image.shape[0], : image.shape[1]]
+    inside = np.hypot(cols - disc.centre_px[0], rows - disc.centre_px[1]) < 0.9 * disc.radius_px
+    if not inside.any():
+        return np.zeros(image.shape, bool)
+    med = float(np.median(image.array[inside]))
+    hot = (np.abs(image.array - med) > contrast_hu) & inside
+    if not hot.any():
+        return hot
+    return ndi.binary_dilation(hot, iterations=max(int(round(margin_mm / px)), 1))
+
+
+def ct_disc(image: Image) -> Disc | None:
+    """The phantom in a CT slice: the largest region above −400 HU, outline fitted by a circle."""
+    return find_disc(image.array, image.spacing[1], threshold=AIR_THRESHOLD_HU, min_radius_mm=3.0)
+
+
+def air_level(image: Image, disc: Disc | None) -> float | None:
+    """Median HU of the air outside the phantom (beyond 1.1 R), or None when the image shows too little air."""
+    a = image.array
+    rows, cols = np.ogrid[: a.shape[0], : a.shape[1]]
+    if disc is None:
+        return None
+    r = np.hypot(cols - disc.centre_px[0], rows - disc.centre_px[1])
+    sel = (r > disc.radius_px * 1.1 + 5) & (a < AIR_THRESHOLD_HU)
+    # keep away from the reconstruction circle's padding (often −2048 or −3024)
+    sel &= a > -1500
+    if sel.sum() < 500:
+        return None
+    return float(np.median(a[sel]))
+
+
+@dataclass
+class Prepared:
+    """The slices an analysis can use, and what was set aside (with reasons)."""
+
+    series: list[list[Image]] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+
+def prepare(images: Sequence[Image]) -> Prepared:
+    """Split images into CT series; set aside localisers, other modalities and duplicates; check spacing.
+
+    Each non-CT image gets a bilingual error; a localiser gets a note; a series with
+    gaps or duplicated positions gets a note naming them (the remaining slices are used).
+    """
+    from huren.dicomio import group_series
+
+    out = Prepared()
+    keep: list[Image] = []
+    for im in images:
+        mod = im.modality
+        if mod != "CT":
+            out.errors.append(InputError(im.path, f"不是 CT 图像（成像设备类型 {mod or '未知'}），CT 分析不使用",
+                                         f"not a CT image (modality {mod or 'unknown'}); not used by the CT analysis"))
+            continue
+        if is_localiser(im.ds):
+            out.notes.append((f"定位像 {im.path} 已忽略", f"localiser {im.path} ignored"))
+            continue
+        if im.spacing_source != "PixelSpacing":
+            out.errors.append(InputError(im.path, "缺少像素间距（Pixel Spacing），无法以毫米计量",
+                                         "no Pixel Spacing; cannot measure in mm"))
+            continue
+        keep.append(im)
+    for uid, ims in group_series(keep).items():
+        seen: dict[float, Image] = {}
+        uniq = []
+        for im in ims:
+            z = None if im.z is None else round(float(im.z), 2)
+            if z is not None and z in seen and np.array_equal(seen[z].array, im.array):
+                out.errors.append(InputError(im.path, f"与 {seen[z].path} 重复的层面（位置 {z} mm），已忽略",
+                                             f"duplicate of slice {seen[z].path} (position {z} mm); ignored"))
+                continue
+            if z is not None:
+                seen[z] = im
+            uniq.append(im)
+        zs = [im.z for im in uniq if im.z is not None]
+        if len(zs) >= 3:
+            steps = np.diff(zs)
+            step = float(np.median(steps))
+            gaps = [(zs[i], zs[i + 1]) for i, s in enumerate(steps) if step > 0 and s > 1.5 * step]
+            if gaps:
+                txt = ", ".join(f"{a:.1f}–{b:.1f}" for a, b in gaps)
+                out.notes.append((f"序列 {uid} 缺少层面（{txt} mm 之间），其余层面照常分析",
+                                  f"series {uid} has missing slices (between {txt} mm); the others are analysed"))
+        tilt = uniq[0].ds.get("GantryDetectorTilt") if uniq else None
+        try:
+            if tilt is not None and abs(float(tilt)) > 0.01:
+                out.notes.append((f"序列 {uid} 机架倾角 {float(tilt):g}°：层面内分析不受影响，层厚按倾斜层面计",
+                                  f"series {uid} has gantry tilt {float(tilt):g}°: in-plane tests are unaffected; slice thickness is along the tilted slice"))
+        except (TypeError, ValueError):
+            pass
+        if uniq:
+            out.series.append(uniq)
+    return out
+
+
+def nominal_thickness(image: Image) -> float | None:
+    t = image.slice_thickness
+    return float(t) if t else None

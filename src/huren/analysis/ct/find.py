@@ -1,0 +1,120 @@
+"""Which phantom, and which module is on which slice — from image content alone.
+
+Each slice is described by what it shows inside the phantom outline: large dark
+and bright inserts (and their size and distance from the centre), groups of bright
+bars, isolated bright points, and nothing at all (uniform). The phantom is then the
+family whose signature modules appear (Catphan CTP404 sensitometry inserts of about
+12 mm at 58.7 mm; ACR module 1 inserts of 25 mm at 63 mm), or a water phantom when
+every slice is uniform, or a wire when a slice shows a lone point. Uniform slices
+of a Catphan or ACR series are told apart by their low-contrast targets.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from huren.analysis.core.phantom import Disc, blobs, polar_to_px
+from huren.dicomio import Image
+
+from .common import RoiOutside, circle, ct_disc
+
+PHANTOMS = ("water", "catphan", "acr-ct", "wire")
+ALIASES = {"water": "water", "catphan": "catphan", "catphan503": "catphan", "catphan504": "catphan",
+           "catphan600": "catphan", "catphan604": "catphan", "acr": "acr-ct", "acr-ct": "acr-ct", "acrct": "acr-ct",
+           "gammex464": "acr-ct", "acr464": "acr-ct", "wire": "wire"}
+
+
+@dataclass
+class SliceKind:
+    """What one slice shows: ``kind`` is wire, catphan.ctp404/528/515/486, acr.m1–m4, uniform, empty."""
+
+    image: Image
+    disc: Disc | None
+    kind: str
+    features: dict = field(default_factory=dict)
+
+
+def _inside_blobs(image: Image, disc: Disc, sm: np.ndarray, body: float):
+    px = image.spacing[1]
+    rows, cols = np.ogrid[: image.shape[0], : image.shape[1]]
+    r = np.hypot(cols - disc.centre_px[0], rows - disc.centre_px[1]) * px
+    inside = r < disc.radius_mm - 4.0
+    out = {}
+    # points (BBs, wires, beads) are judged on a lightly smoothed image so that blur does not hide them
+    fine = ndi.gaussian_filter(image.array, 0.5)
+    for name, mask in (("dark", sm < -500), ("bright", sm > body + 300), ("point", fine > body + 300)):
+        bl = blobs(image.array, mask & inside, px, min_area_mm2=0.05)
+        for b in bl:
+            b["distance_mm"] = math.hypot(b["centre_px"][0] - disc.centre_px[0], b["centre_px"][1] - disc.centre_px[1]) * px
+        out[name] = bl
+    return out
+
+
+def classify(image: Image) -> SliceKind:
+    """Describe one slice (see the module docstring)."""
+    disc = ct_disc(image)
+    if disc is None:
+        sm = ndi.gaussian_filter(image.array, 1.0)
+        return SliceKind(image, None, "empty", {"max_hu": float(sm.max())})
+    px = image.spacing[1]
+    sm = ndi.gaussian_filter(image.array, 0.7 / px)
+    rows, cols = np.ogrid[: image.shape[0], : image.shape[1]]
+    r = np.hypot(cols - disc.centre_px[0], rows - disc.centre_px[1]) * px
+    core = r < min(0.35 * disc.radius_mm, 30.0)
+    body = float(np.median(image.array[core])) if core.any() else float(np.median(image.array))
+    bl = _inside_blobs(image, disc, sm, body)
+    dark = [b for b in bl["dark"] if b["area_mm2"] >= 20]
+    bright = [b for b in bl["bright"] if b["area_mm2"] >= 3]
+    points = [b for b in bl["point"] if b["area_mm2"] < 3]
+    f = {"diameter_mm": round(2 * disc.radius_mm, 1), "body_hu": round(body, 1), "truncated": disc.truncated,
+         "n_dark": len(dark), "n_bright": len(bright), "n_points": len(points)}
+
+    def near(bs, d0, d1, r0, r1):
+        return [b for b in bs if d0 <= b["diameter_mm"] <= d1 and r0 <= b["distance_mm"] <= r1]
+
+    kind = "uniform"
+    if near(dark, 18, 32, 50, 76) and near(bright, 18, 32, 50, 76):
+        kind = "acr.m1"
+    elif near(dark, 7, 17, 50, 67) and near(bright, 7, 17, 50, 67):
+        kind = "catphan.ctp404"
+    elif len([b for b in bright if 33 <= b["distance_mm"] <= 60]) >= 6:
+        kind = "catphan.ctp528"
+    elif len([b for b in bright if 58 <= b["distance_mm"] <= 82]) >= 4:
+        kind = "acr.m4"
+    elif points and not bright and not dark:
+        kind = "points"
+        f["points"] = [b["centre_px"] for b in points]
+    return SliceKind(image, disc, kind, f)
+
+
+def lcd_score(image: Image, disc: Disc, spots: list[tuple[float, float, float]]) -> float:
+    """Mean contrast (HU) of discs at (angle°, distance mm, radius mm) over the ring's background, in units
+    of the background ROI noise: high on a low-contrast module, near 0 on a uniform one."""
+    px = image.spacing[1]
+    vals = []
+    for ang, dist, rad in spots:
+        try:
+            vals.append(circle(image, polar_to_px(disc.centre_px, dist, ang, px), rad, "").mean)
+        except RoiOutside:
+            pass
+    ref = []
+    for ang, dist, rad in spots:
+        for dd in (-90.0, 90.0, 180.0):
+            try:
+                ref.append(circle(image, polar_to_px(disc.centre_px, dist, ang + dd, px), rad, "").mean)
+            except RoiOutside:
+                pass
+    if not vals or len(ref) < 3:
+        return 0.0
+    sd = float(np.std(ref, ddof=1)) or 1e-6
+    return (float(np.mean(vals)) - float(np.mean(ref))) / sd
+
+
+def normalise_phantom(name: str | None) -> str | None:
+    if not name:
+        return None
+    return ALIASES.get(name.lower().replace("_", "").replace(" ", ""), name.lower())

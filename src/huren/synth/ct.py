@@ -555,7 +555,7 @@ def _acr_module(cv: _Canvas, module: str, z_local: float, thickness_mm: float, p
     elif module == "m3":
         for ang, dist in g["bb_positions_mm"]:
             a = np.deg2rad(ang)
-            cv.disc(dist * np.cos(a), dist * np.sin(a), 0.5, 1500.0)
+            cv.disc(dist * np.cos(a), dist * np.sin(a), 0.5, 3000.0)  # 1 mm metal BB
     elif module == "m4":
         for f, ang in g["bars_lp_cm"].items():
             a = np.deg2rad(ang)

@@ -177,9 +177,11 @@ def module4(image: Image, disc: Disc, roll: float) -> dict:
     resolved = resolution.resolved_lp_cm(table)
     ms = []
     common = {"module": "ACR module 4", "groups": table, "normalisation": note, "roll_deg": round(roll, 2)}
-    ms += mtf_measurements(curve, test="acr.module4.bars", images=[image], method="bars", details=common)
+    problems: list = []
+    ms += mtf_measurements(curve, test="acr.module4.bars", images=[image], method="bars", details=common,
+                           min_freq_lp_mm=min(BARS_LP_CM) / 10, problems=problems)
     if resolved is not None:
         ms.append(measurement("CT-QC-HCR", "resolved_lp_cm", resolved, "lp/cm", test="acr.module4.bars", images=[image],
                               method="bars", details={**common, "criterion": "fitted amplitude > 3 standard errors"}))
-    return {"measurements": ms, "problems": [], "figure": {"kind": "acr.m4", "image": image, "disc": disc,
+    return {"measurements": ms, "problems": problems, "figure": {"kind": "acr.m4", "image": image, "disc": disc,
                                                             "bar_curve": curve, "groups": table}}

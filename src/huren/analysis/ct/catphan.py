@@ -302,7 +302,8 @@ def ctp528(image: Image, disc: Disc, roll_deg: float | None, *, wire_diameter_mm
     curve, table, note = resolution.bar_mtf(groups, bg)
     resolved = resolution.resolved_lp_cm(table)
     common = {"module": "CTP528", "roll_deg": round(roll, 2), "groups": table, "normalisation": note}
-    ms += mtf_measurements(curve, test="catphan.ctp528.bars", images=[image], method="bars", details=common)
+    ms += mtf_measurements(curve, test="catphan.ctp528.bars", images=[image], method="bars", details=common,
+                           min_freq_lp_mm=0.1, problems=problems)
     if resolved is not None:
         ms.append(measurement("CT-QC-HCR", "resolved_lp_cm", resolved, "lp/cm", test="catphan.ctp528.bars", images=[image],
                               method="bars", details={**common, "criterion": "fitted amplitude > 3 standard errors"}))

@@ -42,11 +42,22 @@ def measurement(item: str, metric: str, value, unit: str, *, test: str, images: 
 
 
 def mtf_measurements(curve, *, test: str, images: Sequence[Image], method: str, rois: Iterable[Roi] = (),
-                     details: dict | None = None) -> list[Measurement]:
-    """``mtf50`` and ``mtf10`` (lp/cm) of an MTF curve in lp/mm; a level the curve never reaches is left out."""
+                     details: dict | None = None, min_freq_lp_mm: float | None = None,
+                     problems: list | None = None) -> list[Measurement]:
+    """``mtf50`` and ``mtf10`` (lp/cm) of an MTF curve in lp/mm.
+
+    A level the curve never reaches is left out, and so is one that falls below
+    ``min_freq_lp_mm`` (the lowest line-pair group: below it the value would be a guess
+    between f = 0 and that group); such a case is explained in ``problems``.
+    """
     out = []
     for metric, level in (("mtf50", 0.5), ("mtf10", 0.1)):
         v = curve.at_level(level)
+        if v is not None and min_freq_lp_mm is not None and v < min_freq_lp_mm:
+            if problems is not None:
+                problems.append((f"{metric.upper()} 低于最低线对组 {10 * min_freq_lp_mm:g} lp/cm，无法由线对测得",
+                                 f"{metric.upper()} lies below the lowest line-pair group ({10 * min_freq_lp_mm:g} lp/cm); not measurable from the bars"))
+            continue
         if v is not None:
             out.append(measurement("CT-QC-HCR", metric, 10 * v, "lp/cm", test=test, images=images, method=method,
                                    rois=list(rois), details=dict(details or {})))
@@ -93,8 +104,13 @@ def circle(image: Image, centre_px: tuple[float, float], radius_mm: float, label
                   float(np.median(v)), int(v.size))
 
 
-def small_objects(image: Image, disc: Disc, contrast_hu: float = 300.0, margin_mm: float = 2.0) -> np.ndarray:
-    """Pixels of small high-contrast objects inside the phantom (BBs, wires), with a margin of ``margin_mm``."""
+def small_objects(image: Image, disc: Disc, contrast_hu: float = 150.0, margin_mm: float = 3.0) -> np.ndarray:
+    """Pixels of small high-contrast objects inside the phantom (BBs, wires), with a margin of ``margin_mm``.
+
+    An object counts when it stands out by more than ``contrast_hu`` and by more than
+    eight times the noise (robust SD from the median absolute deviation), so that noise
+    alone never removes pixels.
+    """
     from scipy import ndimage as ndi
 
     px = image.spacing[1]
@@ -102,8 +118,10 @@ def small_objects(image: Image, disc: Disc, contrast_hu: float = 300.0, margin_m
     inside = np.hypot(cols - disc.centre_px[0], rows - disc.centre_px[1]) < 0.9 * disc.radius_px
     if not inside.any():
         return np.zeros(image.shape, bool)
-    med = float(np.median(image.array[inside]))
-    hot = (np.abs(image.array - med) > contrast_hu) & inside
+    vals = image.array[inside]
+    med = float(np.median(vals))
+    noise = 1.4826 * float(np.median(np.abs(vals - med)))
+    hot = (np.abs(image.array - med) > max(contrast_hu, 8 * noise)) & inside
     if not hot.any():
         return hot
     return ndi.binary_dilation(hot, iterations=max(int(round(margin_mm / px)), 1))

@@ -43,10 +43,13 @@ def _inside_blobs(image: Image, disc: Disc, sm: np.ndarray, body: float):
     rows, cols = np.ogrid[: image.shape[0], : image.shape[1]]
     r = np.hypot(cols - disc.centre_px[0], rows - disc.centre_px[1]) * px
     inside = r < disc.radius_mm - 4.0
+    r = np.broadcast_to(r, image.shape)
     out = {}
     # points (BBs, wires, beads) are judged on a lightly smoothed image so that blur does not hide them
     fine = ndi.gaussian_filter(image.array, 0.5)
-    for name, mask in (("dark", sm < -500), ("bright", sm > body + 300), ("point", fine > body + 300)):
+    core_vals = image.array[r < 0.5 * disc.radius_mm]
+    noise = 1.4826 * float(np.median(np.abs(core_vals - np.median(core_vals)))) if core_vals.size else 0.0
+    for name, mask in (("dark", sm < -500), ("bright", sm > body + 300), ("point", fine > body + max(150.0, 8 * noise))):
         bl = blobs(image.array, mask & inside, px, min_area_mm2=0.05)
         for b in bl:
             b["distance_mm"] = math.hypot(b["centre_px"][0] - disc.centre_px[0], b["centre_px"][1] - disc.centre_px[1]) * px
@@ -69,7 +72,8 @@ def classify(image: Image) -> SliceKind:
     bl = _inside_blobs(image, disc, sm, body)
     dark = [b for b in bl["dark"] if b["area_mm2"] >= 20]
     bright = [b for b in bl["bright"] if b["area_mm2"] >= 3]
-    points = [b for b in bl["point"] if b["area_mm2"] < 3]
+    points = [b for b in bl["point"] if b["area_mm2"] < 10]
+    large = [b for b in bright if b["area_mm2"] >= 10]
     f = {"diameter_mm": round(2 * disc.radius_mm, 1), "body_hu": round(body, 1), "truncated": disc.truncated,
          "n_dark": len(dark), "n_bright": len(bright), "n_points": len(points)}
 
@@ -85,7 +89,7 @@ def classify(image: Image) -> SliceKind:
         kind = "catphan.ctp528"
     elif len([b for b in bright if 58 <= b["distance_mm"] <= 82]) >= 4:
         kind = "acr.m4"
-    elif points and not bright and not dark:
+    elif points and not large and not dark:
         kind = "points"
         f["points"] = [b["centre_px"] for b in points]
     return SliceKind(image, disc, kind, f)

@@ -163,11 +163,22 @@ def wire(images: Sequence[Image], options=None, *, _kinds: list[SliceKind] | Non
 
 
 def _wire_series(res: Result, series: list[Image], kinds: list[SliceKind], options) -> None:
-    pts = [k for k in kinds if k.kind == "points" or k.kind == "empty" and k.features.get("max_hu", 0) > 300]
+    # asked for a wire: any slice whose brightest point stands clear of the noise will do
+    pts = [k for k in kinds if k.kind == "points" or _has_point(k.image)]
     if not pts:
         res.error(series[0].path, "序列中未找到金属丝（点源）", "no wire (point source) found in the series", "wire")
         return
     _wire_on(res, pts, options)
+
+
+def _has_point(image: Image) -> bool:
+    """Whether the brightest point of the (lightly smoothed) slice exceeds the median by 10 noise SDs."""
+    from scipy import ndimage as ndi
+
+    sm = ndi.gaussian_filter(image.array, 1.0)
+    med = float(np.median(image.array))
+    noise = 1.4826 * float(np.median(np.abs(image.array - med)))
+    return float(sm.max()) - med > max(10 * noise, 20.0)
 
 
 def _wire_on(res: Result, kinds: list[SliceKind], options) -> None:

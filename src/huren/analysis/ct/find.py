@@ -92,6 +92,9 @@ def classify(image: Image) -> SliceKind:
     elif points and not large and not dark:
         kind = "points"
         f["points"] = [b["centre_px"] for b in points]
+    elif large or dark or not (disc.fit_rms_px <= 0.02 * disc.radius_px or disc.truncated):
+        # structure that no phantom module explains, or an outline that is not round: not a phantom
+        kind = "unknown"
     return SliceKind(image, disc, kind, f)
 
 

@@ -109,8 +109,9 @@ def sine_amplitude(s_mm: np.ndarray, values: np.ndarray, freq_per_mm: float) -> 
     s2 = float(resid @ resid) / dof
     try:
         cov = s2 * np.linalg.inv(a.T @ a)
-        se = float(np.sqrt((cov[1, 1] + cov[2, 2]) / 2))
-    except np.linalg.LinAlgError:
+        var = (cov[1, 1] + cov[2, 2]) / 2
+        se = float(np.sqrt(var)) if var >= 0 and len(values) > 4 else float("nan")
+    except np.linalg.LinAlgError:  # too few samples across a fine group on a coarse matrix
         se = float("nan")
     return amp, se, float(coef[0])
 

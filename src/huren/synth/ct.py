@@ -106,9 +106,17 @@ class SynthSeries:
             if transfer_syntax is not None:
                 ds = _copy(ds)
                 ds.compress(transfer_syntax)
-            ds.save_as(p, enforce_file_format=True)
+            save(ds, p)
             out.append(p)
         return out
+
+
+def save(ds, path) -> None:
+    """Write a dataset as a DICOM file (Part 10 preamble and meta), under pydicom 3 or 2."""
+    try:
+        ds.save_as(path, enforce_file_format=True)
+    except TypeError:  # pydicom < 3 (e.g. alongside pylinac in the benchmark)
+        ds.save_as(path, write_like_original=False)
 
 
 def _copy(ds):
@@ -456,7 +464,8 @@ def _catphan_module(cv: _Canvas, module: str, z_local: float, thickness_mm: floa
         h = g["rod_half_side_mm"]
         for sx in (-1, 1):
             for sy in (-1, 1):
-                cv.disc(sx * h, sy * h, g["rod_diameter_mm"] / 2, -1000.0)
+                # three air holes and one Teflon pin, as on the Catphan
+                cv.disc(sx * h, sy * h, g["rod_diameter_mm"] / 2, 1000.0 if (sx, sy) == (-1, 1) else -1000.0)
         length = thickness_mm / math.tan(math.radians(g["ramp_angle_deg"]))
         shift = z_local / math.tan(math.radians(g["ramp_angle_deg"]))
         d = g["ramp_distance_mm"]

@@ -66,8 +66,29 @@ def _middle(kinds: list[SliceKind]) -> SliceKind:
     return ks[len(ks) // 2]
 
 
+SCREEN_STEP_MM = 5.0  # modules are 20–40 mm long: one look every 5 mm cannot miss one
+
+
 def _per_slice(series: list[Image]) -> list[SliceKind]:
-    return [classify(im) for im in series]
+    """Classify the slices of a series. A long series is screened every ~5 mm first, then the
+    neighbours of every slice that showed a module are classified too (so each module's run of
+    slices, and the CTP404 ramp-centred slice, are still found by content)."""
+    n = len(series)
+    zs = [im.z for im in series]
+    if n <= 12 or any(z is None for z in zs):
+        return [classify(im) for im in series]
+    step = float(np.median(np.abs(np.diff(zs)))) or SCREEN_STEP_MM
+    stride = max(int(SCREEN_STEP_MM // step), 1)
+    kinds: dict[int, SliceKind] = {i: classify(series[i]) for i in range(0, n, stride)}
+    todo = [i for i, k in kinds.items() if k.kind not in ("uniform", "empty", "unknown")]
+    while todo:
+        i = todo.pop()
+        for j in range(max(i - stride + 1, 0), min(i + stride, n)):
+            if j not in kinds:
+                kinds[j] = classify(series[j])
+                if kinds[j].kind == kinds[i].kind:
+                    todo.append(j)
+    return [kinds[i] for i in sorted(kinds)]
 
 
 def _start(images: Sequence[Image], phantom: str | None):
@@ -234,7 +255,8 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
         spots = [(-87.4 + (roll or 0.0) + s, 50.0, d / 2 * 0.8) for s, d in zip((0.0, 18.3, 34.7), (15.0, 9.0, 8.0))]
         scores = [(lcd_score(k.image, k.disc, spots), k) for k in uniform]
         best_score, best = max(scores, key=lambda t: t[0])
-        rest = [k for s, k in scores if k is not best or best_score < 3.0]
+        # the uniformity module shows no low-contrast targets at all
+        rest = [k for s, k in scores if s < 3.0]
         if best_score >= 3.0:
             out = _catphan.ctp515(best.image, best.disc, roll or 0.0, k=float(options.extra.get("lcd_k", lcd.K_DEFAULT)))
             _add_module(res, best, out, "CTP515")

@@ -129,7 +129,7 @@ def small_objects(image: Image, disc: Disc, contrast_hu: float = 150.0, margin_m
 
 def ct_disc(image: Image) -> Disc | None:
     """The phantom in a CT slice: the largest region above −400 HU, outline fitted by a circle."""
-    return find_disc(image.array, image.spacing[1], threshold=AIR_THRESHOLD_HU, min_radius_mm=3.0)
+    return find_disc(image.array, image.spacing[1], threshold=AIR_THRESHOLD_HU, min_radius_mm=3.0, smooth_px=0.5)
 
 
 def air_level(image: Image, disc: Disc | None) -> float | None:

@@ -38,18 +38,15 @@ class SliceKind:
     features: dict = field(default_factory=dict)
 
 
-def _inside_blobs(image: Image, disc: Disc, sm: np.ndarray, body: float):
+def _inside_blobs(image: Image, disc: Disc, fine: np.ndarray, body: float, r: np.ndarray):
     px = image.spacing[1]
-    rows, cols = np.ogrid[: image.shape[0], : image.shape[1]]
-    r = np.hypot(cols - disc.centre_px[0], rows - disc.centre_px[1]) * px
     inside = r < disc.radius_mm - 4.0
-    r = np.broadcast_to(r, image.shape)
     out = {}
-    # points (BBs, wires, beads) are judged on a lightly smoothed image so that blur does not hide them
-    fine = ndi.gaussian_filter(image.array, 0.5)
     core_vals = image.array[r < 0.5 * disc.radius_mm]
     noise = 1.4826 * float(np.median(np.abs(core_vals - np.median(core_vals)))) if core_vals.size else 0.0
-    for name, mask in (("dark", sm < -500), ("bright", sm > body + 300), ("point", fine > body + max(150.0, 8 * noise))):
+    # thresholds hundreds of HU from the body: a light smoothing is enough to keep noise out, and it
+    # keeps small points (BBs, wires, beads) visible
+    for name, mask in (("dark", fine < -500), ("bright", fine > body + 300), ("point", fine > body + max(150.0, 8 * noise))):
         bl = blobs(image.array, mask & inside, px, min_area_mm2=0.05)
         for b in bl:
             b["distance_mm"] = math.hypot(b["centre_px"][0] - disc.centre_px[0], b["centre_px"][1] - disc.centre_px[1]) * px
@@ -64,12 +61,12 @@ def classify(image: Image) -> SliceKind:
         sm = ndi.gaussian_filter(image.array, 1.0)
         return SliceKind(image, None, "empty", {"max_hu": float(sm.max())})
     px = image.spacing[1]
-    sm = ndi.gaussian_filter(image.array, 0.7 / px)
+    fine = ndi.gaussian_filter(image.array, 0.5)
     rows, cols = np.ogrid[: image.shape[0], : image.shape[1]]
     r = np.hypot(cols - disc.centre_px[0], rows - disc.centre_px[1]) * px
     core = r < min(0.35 * disc.radius_mm, 30.0)
     body = float(np.median(image.array[core])) if core.any() else float(np.median(image.array))
-    bl = _inside_blobs(image, disc, sm, body)
+    bl = _inside_blobs(image, disc, fine, body, r)
     dark = [b for b in bl["dark"] if b["area_mm2"] >= 20]
     bright = [b for b in bl["bright"] if b["area_mm2"] >= 3]
     points = [b for b in bl["point"] if b["area_mm2"] < 10]

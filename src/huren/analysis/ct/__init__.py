@@ -28,11 +28,11 @@ from huren.result import Measurement, Result, Roi
 from . import acr as _acr
 from . import catphan as _catphan
 from . import lcd, resolution
-from .common import measurement, mtf_measurements, prepare
+from .common import load_series, measurement, mtf_measurements, prepare
 from .find import SliceKind, classify, lcd_score, normalise_phantom
 from .water import water_geometry, water_tests
 
-__all__ = ["analyze", "water_phantom", "catphan", "acr_ct", "wire", "table_positioning", "statistical_lcd"]
+__all__ = ["analyze", "water_phantom", "catphan", "acr_ct", "wire", "table_positioning", "statistical_lcd", "load_series"]
 
 
 def _options(options):
@@ -66,29 +66,33 @@ def _middle(kinds: list[SliceKind]) -> SliceKind:
     return ks[len(ks) // 2]
 
 
-SCREEN_STEP_MM = 5.0  # modules are 20–40 mm long: one look every 5 mm cannot miss one
+SCREEN_STEP_MM = 8.0  # modules are 20–50 mm long: one look every 8 mm sees each at least twice
 
 
 def _per_slice(series: list[Image]) -> list[SliceKind]:
-    """Classify the slices of a series. A long series is screened every ~5 mm first, then the
-    neighbours of every slice that showed a module are classified too (so each module's run of
-    slices, and the CTP404 ramp-centred slice, are still found by content)."""
+    """Classify the slices of a series. A long series is screened every ~8 mm; the slices
+    between are left out, except next to CTP404 slices, whose ramp-centred slice is chosen
+    by content (see :func:`_catphan_series`)."""
     n = len(series)
     zs = [im.z for im in series]
     if n <= 12 or any(z is None for z in zs):
         return [classify(im) for im in series]
     step = float(np.median(np.abs(np.diff(zs)))) or SCREEN_STEP_MM
     stride = max(int(SCREEN_STEP_MM // step), 1)
-    kinds: dict[int, SliceKind] = {i: classify(series[i]) for i in range(0, n, stride)}
-    todo = [i for i, k in kinds.items() if k.kind not in ("uniform", "empty", "unknown")]
-    while todo:
-        i = todo.pop()
-        for j in range(max(i - stride + 1, 0), min(i + stride, n)):
-            if j not in kinds:
-                kinds[j] = classify(series[j])
-                if kinds[j].kind == kinds[i].kind:
-                    todo.append(j)
+    kinds = {i: classify(series[i]) for i in range(0, n, stride)}
+    hits = [i for i, k in kinds.items() if k.kind == "catphan.ctp404"]
+    if hits:
+        best = min(hits, key=lambda i: _offcentre(kinds[i]))
+        for j in range(max(best - stride + 1, 0), min(best + stride, n)):
+            kinds.setdefault(j, classify(series[j]))
     return [kinds[i] for i in sorted(kinds)]
+
+
+def _offcentre(k: SliceKind) -> float:
+    """The CTP404 slice's ramp offset from mid-ramp (mm), computed once per slice."""
+    if "ramp_offcentre_mm" not in k.features:
+        k.features["ramp_offcentre_mm"] = _catphan.ramp_offcentre_mm(k.image, k.disc)
+    return k.features["ramp_offcentre_mm"]
 
 
 def _start(images: Sequence[Image], phantom: str | None):
@@ -230,17 +234,15 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
     roll = None
     used = []
     if by["ctp404"]:
-        outs = [(k, _catphan.ctp404(k.image, k.disc)) for k in by["ctp404"]]
         # the module's centre slice: where the ramp images sit mid-ramp
-        def offcentre(o):
-            rs = o[1]["figure"]["ramps"]
-            return abs(np.mean([(r["left_mm"] + r["right_mm"]) / 2 for r in rs])) if rs else 1e9
-        k, out = min(outs, key=offcentre)
+        k = min(by["ctp404"], key=_offcentre)
+        out = _catphan.ctp404(k.image, k.disc)
         roll = out["roll_deg"]
-        if len(outs) > 1:
-            others = [{"z_mm": kk.image.z, **{m.metric: m.value for m in o["measurements"]}} for kk, o in outs if kk is not k]
+        if 1 < len(by["ctp404"]) <= 5:  # a short series: every slice's figures, for comparison
+            others = [(c.image.z, {m.metric: m.value for m in _catphan.ctp404(c.image, c.disc)["measurements"]})
+                      for c in by["ctp404"] if c is not k]
             for m in out["measurements"]:
-                m.details["other_slices"] = [{"z_mm": o["z_mm"], "value": o.get(m.metric)} for o in others]
+                m.details["other_slices"] = [{"z_mm": z, "value": v.get(m.metric)} for z, v in others]
         _add_module(res, k, out, "CTP404")
         used.append(k)
         if out.get("layout") == "catphan604":
@@ -359,10 +361,9 @@ def analyze(images: Sequence[Image], options=None) -> Result:
             res.error(series[0].path, f"序列“{desc}”中未识别出 CT 体模（水模、Catphan、ACR 或金属丝）；可能是患者图像",
                       f"no CT phantom (water, Catphan, ACR or wire) recognised in series '{desc}'; a patient series?")
             continue
-        sub = {"water": water_phantom, "catphan": catphan, "acr-ct": acr_ct, "wire": wire}[name]
-        part = sub(series, options, _kinds=kinds)
-        part.errors = [e for e in part.errors if e not in prep.errors]
-        part.notes = [n for n in part.notes if {"zh": n["zh"], "en": n["en"]} not in res.notes]
+        per_series = {"water": _water_series, "catphan": _catphan_series, "acr-ct": _acr_series, "wire": _wire_series}[name]
+        part = _new_result(series, name)
+        per_series(part, series, kinds, options)
         res.note(f"序列“{desc}”：识别为 {part.phantom or name}", f"series '{desc}': recognised as {part.phantom or name}")
         figs, part.figures = part.figures, {}
         res.merge(part)

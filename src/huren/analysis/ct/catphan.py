@@ -213,16 +213,7 @@ def ctp404(image: Image, disc: Disc) -> dict:
                           details={"nominal_mm": ROD_NOMINAL_MM, "sides_mm": [round(s, 3) for s in sides],
                                    "diagonals_mm": [round(d, 3) for d in diags]}))
     # --- slice thickness from the four ramps
-    ramp_rows = []
-    for name, ang in (("top", -90.0), ("bottom", 90.0), ("left", 180.0), ("right", 0.0)):
-        try:
-            r = ramps.ramp_thickness(image.array, disc.centre_px, px, roll + ang, RAMP_DISTANCE_MM, RAMP_FACTOR)
-        except (ValueError, IndexError):
-            continue
-        r["name"] = name
-        # a ramp is only a ramp if it stands out of the background clearly
-        if r["peak_hu"] - r["background_hu"] > 30:
-            ramp_rows.append(r)
+    ramp_rows = _ramps(image, disc, roll)
     nominal = nominal_thickness(image)
     if ramp_rows:
         vals = [r["thickness_mm"] for r in ramp_rows]
@@ -236,6 +227,28 @@ def ctp404(image: Image, disc: Disc) -> dict:
     figure = {"kind": "ctp404", "image": image, "disc": disc, "roll": roll,
               "rois": [c for _n, items in found.items() for _a, c in items], "rods": rods, "ramps": ramp_rows}
     return {"measurements": ms, "problems": problems, "figure": figure, "roll_deg": roll, "layout": layout}
+
+
+def _ramps(image: Image, disc: Disc, roll: float) -> list[dict]:
+    """The four 23° wire ramps at 38 mm (top, bottom, left, right in the phantom's frame)."""
+    rows = []
+    for name, ang in (("top", -90.0), ("bottom", 90.0), ("left", 180.0), ("right", 0.0)):
+        try:
+            r = ramps.ramp_thickness(image.array, disc.centre_px, image.spacing[1], roll + ang, RAMP_DISTANCE_MM, RAMP_FACTOR)
+        except (ValueError, IndexError):
+            continue
+        r["name"] = name
+        # a ramp is only a ramp if it stands out of the background clearly
+        if r["peak_hu"] - r["background_hu"] > 30:
+            rows.append(r)
+    return rows
+
+
+def ramp_offcentre_mm(image: Image, disc: Disc) -> float:
+    """How far (mm) the ramp images sit from the middle of their ramps: 0 on the module's central slice."""
+    airs, _ = insert_blobs(image, disc, INSERT_RADIUS_MM, dmax=16.0)
+    rows = _ramps(image, disc, roll_from_air(airs))
+    return float(abs(np.mean([(r["left_mm"] + r["right_mm"]) / 2 for r in rows]))) if rows else float("inf")
 
 
 def _ramp_roi(image: Image, disc: Disc, r: dict) -> Roi:

@@ -129,7 +129,7 @@ def small_objects(image: Image, disc: Disc, contrast_hu: float = 150.0, margin_m
 
 def ct_disc(image: Image) -> Disc | None:
     """The phantom in a CT slice: the largest region above −400 HU, outline fitted by a circle."""
-    return find_disc(image.array, image.spacing[1], threshold=AIR_THRESHOLD_HU, min_radius_mm=3.0, smooth_px=0.5)
+    return find_disc(image.array, image.spacing[1], threshold=AIR_THRESHOLD_HU, min_radius_mm=3.0, smooth_px=0.0)
 
 
 def air_level(image: Image, disc: Disc | None) -> float | None:
@@ -216,3 +216,29 @@ def prepare(images: Sequence[Image]) -> Prepared:
 def nominal_thickness(image: Image) -> float | None:
     t = image.slice_thickness
     return float(t) if t else None
+
+
+def load_series(paths) -> tuple[list[Image], list[InputError]]:
+    """Read DICOM files, folders or zips into images, keeping only what the CT analysis needs.
+
+    Same result as :func:`huren.dicomio.load_images`, but each file's raw Pixel Data (and
+    pydicom's decoded copy of it) is dropped as soon as its HU array exists, so a long
+    series needs about half the memory. The headers stay.
+    """
+    from huren.dicomio import DicomInputError, images_from, load
+
+    rep = load(paths)
+    images: list[Image] = []
+    errors = list(rep.errors)
+    while rep.datasets:
+        ds = rep.datasets.pop(0)
+        try:
+            images += images_from(ds)
+        except DicomInputError as e:
+            errors.append(e.as_error())
+        if "PixelData" in ds:
+            del ds.PixelData
+        for cache in ("_pixel_array", "_pixel_id"):
+            if getattr(ds, cache, None) is not None:
+                object.__setattr__(ds, cache, None if cache == "_pixel_array" else {})
+    return images, errors

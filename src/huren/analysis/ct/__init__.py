@@ -29,7 +29,7 @@ from . import acr as _acr
 from . import catphan as _catphan
 from . import lcd, resolution
 from .common import load_series, measurement, mtf_measurements, prepare
-from .find import SliceKind, classify, lcd_score, normalise_phantom
+from .find import SliceKind, classify, exact, lcd_score, normalise_phantom
 from .water import water_geometry, water_tests
 
 __all__ = ["analyze", "water_phantom", "catphan", "acr_ct", "wire", "table_positioning", "statistical_lcd", "load_series"]
@@ -134,13 +134,13 @@ def _water_series(res: Result, series: list[Image], kinds: list[SliceKind], opti
 
 def _water_on(res: Result, usable: list[SliceKind], options, *, label: str, with_water_number: bool = True,
               method_suffix: str = "") -> None:
-    mid = _middle(usable)
+    mid = exact(_middle(usable))
     ms, problems = water_tests(mid.image, water_geometry(mid.image, mid.disc), label=label)
     per = []
     for k in usable:
         if k is mid:
             continue
-        g = water_geometry(k.image, k.disc)
+        g = water_geometry(k.image, exact(k).disc)
         if g is None:
             continue
         try:
@@ -235,11 +235,11 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
     used = []
     if by["ctp404"]:
         # the module's centre slice: where the ramp images sit mid-ramp
-        k = min(by["ctp404"], key=_offcentre)
+        k = exact(min(by["ctp404"], key=_offcentre))
         out = _catphan.ctp404(k.image, k.disc)
         roll = out["roll_deg"]
         if 1 < len(by["ctp404"]) <= 5:  # a short series: every slice's figures, for comparison
-            others = [(c.image.z, {m.metric: m.value for m in _catphan.ctp404(c.image, c.disc)["measurements"]})
+            others = [(c.image.z, {m.metric: m.value for m in _catphan.ctp404(c.image, exact(c).disc)["measurements"]})
                       for c in by["ctp404"] if c is not k]
             for m in out["measurements"]:
                 m.details["other_slices"] = [{"z_mm": z, "value": v.get(m.metric)} for z, v in others]
@@ -260,7 +260,7 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
         # the uniformity module shows no low-contrast targets at all
         rest = [k for s, k in scores if s < 3.0]
         if best_score >= 3.0:
-            out = _catphan.ctp515(best.image, best.disc, roll or 0.0, k=float(options.extra.get("lcd_k", lcd.K_DEFAULT)))
+            out = _catphan.ctp515(best.image, exact(best).disc, roll or 0.0, k=float(options.extra.get("lcd_k", lcd.K_DEFAULT)))
             _add_module(res, best, out, "CTP515")
             used.append(best)
         else:
@@ -280,7 +280,7 @@ def _module(res: Result, series: list[Image], kinds: list[SliceKind], used: list
     if not kinds:
         res.error(series[0].path, missing[0], missing[1], name)
         return None
-    k = _middle(kinds)
+    k = exact(_middle(kinds))
     out = run(k)
     _add_module(res, k, out, name)
     used.append(k)
@@ -321,7 +321,7 @@ def _acr_series(res: Result, series: list[Image], kinds: list[SliceKind], option
         scores = [(lcd_score(k.image, k.disc, spots), k) for k in uniform]
         best_score, best = max(scores, key=lambda t: t[0])
         if best_score >= 3.0:
-            _add_module(res, best, _acr.module2(best.image, best.disc, roll, k=float(options.extra.get("lcd_k", lcd.K_DEFAULT))), "ACR module 2")
+            _add_module(res, best, _acr.module2(best.image, exact(best).disc, roll, k=float(options.extra.get("lcd_k", lcd.K_DEFAULT))), "ACR module 2")
             used.append(best)
         else:
             res.error(series[0].path, "未找到 ACR 模块 2（低对比）", "no ACR module 2 (low contrast) found", "acr")

@@ -12,7 +12,7 @@ of a Catphan or ACR series are told apart by their low-contrast targets.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -38,15 +38,17 @@ class SliceKind:
     features: dict = field(default_factory=dict)
 
 
-def _inside_blobs(image: Image, disc: Disc, fine: np.ndarray, body: float, r: np.ndarray):
+def _inside_blobs(image: Image, disc: Disc, fine: np.ndarray, body: float, r: np.ndarray, peaks: np.ndarray | None):
     px = image.spacing[1]
     inside = r < disc.radius_mm - 4.0
     out = {}
-    core_vals = image.array[r < 0.5 * disc.radius_mm]
+    pts = fine if peaks is None else peaks
+    core_vals = pts[r < 0.5 * disc.radius_mm]
     noise = 1.4826 * float(np.median(np.abs(core_vals - np.median(core_vals)))) if core_vals.size else 0.0
+    base = float(np.median(core_vals)) if core_vals.size else body
     # thresholds hundreds of HU from the body: a light smoothing is enough to keep noise out, and it
     # keeps small points (BBs, wires, beads) visible
-    for name, mask in (("dark", fine < -500), ("bright", fine > body + 300), ("point", fine > body + max(150.0, 8 * noise))):
+    for name, mask in (("dark", fine < -500), ("bright", fine > body + 300), ("point", pts > base + max(150.0, 8 * noise))):
         bl = blobs(image.array, mask & inside, px, min_area_mm2=0.05)
         for b in bl:
             b["distance_mm"] = math.hypot(b["centre_px"][0] - disc.centre_px[0], b["centre_px"][1] - disc.centre_px[1]) * px
@@ -54,8 +56,53 @@ def _inside_blobs(image: Image, disc: Disc, fine: np.ndarray, body: float, r: np
     return out
 
 
+SCREEN_PIXEL_MM = 1.4  # inserts, bars, BBs and wires all stay visible at this pixel size
+
+
+def reduced(image: Image) -> tuple[Image, np.ndarray | None, int]:
+    """The slice block-averaged to pixels of about 1.4 mm (for fast screening), the block maxima
+    (so that a wire or BB is not averaged away), and the factor."""
+    f = max(int(round(SCREEN_PIXEL_MM / image.spacing[1])), 1)
+    if f == 1:
+        return image, None, 1
+    rows, cols = (image.shape[0] // f) * f, (image.shape[1] // f) * f
+    blocks = image.array[:rows, :cols].reshape(rows // f, f, cols // f, f)
+    small = replace(image, array=blocks.mean(axis=(1, 3)), spacing=(image.spacing[0] * f, image.spacing[1] * f))
+    return small, blocks.max(axis=(1, 3)), f
+
+
+def exact(k: "SliceKind") -> "SliceKind":
+    """Refit the phantom outline of a screened slice at full resolution (once), before measuring on it."""
+    if not k.features.get("exact") and k.disc is not None:
+        k.disc = ct_disc(k.image) or k.disc
+        k.features["exact"] = True
+    return k
+
+
 def classify(image: Image) -> SliceKind:
-    """Describe one slice (see the module docstring)."""
+    """Describe one slice (see the module docstring), on a copy reduced to ~1.4 mm pixels.
+
+    The outline (``disc``) and point positions are returned in the full image's pixels;
+    :func:`exact` refits the outline at full resolution for a slice that is measured.
+    """
+    small, peaks, f = reduced(image)
+    k = _classify(small, peaks)
+    k.image = image
+    if f > 1:
+        def up(p):
+            return (p[0] * f + (f - 1) / 2, p[1] * f + (f - 1) / 2)
+
+        if k.disc is not None:
+            d = k.disc
+            k.disc = Disc(up(d.centre_px), d.radius_px * f, d.radius_mm, d.truncated, d.threshold, d.fit_rms_px * f)
+        if "points" in k.features:
+            k.features["points"] = [up(p) for p in k.features["points"]]
+    else:
+        k.features["exact"] = True
+    return k
+
+
+def _classify(image: Image, peaks: np.ndarray | None = None) -> SliceKind:
     disc = ct_disc(image)
     if disc is None:
         sm = ndi.gaussian_filter(image.array, 1.0)
@@ -66,7 +113,7 @@ def classify(image: Image) -> SliceKind:
     r = np.hypot(cols - disc.centre_px[0], rows - disc.centre_px[1]) * px
     core = r < min(0.35 * disc.radius_mm, 30.0)
     body = float(np.median(image.array[core])) if core.any() else float(np.median(image.array))
-    bl = _inside_blobs(image, disc, fine, body, r)
+    bl = _inside_blobs(image, disc, fine, body, r, peaks)
     dark = [b for b in bl["dark"] if b["area_mm2"] >= 20]
     bright = [b for b in bl["bright"] if b["area_mm2"] >= 3]
     points = [b for b in bl["point"] if b["area_mm2"] < 10]

@@ -66,9 +66,15 @@ def reduced(image: Image) -> tuple[Image, np.ndarray | None, int]:
     if f == 1:
         return image, None, 1
     rows, cols = (image.shape[0] // f) * f, (image.shape[1] // f) * f
-    blocks = image.array[:rows, :cols].reshape(rows // f, f, cols // f, f)
-    small = replace(image, array=blocks.mean(axis=(1, 3)), spacing=(image.spacing[0] * f, image.spacing[1] * f))
-    return small, blocks.max(axis=(1, 3)), f
+    a = image.array
+    # f² strided views summed: much faster than a mean over axes of a 4-D reshaped view
+    parts = [a[i:rows:f, j:cols:f] for i in range(f) for j in range(f)]
+    total, peak = parts[0].astype(np.float32), parts[0].copy()
+    for p in parts[1:]:
+        total += p
+        np.maximum(peak, p, out=peak)
+    small = replace(image, array=total / (f * f), spacing=(image.spacing[0] * f, image.spacing[1] * f))
+    return small, peak, f
 
 
 def exact(k: "SliceKind") -> "SliceKind":

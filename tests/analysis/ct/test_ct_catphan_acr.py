@@ -137,3 +137,12 @@ def test_acr_mtf50_below_the_lowest_bar_group_is_not_guessed(synth_images):
     res = acr_ct(synth_images(sct.acr464(modules=("m1", "m4"), psf_sigma_mm=0.9, seed=6)))
     assert not res.all("mtf50", method="bars")
     assert any("MTF50" in e.reason_en and "lowest line-pair group" in e.reason_en for e in res.errors)
+
+
+@pytest.mark.parametrize("sigma", [0.4, 0.8])
+def test_teflon_edge_mtf_within_five_percent_of_analytic(sigma, synth_images):
+    s = sct.catphan504(modules=("ctp404",), psf_sigma_mm=sigma, matrix=448, noise_sd=2.0, seed=12)
+    res = catphan(synth_images(s))
+    for metric in ("mtf50", "mtf10"):
+        m = res.get(metric, method="edge")
+        assert abs(m.value / s.truth[metric] - 1) < 0.05, (metric, m.value, s.truth[metric])

@@ -3,7 +3,8 @@
 Everything is found by image content in the phantom's own frame (centre and roll
 measured on the slice), never by slice index:
 
-* CTP404 — roll from the two air inserts (which sit opposite each other on every
+* CTP404 — an edge MTF from the Teflon insert's circular edge (radial ESF);
+  roll from the two air inserts (which sit opposite each other on every
   Catphan of this family); the sensitometry inserts lie on a 58.7 mm circle at
   multiples of 30°; each material is assigned to an insert position by its CT
   number (least total |measured − nominal| over the layouts of the 503/504/600 and
@@ -38,6 +39,7 @@ from .common import RoiOutside, circle, measurement, mtf_measurements, nominal_t
 
 INSERT_RADIUS_MM = 58.7
 INSERT_ROI_MM = 3.5
+INSERT_DIAMETER_MM = 12.2
 RAMP_DISTANCE_MM = 38.0
 RAMP_FACTOR = 0.42  # tan 23°, as WS 519-2019 prescribes for the Catphan ramps
 ROD_DISTANCE_MM = 25.0 * math.sqrt(2)
@@ -224,7 +226,18 @@ def ctp404(image: Image, disc: Disc) -> dict:
                                        "ramps": [{k: v for k, v in r.items() if k != "profile"} for r in ramp_rows]}))
     else:
         problems.append(("CTP404 层面上未找到层厚斜线", "no slice-thickness wire ramps found on the CTP404 slice"))
-    figure = {"kind": "ctp404", "image": image, "disc": disc, "roll": roll,
+    edge = None
+    if "teflon" in found:
+        ang, c = found["teflon"][0]
+        edge = resolution.edge_mtf(image.array, refine_centre(image, c.centre_px, body, 8.0), px,
+                                   INSERT_DIAMETER_MM / 2)
+        if edge is not None:
+            curve_e, info = edge
+            ms += mtf_measurements(curve_e, test="catphan.ctp404.edge", images=[image], method="edge",
+                                   rois=[Roi("circle", image.px_to_mm(*info["centre_px"]), radius_mm=info["r_max_mm"],
+                                             centre_px=info["centre_px"], label="Teflon edge")],
+                                   details={"module": "CTP404", "insert": "teflon", **info})
+    figure = {"kind": "ctp404", "image": image, "disc": disc, "roll": roll, "edge_curve": edge[0] if edge else None,
               "rois": [c for _n, items in found.items() for _a, c in items], "rods": rods, "ramps": ramp_rows}
     return {"measurements": ms, "problems": problems, "figure": figure, "roll_deg": roll, "layout": layout}
 

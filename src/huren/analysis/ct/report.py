@@ -46,7 +46,7 @@ def write_report(res: Result, folder: str | Path) -> list[Path]:
             image = fig["image"]
             uids = {image.sop_instance_uid}
             ms = [m for m in res.measurements if set(m.provenance.get("sop_instance_uids", [])) & uids]
-            extra = [k for k in ("point_curve", "bar_curve", "curve", "ramps") if fig.get(k)]
+            extra = [k for k in ("point_curve", "bar_curve", "curve", "edge_curve", "ramps") if fig.get(k)]
             ncols = 1 + len(extra)
             f, axes = plt.subplots(1, ncols, figsize=(5 * ncols, 5), squeeze=False)
             axes = axes[0]
@@ -57,7 +57,7 @@ def write_report(res: Result, folder: str | Path) -> list[Path]:
             _rois(axes[0], image, ms)
             axes[0].set_title(f"{module} — z = {image.z} mm", fontsize=9)
             j = 1
-            for key in ("point_curve", "bar_curve", "curve"):
+            for key in ("point_curve", "bar_curve", "curve", "edge_curve"):
                 c = fig.get(key)
                 if c is None:
                     continue
@@ -70,7 +70,8 @@ def write_report(res: Result, folder: str | Path) -> list[Path]:
                 ax.set_ylim(0, 1.1)
                 ax.set_xlabel("lp/cm")
                 ax.set_ylabel("MTF")
-                ax.set_title({"point_curve": "MTF (bead)", "bar_curve": "MTF (bars)", "curve": "MTF (wire)"}[key], fontsize=9)
+                ax.set_title({"point_curve": "MTF (bead)", "bar_curve": "MTF (bars)", "curve": "MTF (wire)",
+                              "edge_curve": "MTF (Teflon edge)"}[key], fontsize=9)
             if fig.get("ramps"):
                 ax = axes[j]
                 for r in fig["ramps"]:

@@ -146,3 +146,14 @@ def test_teflon_edge_mtf_within_five_percent_of_analytic(sigma, synth_images):
     for metric in ("mtf50", "mtf10"):
         m = res.get(metric, method="edge")
         assert abs(m.value / s.truth[metric] - 1) < 0.05, (metric, m.value, s.truth[metric])
+
+
+@pytest.mark.parametrize("gen,thickness,matrix,sigma", [
+    (sct.catphan504, 0.5, 512, 0.25), (sct.catphan504, 1.0, 512, 0.3),
+    (sct.acr464, 1.0, 512, 0.3), (sct.acr464, 10.0, 320, 0.5),
+], ids=["catphan-0.5mm", "catphan-1mm", "acr-1mm", "acr-10mm"])
+def test_thin_and_thick_slices_within_0_2_mm(gen, thickness, matrix, sigma, synth_images):
+    mod = ("ctp404",) if gen is sct.catphan504 else ("m1",)
+    s = gen(modules=mod, thickness_mm=thickness, matrix=matrix, psf_sigma_mm=sigma, noise_sd=3.0, seed=21)
+    res = (catphan if gen is sct.catphan504 else acr_ct)(synth_images(s))
+    assert abs(res.get("slice_thickness").value - thickness) < 0.2

@@ -133,7 +133,7 @@ def _water_series(res: Result, series: list[Image], kinds: list[SliceKind], opti
 
 
 def _water_on(res: Result, usable: list[SliceKind], options, *, label: str, with_water_number: bool = True,
-              method_suffix: str = "") -> None:
+              method_suffix: str = "", figure: str = "water") -> None:
     mid = exact(_middle(usable))
     ms, problems = water_tests(mid.image, water_geometry(mid.image, mid.disc), label=label)
     per = []
@@ -164,7 +164,7 @@ def _water_on(res: Result, usable: list[SliceKind], options, *, label: str, with
         m = statistical_lcd(mid.image, g.centre_px, 0.7 * g.radius_mm, k=float(options.extra.get("lcd_k", lcd.K_DEFAULT)))
         if m is not None:
             res.add(m)
-    res.figures.setdefault("water", []).append({"kind": "water", "image": mid.image, "measurements": ms})
+    res.figures.setdefault(figure, []).append({"kind": "water", "image": mid.image, "measurements": ms})
 
 
 def statistical_lcd(image: Image, centre_px: tuple[float, float], radius_mm: float, *, k: float = lcd.K_DEFAULT) -> Measurement | None:
@@ -260,6 +260,7 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
         # the uniformity module shows no low-contrast targets at all
         rest = [k for s, k in scores if s < 3.0]
         if best_score >= 3.0:
+            best.kind = "catphan.ctp515"
             out = _catphan.ctp515(best.image, exact(best).disc, roll or 0.0, k=float(options.extra.get("lcd_k", lcd.K_DEFAULT)))
             _add_module(res, best, out, "CTP515")
             used.append(best)
@@ -267,9 +268,10 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
             res.error(series[0].path, "未找到 CTP515 低对比模块", "no CTP515 low-contrast module found", "catphan")
         if rest:
             k = _middle(rest)
-            _water_on(res, [k], options, label="Catphan CTP486", with_water_number=False, method_suffix="-ctp486")
+            k.kind = "catphan.ctp486"
+            _water_on(res, [k], options, label="Catphan CTP486", with_water_number=False, method_suffix="-ctp486",
+                      figure="CTP486")
             used.append(k)
-            res.note(f"CTP486 均匀模块：层面位置 {k.image.z} mm", f"CTP486 uniformity module: slice at {k.image.z} mm")
     for k in used:
         res.note(f"{k.kind}：层面 {k.image.instance_number}（位置 {k.image.z} mm）",
                  f"{k.kind}: slice {k.image.instance_number} (position {k.image.z} mm)")
@@ -321,6 +323,7 @@ def _acr_series(res: Result, series: list[Image], kinds: list[SliceKind], option
         scores = [(lcd_score(k.image, k.disc, spots), k) for k in uniform]
         best_score, best = max(scores, key=lambda t: t[0])
         if best_score >= 3.0:
+            best.kind = "acr.m2"
             _add_module(res, best, _acr.module2(best.image, exact(best).disc, roll, k=float(options.extra.get("lcd_k", lcd.K_DEFAULT))), "ACR module 2")
             used.append(best)
         else:
@@ -328,7 +331,8 @@ def _acr_series(res: Result, series: list[Image], kinds: list[SliceKind], option
     m3 = pts or [k for k in uniform if all(k is not u for u in used)]
     if m3:
         k = _middle(m3)
-        _water_on(res, [k], options, label="ACR module 3", method_suffix="-acr-module3")
+        k.kind = "acr.m3"
+        _water_on(res, [k], options, label="ACR module 3", method_suffix="-acr-module3", figure="ACR module 3")
         for m in _acr.module3_distance(k.image, k.disc, k.features.get("points", [])):
             res.add(m)
         used.append(k)

@@ -72,6 +72,7 @@ def module1(image: Image, disc: Disc, *, ramp_factor: float = RAMP_FACTOR) -> di
         ri, cj = linear_sum_assignment(cost)
         for i, j in zip(ri, cj):
             a, c = cands[j]
+            c.label = names[i]
             table[names[i]] = (a, c)
     else:
         problems.append(("ACR 模块 1 插件超出图像", "ACR module 1 inserts lie outside the image"))

@@ -84,7 +84,7 @@ def ramp_thickness(array: np.ndarray, centre_px: tuple[float, float], pixel_mm: 
 
 
 def find_ramps(array: np.ndarray, centre_px: tuple[float, float], pixel_mm: float, body: float, *,
-               r_max_mm: float, min_contrast: float = 80.0, min_length_mm: float = 2.0) -> list[dict]:
+               r_max_mm: float, min_contrast: float = 80.0, min_length_mm: float = 1.2) -> list[dict]:
     """Elongated bright segments (wire-ramp images) within ``r_max_mm`` of the centre, found by content.
 
     Returns, per segment, the direction normal to it (``angle_deg``) and its distance
@@ -104,7 +104,7 @@ def find_ramps(array: np.ndarray, centre_px: tuple[float, float], pixel_mm: floa
         major = v[:, 1]
         length = 4 * np.sqrt(max(w[1], 0)) * pixel_mm
         width = 4 * np.sqrt(max(w[0], 0)) * pixel_mm
-        if length < min_length_mm or length < 2 * width:
+        if length < min_length_mm or length < 1.5 * width:
             continue
         normal = np.array([-major[1], major[0]])
         cx, cy = (xx.mean() - centre_px[0]) * pixel_mm, (yy.mean() - centre_px[1]) * pixel_mm

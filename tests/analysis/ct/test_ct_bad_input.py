@@ -140,3 +140,20 @@ def test_cli_prints_the_result_json_with_provenance(tmp_path, capsys):
     assert m["provenance"]["algorithm"].startswith("huren.analysis.ct.") and m["provenance"]["sop_instance_uids"]
     assert m["rois"][0]["radius_mm"] > 0 and m["slice"] == 1
     assert (tmp_path / "rep" / "water.png").exists()
+
+
+def test_padding_outside_the_reconstruction_circle_and_a_non_unit_slope(tmp_path):
+    s = sct.water_phantom(matrix=128, n_slices=1, noise_sd=8.0, hu_offset=20.0, diameter_mm=160, fov_mm=250)
+    ds = s.datasets[0]
+    hu = ds.pixel_array.astype(float) - 1024
+    yy, xx = np.mgrid[:128, :128]
+    hu[np.hypot(xx - 63.5, yy - 63.5) > 62] = -3024  # scanner padding beyond the reconstructed circle
+    stored = np.round((hu + 10240) / 10).astype(np.uint16)  # as Siemens stores sharp-kernel images
+    ds.RescaleSlope, ds.RescaleIntercept = "10", "-10240"
+    ds.PixelPaddingValue = int(stored.min())
+    ds.PixelData = stored.tobytes()
+    sct.save(ds, tmp_path / "pad.dcm")
+    res = analyze(load_images([tmp_path])[0])
+    assert abs(res.get("ct_number_water").value - 20.0) < 2.0  # stored in 10 HU steps, dithered by the noise
+    air = res.get("noise_percent").details["ct_air"]
+    assert air is None or abs(air + 1000) < 15  # the padding is not taken for air

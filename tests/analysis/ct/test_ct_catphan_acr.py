@@ -28,7 +28,8 @@ def test_catphan_ct_numbers_within_one_hu_of_truth(catphan_default):
         assert abs(m.value - s.truth[f"ct_number_{name}"]) < 1.0, name
         assert m.provenance["sop_instance_uids"] and m.rois
     lin = res.get("ct_number_linearity")
-    assert lin.value < 2.0 and lin.details["r2"] > 0.9999
+    assert lin.value < 2.0 and lin.details["fit"]["r2"] > 0.9999
+    assert lin.value == pytest.approx(max(abs(v) for v in lin.details["deviation_hu"].values()), abs=1e-3)
 
 
 def test_catphan_rod_distance_and_named_modules(catphan_default):

@@ -30,7 +30,7 @@ from huren.result import Roi
 
 from . import lcd, ramps, resolution
 from .catphan import body_level, insert_blobs, measure_targets, refine_centre
-from .common import RoiOutside, circle, measurement, mtf_measurements, nominal_thickness
+from .common import RoiOutside, circle, linearity, measurement, mtf_measurements, nominal_thickness
 
 INSERT_RADIUS_MM = 63.0
 NOMINAL_HU = {"polyethylene": -95.0, "bone": 955.0, "acrylic": 120.0, "air": -1000.0, "water": 0.0}
@@ -85,16 +85,10 @@ def module1(image: Image, disc: Disc, *, ramp_factor: float = RAMP_FACTOR) -> di
                                   method="acr-module1", rois=[c.record(image)],
                                   details={"material": name, "nominal_hu": NOMINAL_HU[name], "angle_deg": round(a, 1),
                                            "sd_hu": round(c.sd, 2)}))
-    if len(table) >= 3:
-        nom = np.array([NOMINAL_HU[n] for n in table])
-        meas = np.array([c.mean for _a, c in table.values()])
-        slope, inter = np.polyfit(nom, meas, 1)
-        resid = meas - (slope * nom + inter)
-        ms.append(measurement("CT-EQ-PERF", "ct_number_linearity", float(np.max(np.abs(resid))), "HU",
-                              test="acr.module1.linearity", images=[image], method="max-residual-of-linear-fit",
-                              details={"slope": round(float(slope), 5), "intercept_hu": round(float(inter), 3),
-                                       "materials": {n: round(c.mean, 2) for n, (_a, c) in table.items()},
-                                       "water_insert_hu": round(table["water"][1].mean, 2) if "water" in table else None}))
+    lin = linearity(image, {n: c.mean for n, (_a, c) in table.items()}, NOMINAL_HU, test="acr.module1.linearity",
+                    details={"water_insert_hu": round(table["water"][1].mean, 2) if "water" in table else None})
+    if lin is not None:
+        ms.append(lin)
     found = ramps.find_ramps(image.array, disc.centre_px, px, body, r_max_mm=INSERT_RADIUS_MM - 15.0)
     rows = []
     for f in found:

@@ -35,7 +35,7 @@ from huren.dicomio import Image
 from huren.result import Roi
 
 from . import lcd, ramps, resolution
-from .common import RoiOutside, circle, measurement, mtf_measurements, nominal_thickness
+from .common import RoiOutside, circle, linearity, measurement, mtf_measurements, nominal_thickness
 
 INSERT_RADIUS_MM = 58.7
 INSERT_ROI_MM = 3.5
@@ -186,17 +186,10 @@ def ctp404(image: Image, disc: Disc) -> dict:
                                                "inserts": [{"angle_deg": round(a, 1), "mean_hu": round(c.mean, 2),
                                                             "median_hu": round(c.median, 2), "sd_hu": round(c.sd, 2)}
                                                            for a, c in items]}))
-        nom = np.array([NOMINAL_HU[n] for n in table])
-        meas = np.array([table[n]["mean_hu"] for n in table])
-        if len(nom) >= 3:
-            slope, inter = np.polyfit(nom, meas, 1)
-            resid = meas - (slope * nom + inter)
-            r2 = 1 - float(np.sum(resid**2)) / float(np.sum((meas - meas.mean()) ** 2))
-            ms.append(measurement("CT-EQ-PERF", "ct_number_linearity", float(np.max(np.abs(resid))), "HU",
-                                  test="catphan.ctp404.linearity", images=[image], method="max-residual-of-linear-fit",
-                                  details={"slope": round(float(slope), 5), "intercept_hu": round(float(inter), 3),
-                                           "r2": round(r2, 6), "materials": table,
-                                           "residuals_hu": {n: round(float(r), 3) for n, r in zip(table, resid)}}))
+        lin = linearity(image, {n: t["mean_hu"] for n, t in table.items()}, NOMINAL_HU, test="catphan.ctp404.linearity",
+                        details={"layout": layout})
+        if lin is not None:
+            ms.append(lin)
     # --- rod distances
     rods = []
     for k in range(4):

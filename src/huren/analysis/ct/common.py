@@ -64,6 +64,32 @@ def mtf_measurements(curve, *, test: str, images: Sequence[Image], method: str, 
     return out
 
 
+def linearity(image: Image, measured: dict[str, float], nominal: dict[str, float], *, test: str,
+              details: dict | None = None) -> Measurement | None:
+    """CT-number linearity: the largest |measured − nominal| over the materials (HU), as
+    docs/measurements.md defines it; each deviation and a straight-line fit of measured
+    against nominal (slope, intercept, R², largest residual) are in details."""
+    names = [n for n in measured if n in nominal]
+    if len(names) < 3:
+        return None
+    nom = np.array([nominal[n] for n in names])
+    meas = np.array([measured[n] for n in names])
+    dev = meas - nom
+    slope, inter = np.polyfit(nom, meas, 1)
+    resid = meas - (slope * nom + inter)
+    ss = float(np.sum((meas - meas.mean()) ** 2))
+    worst = names[int(np.argmax(np.abs(dev)))]
+    return measurement("CT-EQ-PERF", "ct_number_linearity", float(np.max(np.abs(dev))), "HU", test=test, images=[image],
+                       method="max-deviation-from-nominal",
+                       details={"worst": worst, "deviation_hu": {n: round(float(d), 3) for n, d in zip(names, dev)},
+                                "measured_hu": {n: round(float(v), 3) for n, v in zip(names, meas)},
+                                "nominal_hu": {n: float(v) for n, v in zip(names, nom)},
+                                "fit": {"slope": round(float(slope), 5), "intercept_hu": round(float(inter), 3),
+                                        "r2": round(1 - float(np.sum(resid**2)) / ss, 6) if ss > 0 else None,
+                                        "max_residual_hu": round(float(np.max(np.abs(resid))), 3)},
+                                **(details or {})})
+
+
 @dataclass
 class Circle:
     """A circular ROI measured on an image: centre (col, row) px, radius mm, and its statistics."""

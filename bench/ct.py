@@ -65,8 +65,8 @@ if tool == "pylinac":
         out["slice_thickness"] = r["ctp404"]["measured_slice_thickness_mm"]
         out["geometric_distance"] = r["ctp404"]["avg_line_distance_mm"]
         mtf = {int(k): v for k, v in r["ctp528"]["mtf_lp_mm"].items()}
-        out["mtf50"] = 10 * mtf[50]
-        out["mtf10"] = 10 * mtf[10]
+        out["mtf50[bars]"] = 10 * mtf[50]  # relative bar MTF (see the docstring)
+        out["mtf10[bars]"] = 10 * mtf[10]
         out["noise_sd"] = r["ctp486"]["rois"]["Center"]["stdev"]
         out["low_contrast_seen"] = r["ctp515"]["num_rois_seen"]
     else:
@@ -79,16 +79,14 @@ if tool == "pylinac":
                "geometric_distance": r["uniformity_module"]["bb_distance_mm"],
                "acr_cnr": r["low_contrast_module"]["cnr"]}
         try:
-            out["mtf50"] = 10 * a.spatial_resolution_module.mtf.relative_resolution(50)
+            out["mtf50[bars]"] = 10 * a.spatial_resolution_module.mtf.relative_resolution(50)
         except Exception:
             pass
 else:
     images, errors = load_series([folder])
     res = analyze(images)
     for m in res.measurements:
-        key = m.metric if m.metric not in out else f"{m.metric}[{m.method}]"
-        if m.method in ("bead",):
-            key = f"{m.metric}[bead]"
+        key = f"{m.metric}[{m.method}]" if m.metric.startswith("mtf") or m.metric in out else m.metric
         out.setdefault(key, m.value)
     if phantom == "acr-ct":
         ln = res.get("ct_number_linearity")

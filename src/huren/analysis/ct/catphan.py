@@ -38,7 +38,7 @@ from . import lcd, ramps, resolution
 from .common import RoiOutside, circle, linearity, measurement, mtf_measurements, nominal_thickness
 
 INSERT_RADIUS_MM = 58.7
-INSERT_ROI_MM = 3.5
+INSERT_ROI_MM = 3.5  # small enough to stay clear of the insert edge on real scans (air −1006 HU like imageQCpy)
 INSERT_DIAMETER_MM = 12.2
 RAMP_DISTANCE_MM = 38.0
 RAMP_FACTOR = 0.42  # tan 23°, as WS 519-2019 prescribes for the Catphan ramps

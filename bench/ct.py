@@ -121,14 +121,14 @@ def run_child(tool: str, phantom: str, folder: str) -> dict | None:
     return out
 
 
-def make_series(folder: Path) -> dict[str, tuple[str, dict]]:
+def make_series(folder: Path, noise_sd: float = 4.0) -> dict[str, tuple[str, dict]]:
     """The synthetic full-phantom scans both tools read (pylinac wants ≥ 39 slices of the whole phantom)."""
     from huren.synth import ct as sct
 
     cp = sct.catphan504(z_range_mm=(-90, 55), slice_spacing_mm=2.5, thickness_mm=2.5, psf_sigma_mm=0.6,
-                        noise_sd=4.0, seed=1)
+                        noise_sd=noise_sd, seed=1)
     acr = sct.acr464(z_range_mm=(-20, 120), slice_spacing_mm=2.5, thickness_mm=2.5, psf_sigma_mm=0.45,
-                     noise_sd=4.0, seed=1)
+                     noise_sd=noise_sd, seed=1)
     out = {}
     for name, s in (("catphan504", cp), ("acr-ct", acr)):
         d = folder / name
@@ -148,6 +148,7 @@ def fmt(v) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--keep", help="write the synthetic series here and keep them")
+    ap.add_argument("--noise", type=float, default=4.0, help="noise SD of the synthetic scans, HU (default 4)")
     args = ap.parse_args(argv)
     try:
         import pylinac  # noqa: F401
@@ -157,7 +158,8 @@ def main(argv=None) -> int:
         have_pylinac = False
         print("pylinac is not installed here: only huren is timed (install the 'bench' extra in a separate venv)")
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="huren-bench-ct-"))
-    series = make_series(tmp)
+    series = make_series(tmp, args.noise)
+    print(f"synthetic scans: noise SD {args.noise:g} HU (ramp-filtered), 2.5 mm slices every 2.5 mm")
     for phantom, (folder, truth) in series.items():
         ours = run_child("huren", phantom, folder)
         theirs = run_child("pylinac", phantom, folder) if have_pylinac else None

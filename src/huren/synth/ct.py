@@ -593,6 +593,7 @@ def acr464(*, fov_mm: float = 220.0, matrix: int = 320, psf_sigma_mm: float = 0.
                              noise_sd=noise_sd, seed=seed, hu_offset=hu_offset)
     truth = {
         "phantom": "acr-ct", "slice_thickness": thickness_mm, "geometric_distance": 100.0,
+        "mtf50": mtf_level_gaussian(0.5, psf_sigma_mm), "mtf10": mtf_level_gaussian(0.1, psf_sigma_mm),
         "noise_sd": noise_sd, "rotation_deg": rotation_deg, "offset_mm": offset_mm,
         "ct_number_water": hu_offset + g["body_hu"],
         **{f"ct_number_{k}": v + hu_offset for k, (_a, v) in g["materials"].items()},

@@ -158,3 +158,11 @@ def test_thin_and_thick_slices_within_0_2_mm(gen, thickness, matrix, sigma, synt
     s = gen(modules=mod, thickness_mm=thickness, matrix=matrix, psf_sigma_mm=sigma, noise_sd=3.0, seed=21)
     res = (catphan if gen is sct.catphan504 else acr_ct)(synth_images(s))
     assert abs(res.get("slice_thickness").value - thickness) < 0.2
+
+
+@pytest.mark.parametrize("rotation", [-10.0, 7.0, 180.0])
+def test_bar_layout_roll_is_measured_on_the_ctp528_slice_alone(rotation, synth_images):
+    s = sct.catphan504(modules=("ctp528",), rotation_deg=rotation, psf_sigma_mm=0.6, noise_sd=4.0, seed=5)
+    m = catphan(synth_images(s)).get("mtf50", method="bars")
+    assert abs((m.details["roll_deg"] - rotation + 180) % 360 - 180) < 0.5
+    assert abs(m.value / s.truth["mtf50"] - 1) < 0.05

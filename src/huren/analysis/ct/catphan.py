@@ -295,32 +295,44 @@ def _bar_groups_on_profile(ang: np.ndarray, prof: np.ndarray, roll: float) -> li
     return groups
 
 
-def _template_roll(ang: np.ndarray, prof: np.ndarray, roll0: float, search: float = 12.0) -> float:
-    """Refine the roll by matching the bar-group layout to the profile (±``search``°)."""
-    base = np.median(prof)
-    best, best_roll = -np.inf, roll0
-    for roll in np.arange(roll0 - search, roll0 + search + 0.01, 0.25):
-        score = 0.0
-        for g in _bar_groups_on_profile(ang, prof, roll)[:8]:
-            if g["values"].size:
-                score += float(np.mean(g["values"] - base))
-        if score > best:
-            best, best_roll = score, roll
-    return float(best_roll)
+def _template_roll(ang: np.ndarray, prof: np.ndarray) -> float:
+    """The roll (deg) that best aligns the 1–21 lp/cm bar layout with the circular profile.
+
+    The layout is drawn as a 1-D template (1 on a bar, 0 elsewhere) at the profile's own
+    angles; the circular cross-correlation of the two (by FFT) peaks at the roll, over the
+    whole circle, so a layout that starts elsewhere (e.g. the Catphan 503's) is still found.
+    """
+    tmpl = np.zeros_like(prof)
+    for k in range(21):
+        period = 10.0 / (k + 1)
+        centre = 180.0 - (CTP528_BOUNDS[k] + CTP528_BOUNDS[k + 1]) / 2 * 360.0
+        for j in range(CTP528_PEAKS[k]):
+            bar = centre - np.rad2deg((j - (CTP528_PEAKS[k] - 1) / 2) * period / LP_RADIUS_MM)
+            d = (ang - bar + 180) % 360 - 180
+            tmpl[np.abs(d) <= np.rad2deg(period / 4 / LP_RADIUS_MM)] = 1.0
+    p = prof - prof.mean()
+    t = tmpl - tmpl.mean()
+    corr = np.fft.irfft(np.fft.rfft(p) * np.conj(np.fft.rfft(t)), n=p.size)
+    shift = int(np.argmax(corr)) * 360.0 / p.size
+    return float((shift + 180.0) % 360.0 - 180.0)
 
 
-def ctp528(image: Image, disc: Disc, roll_deg: float | None, *, wire_diameter_mm: float = 0.0) -> dict:
-    """Bar-group MTF and resolved groups, and the bead's point MTF, on one CTP528 slice."""
+def ctp528(image: Image, disc: Disc, roll_deg: float | None = None, *, wire_diameter_mm: float = 0.0) -> dict:
+    """Bar-group MTF and resolved groups, and the bead's point MTF, on one CTP528 slice.
+
+    The bar layout's roll is measured on the slice itself; ``roll_deg`` (from CTP404)
+    is kept in details for comparison."""
     px = image.spacing[1]
     ms, problems = [], []
     ang, prof = circular_profile(image.array, disc.centre_px, LP_RADIUS_MM / px, n=int(2 * math.pi * LP_RADIUS_MM / (px / 3)),
                                  width_px=max(int(round(6.0 / px)), 1), reduce="mean", order=3)
-    roll = _template_roll(ang, prof, roll_deg or 0.0, search=3.0 if roll_deg is not None else 12.0)
+    roll = _template_roll(ang, prof)
     groups = _bar_groups_on_profile(ang, prof, roll)
     bg = body_level(image, disc, 25.0, 35.0)
     curve, table, note = resolution.bar_mtf(groups, bg)
     resolved = resolution.resolved_lp_cm(table)
-    common = {"module": "CTP528", "roll_deg": round(roll, 2), "groups": table, "normalisation": note}
+    common = {"module": "CTP528", "roll_deg": round(roll, 2), "groups": table, "normalisation": note,
+              "ctp404_roll_deg": None if roll_deg is None else round(roll_deg, 2)}
     ms += mtf_measurements(curve, test="catphan.ctp528.bars", images=[image], method="bars", details=common,
                            min_freq_lp_mm=0.1, problems=problems)
     if resolved is not None:

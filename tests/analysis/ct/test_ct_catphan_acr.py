@@ -166,3 +166,10 @@ def test_bar_layout_roll_is_measured_on_the_ctp528_slice_alone(rotation, synth_i
     m = catphan(synth_images(s)).get("mtf50", method="bars")
     assert abs((m.details["roll_deg"] - rotation + 180) % 360 - 180) < 0.5
     assert abs(m.value / s.truth["mtf50"] - 1) < 0.05
+
+
+@pytest.mark.parametrize("modules", [("ctp515", "ctp486"), ("ctp528", "ctp515")], ids=["lcd-only", "with-bars"])
+def test_low_contrast_discs_found_on_a_rotated_phantom_without_ctp404(modules, synth_images):
+    s = sct.catphan504(modules=modules, rotation_deg=8.0, noise_sd=0.5, seed=6)
+    m = catphan(synth_images(s)).get("low_contrast_diameter", method="targets")
+    assert m.details["smallest_mm"] == {1.0: 2.0, 0.5: 2.0, 0.3: 2.0}

@@ -251,14 +251,23 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
         res.error(series[0].path, "未找到 CTP404 模块（CT 值线性、层厚、几何距离未测）",
                   "no CTP404 module found (CT-number linearity, slice thickness and geometric distance not measured)", "catphan")
     bead = float(options.extra.get("bead_diameter_mm", 0.0))
-    _module(res, series, by["ctp528"], used, "CTP528", lambda k: _catphan.ctp528(k.image, k.disc, roll, wire_diameter_mm=bead),
-            ("未找到 CTP528 模块（高对比分辨力未测）", "no CTP528 module found (high-contrast resolution not measured)"))
+    out528 = _module(res, series, by["ctp528"], used, "CTP528",
+                     lambda k: _catphan.ctp528(k.image, k.disc, roll, wire_diameter_mm=bead),
+                     ("未找到 CTP528 模块（高对比分辨力未测）", "no CTP528 module found (high-contrast resolution not measured)"))
+    if roll is None and out528:
+        roll = out528["figure"]["roll"]  # the bar layout's roll is the phantom's roll
     if uniform:
         spots = [(-87.4 + (roll or 0.0) + s, 50.0, d / 2 * 0.8) for s, d in zip((0.0, 18.3, 34.7), (15.0, 9.0, 8.0))]
         scores = [(lcd_score(k.image, k.disc, spots), k) for k in uniform]
         best_score, best = max(scores, key=lambda t: t[0])
         # the uniformity module shows no low-contrast targets at all
         rest = [k for s, k in scores if s < 3.0]
+        if best_score < 3.0 and roll is None:
+            # no CTP404 to give the roll: align the disc layout on each candidate first
+            rolled = [(lcd_score(k.image, k.disc, [(a + r, d, rad) for a, d, rad in spots]), k, r)
+                      for k in uniform for r in [_catphan.ctp515_roll(k.image, k.disc)]]
+            best_score, best, roll = max(rolled, key=lambda t: t[0])
+            rest = [k for s_, k, _r in rolled if s_ < 3.0]
         if best_score >= 3.0:
             best.kind = "catphan.ctp515"
             out = _catphan.ctp515(best.image, exact(best).disc, roll or 0.0, k=float(options.extra.get("lcd_k", lcd.K_DEFAULT)))

@@ -295,13 +295,19 @@ def _bar_groups_on_profile(ang: np.ndarray, prof: np.ndarray, roll: float) -> li
     return groups
 
 
-def _template_roll(ang: np.ndarray, prof: np.ndarray) -> float:
-    """The roll (deg) that best aligns the 1–21 lp/cm bar layout with the circular profile.
+def ring_roll(ang: np.ndarray, prof: np.ndarray, template: np.ndarray) -> float:
+    """The rotation (deg) that best aligns a layout template with a circular profile sampled at
+    the same angles: the peak of their circular cross-correlation (by FFT), over the whole circle."""
+    p = prof - prof.mean()
+    t = template - template.mean()
+    corr = np.fft.irfft(np.fft.rfft(p) * np.conj(np.fft.rfft(t)), n=p.size)
+    shift = int(np.argmax(corr)) * 360.0 / p.size
+    return float((shift + 180.0) % 360.0 - 180.0)
 
-    The layout is drawn as a 1-D template (1 on a bar, 0 elsewhere) at the profile's own
-    angles; the circular cross-correlation of the two (by FFT) peaks at the roll, over the
-    whole circle, so a layout that starts elsewhere (e.g. the Catphan 503's) is still found.
-    """
+
+def _template_roll(ang: np.ndarray, prof: np.ndarray) -> float:
+    """The roll (deg) of the 1–21 lp/cm bar layout, drawn as 1 on a bar and 0 elsewhere (so a
+    layout that starts elsewhere, e.g. the Catphan 503's, is still found)."""
     tmpl = np.zeros_like(prof)
     for k in range(21):
         period = 10.0 / (k + 1)
@@ -310,11 +316,21 @@ def _template_roll(ang: np.ndarray, prof: np.ndarray) -> float:
             bar = centre - np.rad2deg((j - (CTP528_PEAKS[k] - 1) / 2) * period / LP_RADIUS_MM)
             d = (ang - bar + 180) % 360 - 180
             tmpl[np.abs(d) <= np.rad2deg(period / 4 / LP_RADIUS_MM)] = 1.0
-    p = prof - prof.mean()
-    t = tmpl - tmpl.mean()
-    corr = np.fft.irfft(np.fft.rfft(p) * np.conj(np.fft.rfft(t)), n=p.size)
-    shift = int(np.argmax(corr)) * 360.0 / p.size
-    return float((shift + 180.0) % 360.0 - 180.0)
+    return ring_roll(ang, prof, tmpl)
+
+
+def ctp515_roll(image: Image, disc: Disc) -> float:
+    """The roll (deg) of the low-contrast discs, from their layout's correlation with a smoothed
+    ring profile at 50 mm (used when no CTP404 slice gave the phantom's roll)."""
+    px = image.spacing[1]
+    sm = ndi.gaussian_filter(image.array, 1.0 / px)
+    ang, prof = circular_profile(sm, disc.centre_px, LCD_RADIUS_MM / px, n=1440, width_px=max(int(round(3.0 / px)), 1))
+    tmpl = np.zeros_like(prof)
+    for contrast, a0 in CTP515_GROUPS.items():
+        for dmm, step in zip(LCD_DIAMETERS_MM, CTP515_STEPS_DEG):
+            d = (ang - (a0 + step) + 180) % 360 - 180
+            tmpl[np.abs(d) <= np.rad2deg(dmm / 2 / LCD_RADIUS_MM)] = contrast
+    return ring_roll(ang, prof, tmpl)
 
 
 def ctp528(image: Image, disc: Disc, roll_deg: float | None = None, *, wire_diameter_mm: float = 0.0) -> dict:

@@ -173,3 +173,12 @@ def test_low_contrast_discs_found_on_a_rotated_phantom_without_ctp404(modules, s
     s = sct.catphan504(modules=modules, rotation_deg=8.0, noise_sd=0.5, seed=6)
     m = catphan(synth_images(s)).get("low_contrast_diameter", method="targets")
     assert m.details["smallest_mm"] == {1.0: 2.0, 0.5: 2.0, 0.3: 2.0}
+
+
+def test_acr_bar_patterns_and_low_contrast_read_on_a_rotated_phantom_without_module1(synth_images):
+    s = sct.acr464(modules=("m2", "m4"), rotation_deg=-9.0, psf_sigma_mm=0.45, noise_sd=1.0, seed=8)
+    res = acr_ct(synth_images(s))
+    m50 = res.get("mtf50", method="bars")
+    assert abs(m50.details["roll_deg"] + 9.0) < 0.5
+    assert abs(m50.value / s.truth["mtf50"] - 1) < 0.05
+    assert res.get("low_contrast_diameter", method="targets").details["smallest_mm"][0.6] <= 4.0

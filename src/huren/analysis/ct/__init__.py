@@ -314,7 +314,7 @@ def acr_ct(images: Sequence[Image], options=None, *, _kinds: list[SliceKind] | N
 
 
 def _acr_series(res: Result, series: list[Image], kinds: list[SliceKind], options) -> None:
-    roll = 0.0
+    roll = None
     m1 = [k for k in kinds if k.kind == "acr.m1"]
     m4 = [k for k in kinds if k.kind == "acr.m4"]
     used = []
@@ -323,8 +323,9 @@ def _acr_series(res: Result, series: list[Image], kinds: list[SliceKind], option
                   ("未找到 ACR 模块 1（CT 值、层厚未测）", "no ACR module 1 found (CT numbers and slice thickness not measured)"))
     if out:
         roll = out["roll_deg"]
-    _module(res, series, m4, used, "ACR module 4", lambda k: _acr.module4(k.image, k.disc, roll),
-            ("未找到 ACR 模块 4（高对比分辨力未测）", "no ACR module 4 found (high-contrast resolution not measured)"))
+    out = _module(res, series, m4, used, "ACR module 4", lambda k: _acr.module4(k.image, k.disc, roll),
+                  ("未找到 ACR 模块 4（高对比分辨力未测）", "no ACR module 4 found (high-contrast resolution not measured)"))
+    roll = roll if roll is not None else (out["roll_deg"] if out else 0.0)
     pts = [k for k in kinds if k.kind == "points" and k.disc is not None and k.disc.diameter_mm > 150]
     uniform = [k for k in kinds if k.kind == "uniform" and k.disc is not None]
     if uniform:

@@ -24,12 +24,12 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from huren.analysis.core.phantom import Disc, polar_to_px
-from huren.analysis.core.profile import line_profile
+from huren.analysis.core.profile import circular_profile, line_profile
 from huren.dicomio import Image
 from huren.result import Roi
 
 from . import lcd, ramps, resolution
-from .catphan import body_level, insert_blobs, measure_targets, refine_centre
+from .catphan import body_level, insert_blobs, measure_targets, refine_centre, ring_roll
 from .common import RoiOutside, circle, linearity, measurement, mtf_measurements, nominal_thickness
 
 INSERT_RADIUS_MM = 63.0
@@ -153,9 +153,27 @@ def module3_distance(image: Image, disc: Disc, points: list[tuple[float, float]]
                         details={"nominal_mm": 100.0, "distances_mm": [round(d, 3)]})]
 
 
-def module4(image: Image, disc: Disc, roll: float) -> dict:
-    """Bar-pattern MTF and resolved pattern: a profile across each pattern, sine fit at its frequency."""
+def module4_roll(image: Image, disc: Disc) -> float:
+    """Roll (deg, within ±20°) of the eight bar patterns, from a ring profile at 70 mm (used when
+    module 1 is not in the series)."""
     px = image.spacing[1]
+    ang, prof = circular_profile(image.array, disc.centre_px, BARS_RADIUS_MM / px, n=1440,
+                                 width_px=max(int(round(6.0 / px)), 1))
+    tmpl = np.zeros_like(prof)
+    for f, a0 in BARS_LP_CM.items():
+        half = np.rad2deg(3.0 * 10.0 / f / BARS_RADIUS_MM)  # six bars of period 10/f mm
+        tmpl[np.abs((ang - a0 + 180) % 360 - 180) <= half] = 1.0
+    # the patterns repeat every 45°: search no further than the ±10° a set-up may be off, with margin
+    return ring_roll(ang, prof, tmpl, max_deg=20.0)
+
+
+def module4(image: Image, disc: Disc, roll: float | None) -> dict:
+    """Bar-pattern MTF and resolved pattern: a profile across each pattern, sine fit at its frequency.
+
+    ``roll`` None: measured from the patterns themselves (:func:`module4_roll`)."""
+    px = image.spacing[1]
+    if roll is None:
+        roll = module4_roll(image, disc)
     groups = []
     for f, ang in sorted(BARS_LP_CM.items()):
         a = math.radians(ang + roll)
@@ -178,5 +196,5 @@ def module4(image: Image, disc: Disc, roll: float) -> dict:
     if resolved is not None:
         ms.append(measurement("CT-QC-HCR", "resolved_lp_cm", resolved, "lp/cm", test="acr.module4.bars", images=[image],
                               method="bars", details={**common, "criterion": "fitted amplitude > 3 standard errors"}))
-    return {"measurements": ms, "problems": problems, "figure": {"kind": "acr.m4", "image": image, "disc": disc,
+    return {"measurements": ms, "problems": problems, "roll_deg": roll, "figure": {"kind": "acr.m4", "image": image, "disc": disc,
                                                             "bar_curve": curve, "groups": table}}

@@ -295,14 +295,16 @@ def _bar_groups_on_profile(ang: np.ndarray, prof: np.ndarray, roll: float) -> li
     return groups
 
 
-def ring_roll(ang: np.ndarray, prof: np.ndarray, template: np.ndarray) -> float:
+def ring_roll(ang: np.ndarray, prof: np.ndarray, template: np.ndarray, max_deg: float = 180.0) -> float:
     """The rotation (deg) that best aligns a layout template with a circular profile sampled at
-    the same angles: the peak of their circular cross-correlation (by FFT), over the whole circle."""
+    the same angles: the peak of their circular cross-correlation (by FFT), within ±``max_deg``
+    (the whole circle by default; less for a layout with rotational symmetry)."""
     p = prof - prof.mean()
     t = template - template.mean()
     corr = np.fft.irfft(np.fft.rfft(p) * np.conj(np.fft.rfft(t)), n=p.size)
-    shift = int(np.argmax(corr)) * 360.0 / p.size
-    return float((shift + 180.0) % 360.0 - 180.0)
+    shifts = (np.arange(p.size) * 360.0 / p.size + 180.0) % 360.0 - 180.0
+    corr[np.abs(shifts) > max_deg] = -np.inf
+    return float(shifts[int(np.argmax(corr))])
 
 
 def _template_roll(ang: np.ndarray, prof: np.ndarray) -> float:

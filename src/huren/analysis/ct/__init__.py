@@ -105,23 +105,23 @@ def _start(images: Sequence[Image], phantom: str | None):
     return res, prep
 
 
-def _run(images: Sequence[Image], options, phantom: str, per_series, kinds: list[SliceKind] | None) -> Result:
+def _run(images: Sequence[Image], options, phantom: str, per_series) -> Result:
     """Prepare the images, then run ``per_series(res, series, kinds, options)`` on every series."""
     options = _options(options)
     res, prep = _start(images, phantom)
     for series in prep.series:
-        per_series(res, series, kinds if kinds is not None else _per_slice(series), options)
+        per_series(res, series, _per_slice(series), options)
     return res
 
 
 # ----------------------------------------------------------------------------- water
-def water_phantom(images: Sequence[Image], options=None, *, _kinds: list[SliceKind] | None = None) -> Result:
+def water_phantom(images: Sequence[Image], options=None) -> Result:
     """WS 519 water tests (CT number, noise, uniformity) and the statistical low-contrast figure.
 
     Measured on the middle slice of each water series (per-slice CT number and noise
     of every slice in details).
     """
-    return _run(images, options, "water", _water_series, _kinds)
+    return _run(images, options, "water", _water_series)
 
 
 def _water_series(res: Result, series: list[Image], kinds: list[SliceKind], options) -> None:
@@ -182,9 +182,9 @@ def statistical_lcd(image: Image, centre_px: tuple[float, float], radius_mm: flo
 
 
 # ----------------------------------------------------------------------------- wire
-def wire(images: Sequence[Image], options=None, *, _kinds: list[SliceKind] | None = None) -> Result:
+def wire(images: Sequence[Image], options=None) -> Result:
     """MTF50 and MTF10 (lp/cm) from a wire seen end-on (one point per slice), averaged over slices."""
-    return _run(images, options, "wire", _wire_series, _kinds)
+    return _run(images, options, "wire", _wire_series)
 
 
 def _wire_series(res: Result, series: list[Image], kinds: list[SliceKind], options) -> None:
@@ -223,9 +223,9 @@ def _wire_on(res: Result, kinds: list[SliceKind], options) -> None:
 
 
 # ----------------------------------------------------------------------------- Catphan
-def catphan(images: Sequence[Image], options=None, *, _kinds: list[SliceKind] | None = None) -> Result:
+def catphan(images: Sequence[Image], options=None) -> Result:
     """Catphan 503/504/600/604: CTP404, CTP528, CTP515, CTP486 on the slices that show them."""
-    return _run(images, options, "catphan", _catphan_series, _kinds)
+    return _run(images, options, "catphan", _catphan_series)
 
 
 def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], options) -> None:
@@ -308,9 +308,9 @@ def _add_module(res: Result, k: SliceKind, out: dict, module: str) -> None:
 
 
 # ----------------------------------------------------------------------------- ACR
-def acr_ct(images: Sequence[Image], options=None, *, _kinds: list[SliceKind] | None = None) -> Result:
+def acr_ct(images: Sequence[Image], options=None) -> Result:
     """ACR CT phantom (Gammex 464) modules 1–4 on the slices that show them."""
-    return _run(images, options, "acr-ct", _acr_series, _kinds)
+    return _run(images, options, "acr-ct", _acr_series)
 
 
 def _acr_series(res: Result, series: list[Image], kinds: list[SliceKind], options) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+from scipy import ndimage as ndi
 
 from huren.dicomio import Image, device_info
 from huren.result import Measurement, Result, Roi
@@ -143,10 +144,7 @@ def _water_on(res: Result, usable: list[SliceKind], options, *, label: str, with
         g = water_geometry(k.image, exact(k).disc)
         if g is None:
             continue
-        try:
-            o, _p = water_tests(k.image, g, label=label)
-        except Exception:  # noqa: BLE001 — per-slice extras must never stop the main figure
-            continue
+        o, _p = water_tests(k.image, g, label=label)
         per.append({"z_mm": k.image.z, **{m.metric: m.value for m in o if m.metric in ("ct_number_water", "noise_sd")}})
     for m in ms:
         if not with_water_number and m.metric == "ct_number_water":
@@ -198,8 +196,6 @@ def _wire_series(res: Result, series: list[Image], kinds: list[SliceKind], optio
 
 def _has_point(image: Image) -> bool:
     """Whether the brightest point of the (lightly smoothed) slice exceeds the median by 10 noise SDs."""
-    from scipy import ndimage as ndi
-
     sm = ndi.gaussian_filter(image.array, 1.0)
     med = float(np.median(image.array))
     noise = 1.4826 * float(np.median(np.abs(image.array - med)))

@@ -76,3 +76,15 @@ def test_roll_of_the_catphan_is_measured(synth_images):
     out = ctp404(images[0], k.disc)
     assert abs(out["roll_deg"] - (-8.0)) < 0.5
     assert catphan(images).phantom == "catphan"
+
+
+def test_ctp404_inserts_cut_off_by_the_fov_leave_the_others_measured(synth_images):
+    from huren.analysis.ct import catphan
+
+    s = sct.catphan504(modules=("ctp404",), fov_mm=200.0, matrix=256, offset_mm=(40.0, 0.0), psf_sigma_mm=0.8, seed=4)
+    res = catphan(synth_images(s))
+    got = {m.metric for m in res.measurements}
+    assert {"ct_number_ldpe", "ct_number_air", "ct_number_teflon"} <= got
+    assert any("delrin" in e.reason_en for e in res.errors)  # the insert beyond the FOV is named
+    for metric in got & {f"ct_number_{n}" for n in ("air", "pmp", "ldpe", "polystyrene", "acrylic", "delrin", "teflon")}:
+        assert abs(res.get(metric).value - s.truth[metric]) < 2.0, metric

@@ -150,16 +150,20 @@ def ctp404(image: Image, disc: Disc) -> dict:
     valid = [(i, p) for i, p in enumerate(pos) if p is not None]
     best = None
     for layout, mats in LAYOUTS.items():
-        if len(valid) < len(mats):
-            continue
-        cost = np.zeros((len(mats) + (len(valid) - len(mats)), len(valid)))
-        names = mats + ["body"] * (len(valid) - len(mats))
+        # every position may also be plain body (an empty hole of this layout, or the layout's
+        # inserts fewer than 12); a material whose insert lies outside the image stays unread
+        names = mats + ["body"] * len(valid)
+        cost = np.zeros((len(names), len(valid)))
         for i, name in enumerate(names):
             nom = body if name == "body" else NOMINAL_HU[name]
             for j, (_k, (_ang, c)) in enumerate(valid):
                 cost[i, j] = abs(c.mean - nom)
+        if not valid:
+            continue
         ri, cj = linear_sum_assignment(cost)
-        total = float(cost[ri, cj].sum())
+        # a layout that leaves materials unmatched pays for them as if they sat on body
+        missing = [n for i, n in enumerate(names[: len(mats)]) if i not in set(ri)]
+        total = float(cost[ri, cj].sum()) + sum(abs(NOMINAL_HU[n] - body) for n in missing)
         if best is None or total < best[0]:
             best = (total, layout, [(names[i], valid[j][1]) for i, j in zip(ri, cj)])
     found: dict[str, list] = {}
@@ -172,6 +176,10 @@ def ctp404(image: Image, disc: Disc) -> dict:
             if name != "body":
                 c.label = name
                 found.setdefault(name, []).append((ang, c))
+        unread = sorted(set(LAYOUTS[layout]) - set(found))
+        if unread:
+            problems.append((f"CTP404 插件 {', '.join(unread)} 超出图像或未找到，其 CT 值未测",
+                             f"CTP404 insert(s) {', '.join(unread)} outside the image or not found; not measured"))
         table = {}
         for name, items in found.items():
             vals = [c.mean for _a, c in items]

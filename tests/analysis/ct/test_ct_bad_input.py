@@ -157,3 +157,23 @@ def test_padding_outside_the_reconstruction_circle_and_a_non_unit_slope(tmp_path
     assert abs(res.get("ct_number_water").value - 20.0) < 2.0  # stored in 10 HU steps, dithered by the noise
     air = res.get("noise_percent").details["ct_air"]
     assert air is None or abs(air + 1000) < 15  # the padding is not taken for air
+
+
+@pytest.mark.parametrize("name", ["blank", "air", "noise", "tiny", "ring"])
+def test_degenerate_images_get_reasons_not_exceptions(name, tmp_path):
+    from huren.analysis.ct import acr_ct, catphan, water_phantom, wire
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:192, :192]
+    img = {
+        "blank": np.zeros((64, 64)), "air": np.full((96, 96), -1000.0), "noise": rng.normal(0, 300, (96, 96)),
+        "tiny": np.zeros((8, 8)),
+        "ring": np.where(np.abs(np.hypot(xx - 96, yy - 96) - 80) < 5, 100.0, -1000.0),
+    }[name]
+    ds = sct.ct_dataset(img, 1.0, 0.0, 5.0, sct._series_info(name), 1)
+    sct.save(ds, tmp_path / "x.dcm")
+    images = load_images([tmp_path])[0]
+    for f in (analyze, catphan, acr_ct, water_phantom, wire):
+        res = f(images)
+        if not res.measurements:
+            assert res.errors and all(e.reason_zh and e.reason_en for e in res.errors)

@@ -195,11 +195,16 @@ def _wire_series(res: Result, series: list[Image], kinds: list[SliceKind], optio
 
 
 def _has_point(image: Image) -> bool:
-    """Whether the brightest point of the (lightly smoothed) slice exceeds the median by 10 noise SDs."""
+    """Whether the slice shows a point source: the brightest point of the (lightly smoothed) slice
+    exceeds the median by 10 noise SDs, and is small."""
     sm = ndi.gaussian_filter(image.array, 1.0)
     med = float(np.median(image.array))
     noise = 1.4826 * float(np.median(np.abs(image.array - med)))
-    return float(sm.max()) - med > max(10 * noise, 20.0)
+    peak = float(sm.max())
+    if peak - med <= max(10 * noise, 20.0):
+        return False
+    # a point, not an edge or a ring: what lies above half its height is compact (< 5 mm²)
+    return float((sm > med + (peak - med) / 2).sum()) * image.spacing[0] * image.spacing[1] < 5.0
 
 
 def _wire_on(res: Result, kinds: list[SliceKind], options) -> None:

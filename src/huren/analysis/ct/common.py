@@ -119,6 +119,8 @@ def circle(image: Image, centre_px: tuple[float, float], radius_mm: float, label
     px = image.spacing[1]
     if not inside_image(image.shape, centre_px, radius_mm / px):
         raise RoiOutside(label)
+    if radius_mm / px < 0.5:
+        raise RoiOutside(f"{label} (smaller than a pixel)")
     if exclude is None or not exclude.any():
         s = circle_stats(image.array, centre_px, radius_mm, px)
         return Circle(label, (float(centre_px[0]), float(centre_px[1])), radius_mm, s.mean, s.sd, s.median, s.n)

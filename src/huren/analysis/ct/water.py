@@ -28,6 +28,7 @@ from huren.result import Measurement
 from .common import Circle, RoiOutside, air_level, circle, ct_disc, measurement, nominal_thickness, small_objects
 
 EDGE_ROI_INSET_MM = 10.0
+MIN_RADIUS_MM = 40.0  # the edge ROIs sit 10 mm + 5 % inside the edge: below this they would meet the centre
 O_CLOCK = {"12": -90.0, "3": 0.0, "6": 90.0, "9": 180.0}
 
 
@@ -108,6 +109,9 @@ def water_tests(image: Image, geom: WaterGeometry | None = None, *, label: str =
     problems: list[tuple[str, str]] = []
     if geom is None:
         return [], [("图像中未找到水模", "no water phantom found in the image")]
+    if geom.radius_mm < MIN_RADIUS_MM:
+        return [], [(f"体模直径 {2 * geom.radius_mm:.0f} mm 过小，无法放置 WS 519 感兴趣区",
+                     f"the phantom ({2 * geom.radius_mm:.0f} mm across) is too small for the WS 519 ROIs")]
     try:
         centre, noise_roi, edges, missing = _slice_figures(image, geom)
     except RoiOutside as e:

@@ -88,6 +88,8 @@ def test_real_constancy_set_finds_both_water_phantoms_and_ignores_the_topogram(c
     assert any("localiser" in n["en"] and "Topogram" in n["en"] for n in res.notes)
     waters = res.all("ct_number_water")
     assert len(waters) == 2
+    # every slice of both series is seen as uniform water (none mistaken for a wire or BB)
+    assert sorted(len(m.details["other_slices"]) for m in waters) == [2, 5]
     for m in waters:
         assert abs(m.value) < 4.0  # a calibrated Siemens scanner: water within a few HU of 0
         assert 180 < m.details["phantom_diameter_mm"] < 200 and m.details["shell"]

@@ -40,7 +40,7 @@ class SliceKind:
 
 def _inside_blobs(image: Image, disc: Disc, fine: np.ndarray, body: float, r: np.ndarray, peaks: np.ndarray | None):
     px = image.spacing[1]
-    inside = r < disc.radius_mm - 4.0
+    inside = r < disc.radius_mm - 8.0  # clear of a water phantom's plastic shell (≈ 5 mm)
     out = {}
     pts = fine if peaks is None else peaks
     core_vals = pts[r < 0.5 * disc.radius_mm]

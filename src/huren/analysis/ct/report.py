@@ -67,7 +67,7 @@ def write_report(res: Result, folder: str | Path) -> list[Path]:
                 ax.axhline(0.5, color="grey", lw=0.5)
                 ax.axhline(0.1, color="grey", lw=0.5)
                 ax.set_xlim(0, min(float(c.freq.max()) * 10, 25))
-                ax.set_ylim(0, 1.1)
+                ax.set_ylim(0, max(1.1, float(c.mtf[c.freq * 10 <= 25].max()) * 1.05))
                 ax.set_xlabel("lp/cm")
                 ax.set_ylabel("MTF")
                 ax.set_title({"point_curve": "MTF (bead)", "bar_curve": "MTF (bars)", "curve": "MTF (wire)",

@@ -55,9 +55,6 @@ def _print_table(res) -> None:
             uids = prov.get("sop_instance_uids") or []
             print(f"      {prov.get('algorithm', '')}  slice={m.slice if m.slice is not None else '-'}  inputs={len(uids)}"
                   + "".join(f"  roi={r.shape}@({r.centre_mm[0]:.1f},{r.centre_mm[1]:.1f})mm" + (f" r={r.radius_mm:.1f}mm" if r.radius_mm else "") for r in m.rois[:3]))
-            if prov.get("slice_positions_mm"):
-                print(f"      z={', '.join('-' if z is None else f'{z:g}' for z in prov['slice_positions_mm'][:6])} mm"
-                      f"  SOP Instance UID={', '.join(uids[:3])}{' …' if len(uids) > 3 else ''}")
     for e in res.errors:
         print(f"  错误 / error: {e.path}: {e.reason_zh} / {e.reason_en}", file=sys.stderr)
 

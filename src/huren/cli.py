@@ -149,5 +149,14 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def entry() -> int:
+    """Console entry point: like :func:`main`, quiet when the reader closes the pipe."""
+    try:
+        return main()
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(entry())

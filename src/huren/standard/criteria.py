@@ -430,9 +430,13 @@ class Criterion:
         sign = "+" if dev >= 0 else "−"
         dz = f"{_fmt(v)}{u}（{rzh} {_fmt(ref)}{u}，偏差 {sign}{_fmt(abs(dev))}{u}）"
         de = f"{_fmt(v)}{u} ({ren} {_fmt(ref)}{u}, deviation {sign}{_fmt(abs(dev))}{u})"
+        tz = te = f"±{_fmt(tol)}{u}"
+        if self.tiers or self.tolerance_rel_percent is not None:
+            # a tolerance computed from a percentage: say where it came from
+            tz, te = f"{tz}（{self.text('zh')}）", f"{te} ({self.text('en')})"
         if ok:
-            return self._j(PASS, f"{dz} 在 ±{_fmt(tol)}{u} 内", f"{de} within ±{_fmt(tol)}{u}")
-        return self._j(FAIL, f"{dz} 超出 ±{_fmt(tol)}{u}", f"{de} outside ±{_fmt(tol)}{u}")
+            return self._j(PASS, f"{dz} 在 {tz} 内", f"{de} within {te}")
+        return self._j(FAIL, f"{dz} 超出 {tz}", f"{de} outside {te}")
 
     def _eval_ratio(self, value, reference, baseline, details) -> Judgement:
         v = self._number(value)
@@ -577,10 +581,10 @@ class Criterion:
         age = (on - last).days
         due = last + dt.timedelta(days=self.period_days)
         if age <= self.period_days:
-            return self._j(PASS, f"最近一次 {last.isoformat()}，周期 {self.period_days} 天，{due.isoformat()} 前有效",
-                           f"last done {last.isoformat()}, period {self.period_days} days, due {due.isoformat()}")
-        return self._j(OVERDUE, f"最近一次 {last.isoformat()}，周期 {self.period_days} 天，已于 {due.isoformat()} 逾期",
-                       f"last done {last.isoformat()}, period {self.period_days} days, overdue since {due.isoformat()}")
+            return self._j(PASS, f"{last.isoformat()}，周期 {self.period_days} 天，{due.isoformat()} 前有效",
+                           f"{last.isoformat()}, period {self.period_days} days, due {due.isoformat()}")
+        return self._j(OVERDUE, f"{last.isoformat()}，周期 {self.period_days} 天，已于 {due.isoformat()} 逾期",
+                       f"{last.isoformat()}, period {self.period_days} days, overdue since {due.isoformat()}")
 
 
 def _as_date(x: Any) -> dt.date | None:

@@ -269,3 +269,13 @@ def test_judge_attaches_criteria_verdicts_and_reasons_to_a_result():
     assert thick.verdict == "pass" and "±1 mm" in thick.reason_en
     assert stab.verdict == "pass" and stab.details["baseline"] == 0.5
     assert other.verdict == "info"
+
+
+def test_a_criterion_needing_a_detail_that_is_absent_is_not_silently_info():
+    j = judge_value("DR-EQ-PERF", "limiting_resolution", 3.0, test_type="acceptance")
+    assert j.verdict == "missing" and "maker" in j.reason_en and "nyquist_lp_mm" in j.reason_zh
+    assert judge_value("MR-EQ-PERF", "piu", 90.0, method="acr").verdict == "missing"
+    r = Result(modality="MR")
+    r.add(Measurement(item="MR-EQ-PERF", metric="low_contrast_spokes", value=35, unit=""))
+    judge(r)
+    assert r.measurements[0].verdict == "not_evaluable" and "field_strength_t" in r.measurements[0].reason_en

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from huren.standard.criteria import TEST_TYPES, Criterion, CriterionError, criterion_from_dict
+from huren.standard.criteria import TEST_TYPES, Criterion, CriterionError, Judgement, criterion_from_dict
 
 DEFAULT_STANDARD = "taiyuan-trial"
 MODALITIES = ("DR", "CT", "MR")
@@ -41,6 +41,15 @@ def metrics() -> dict[str, Metric]:
     """The metric registry (``metrics.toml``): label and unit of every metric name."""
     data = tomllib.loads(resources.files("huren.standard").joinpath("metrics.toml").read_text("utf-8"))
     return {k: Metric(k, v["label_zh"], v["label_en"], v.get("unit", "")) for k, v in data.items()}
+
+
+def _probe(c: Criterion) -> float:
+    """A value of ``c.when_key`` inside the criterion's window."""
+    if c.when_min is not None:
+        return c.when_min
+    if c.when_max is not None:
+        return c.when_max - 1e-9
+    return 0.0
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,32 @@ class Item:
             return exact[0]
         general = [c for c in cands if c.test_type is None]
         return general[0] if general else None
+
+    def missing_details(
+        self,
+        metric: str,
+        test_type: str | None = None,
+        method: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> list[str]:
+        """Details a measurement lacks for a criterion of ``metric`` to apply.
+
+        Non-empty only when no criterion applies but one would, given the detail
+        (e.g. ``field_strength_t`` for the ACR PIU, ``maker`` / ``nyquist_lp_mm`` for
+        the DR limiting resolution): the measurement is then not judged for want of
+        data rather than recorded as information.
+        """
+        if self.criterion(metric, test_type, method, details) is not None:
+            return []
+        tt = test_type or self.default_test_type
+        details = details or {}
+        keys = []
+        for c in self.criteria:
+            if (c.metric == metric and c.test_type in (tt, None) and c.when_key
+                    and details.get(c.when_key) is None and c.applies(method, {**details, c.when_key: _probe(c)})):
+                if c.when_key not in keys:
+                    keys.append(c.when_key)
+        return keys
 
     def to_dict(self) -> dict:
         return {
@@ -324,7 +359,12 @@ def judge(
         crit = catalog.criterion(m.item, m.metric, tt, m.method, ctx)
         m.test_type = tt
         if crit is None:
-            m.verdict, m.criterion, m.reason_zh, m.reason_en = "info", None, None, None
+            lacking = catalog[m.item].missing_details(m.metric, tt, m.method, ctx)
+            if lacking:
+                j = _lacking(m.metric, lacking)
+                m.verdict, m.criterion, m.reason_zh, m.reason_en = "not_evaluable", None, j.reason_zh, j.reason_en
+            else:
+                m.verdict, m.criterion, m.reason_zh, m.reason_en = "info", None, None, None
             continue
         baseline = baselines.get(f"{m.item}:{m.metric}", baselines.get(m.metric))
         j = crit.evaluate(m.value, reference=ctx.get("nominal"), baseline=baseline, details=ctx, on=on)
@@ -352,12 +392,26 @@ def judge_value(
     details: Mapping[str, Any] | None = None,
     on: dt.date | None = None,
 ):
-    """Judge one value of ``metric`` for ``item_id``; None if the catalog has no criterion."""
+    """Judge one value of ``metric`` for ``item_id``.
+
+    None if the catalog has no criterion for it (the value is information only); a
+    ``missing`` judgement naming the detail when a criterion needs one that is not
+    given (the field strength, the maker's value).
+    """
     catalog = catalog or load_catalog()
     crit = catalog.criterion(item_id, metric, test_type, method, details)
     if crit is None:
-        return None
+        lacking = catalog[item_id].missing_details(metric, test_type, method, details)
+        return _lacking(metric, lacking) if lacking else None
     return crit.evaluate(value, reference=reference, baseline=baseline, details=details, on=on)
+
+
+def _lacking(metric: str, keys: list[str]) -> Judgement:
+    m = metrics().get(metric)
+    zh, en = (m.label_zh, m.label_en) if m else (metric, metric)
+    names = " / ".join(keys)
+    return Judgement("missing", f"{zh}：缺少 {names}，无法选择判定标准",
+                     f"{en}: {names} not given, so no criterion can be chosen")
 
 
 def iter_criteria(catalog: Catalog) -> Iterable[tuple[Item, Criterion]]:

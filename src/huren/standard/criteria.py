@@ -93,6 +93,10 @@ def _unit(u: str) -> str:
     return u if u in ("%", "°C", "°") else f" {u}"
 
 
+# How a condition on a measurement detail reads: detail key → (zh, en, unit).
+_WHEN_NAMES = {"field_strength_t": ("场强", "field strength", "T")}
+
+
 @dataclass(frozen=True)
 class Criterion:
     """One machine-checkable criterion for one metric and test type."""
@@ -222,7 +226,25 @@ class Criterion:
         return names[lang].get(key, key)
 
     def text(self, lang: str = "zh") -> str:
-        """The criterion as a person writes it, in ``zh`` or ``en``."""
+        """The criterion as a person writes it, in ``zh`` or ``en``, with its condition."""
+        return self._core_text(lang) + self._when_text(lang)
+
+    def _when_text(self, lang: str) -> str:
+        """``（场强 < 2.5 T）``: the window of ``when_key`` this criterion applies in."""
+        if self.when_key is None or (self.when_min is None and self.when_max is None):
+            return ""
+        zh = lang == "zh"
+        name_zh, name_en, unit = _WHEN_NAMES.get(self.when_key, (self.when_key, self.when_key, ""))
+        u = f" {unit}" if unit else ""
+        cond = []
+        if self.when_min is not None:
+            cond.append(f"≥ {_fmt(self.when_min)}{u}")
+        if self.when_max is not None:
+            cond.append(f"< {_fmt(self.when_max)}{u}")
+        joined = (" 且 " if zh else " and ").join(cond)
+        return f"（{name_zh} {joined}）" if zh else f" ({name_en} {joined})"
+
+    def _core_text(self, lang: str) -> str:
         zh = lang == "zh"
         u = _unit(self.unit)
         k = self.kind
@@ -252,8 +274,10 @@ class Criterion:
                     bits.append(f"{ref} {c}：{tol}" if zh else f"{tol} for {ref} {c}")
                 return "；".join(bits) if zh else "; ".join(bits)
             tol = self._tol_text(self.tolerance_abs, self.tolerance_rel_percent, lang)
-            if self.reference == "nominal" and self.nominal is not None and self.nominal == 0:
-                return f"{tol}{'内' if zh else ''}"
+            if self.reference == "nominal" and self.nominal is not None:
+                if self.nominal == 0:
+                    return f"{tol}{'内' if zh else ''}"
+                return f"{ref} {tol}{'内' if zh else ''}"
             return f"{ref}{tol}{'内' if zh else ''}" if zh else f"{ref} {tol}"
         if k == "ratio":
             ref = self._ref_name(lang)

@@ -87,6 +87,16 @@ def _fmt(x: Any) -> str:
     return s.rstrip("0").rstrip(".") if "." in s else s
 
 
+def _bounds_text(lo, lo_inclusive: bool, hi, hi_inclusive: bool, u: str, zh: bool) -> str:
+    """``≥ 1 mm 且 ≤ 2 mm``: an interval's bounds as people write them."""
+    cond = []
+    if lo is not None:
+        cond.append(f"{'≥' if lo_inclusive else '>'} {_fmt(lo)}{u}")
+    if hi is not None:
+        cond.append(f"{'≤' if hi_inclusive else '<'} {_fmt(hi)}{u}")
+    return (" 且 " if zh else " and ").join(cond)
+
+
 def _unit(u: str) -> str:
     if not u:
         return ""
@@ -235,13 +245,7 @@ class Criterion:
             return ""
         zh = lang == "zh"
         name_zh, name_en, unit = _WHEN_NAMES.get(self.when_key, (self.when_key, self.when_key, ""))
-        u = f" {unit}" if unit else ""
-        cond = []
-        if self.when_min is not None:
-            cond.append(f"≥ {_fmt(self.when_min)}{u}")
-        if self.when_max is not None:
-            cond.append(f"< {_fmt(self.when_max)}{u}")
-        joined = (" 且 " if zh else " and ").join(cond)
+        joined = _bounds_text(self.when_min, True, self.when_max, False, f" {unit}" if unit else "", zh)
         return f"（{name_zh} {joined}）" if zh else f" ({name_en} {joined})"
 
     def _core_text(self, lang: str) -> str:
@@ -264,12 +268,7 @@ class Criterion:
             if self.tiers:
                 bits = []
                 for t in self.tiers:
-                    cond = []
-                    if t.ref_min is not None:
-                        cond.append(f"{'≥' if t.ref_min_inclusive else '>'} {_fmt(t.ref_min)}{u}")
-                    if t.ref_max is not None:
-                        cond.append(f"{'≤' if t.ref_max_inclusive else '<'} {_fmt(t.ref_max)}{u}")
-                    c = (" 且 " if zh else " and ").join(cond)
+                    c = _bounds_text(t.ref_min, t.ref_min_inclusive, t.ref_max, t.ref_max_inclusive, u, zh)
                     tol = self._tol_text(t.tolerance_abs, t.tolerance_rel_percent, lang)
                     bits.append(f"{ref} {c}：{tol}" if zh else f"{tol} for {ref} {c}")
                 return "；".join(bits) if zh else "; ".join(bits)

@@ -162,6 +162,11 @@ def plan(images: Sequence[Image], options=None) -> tuple[dict[str, list], list[t
         out["uniformity"] = [unif]
         out["artifact"] = [unif]
         out["ddi"] = [near]
+        taken = {id(im) for im in out["stp"] + out["uniformity"] + near}
+        for im in flats:
+            if id(im) not in taken:
+                notes.append((f"{im.path}：平场图像未用于任何检测（未提供比释动能？）",
+                              f"{im.path}: flat field not used by any test (no kerma given?)"))
     return out, notes
 
 
@@ -207,16 +212,17 @@ def analyze(images: Sequence[Image], options=None) -> Result:
 
     options = options or AnalyzeOptions()
     res = new_result(images)
+    test = normalise_test(getattr(options, "test", None))
     ok = []
     for im in images:
         try:
-            check(im, "dr", need_spacing=False)
+            # recognising the set-up places ROIs in mm; a named DDI test can do without
+            check(im, "dr", need_spacing=test != "ddi")
             ok.append(im)
         except DicomInputError as e:
-            res.errors.append(e.as_error())
+            res.errors.append(e.as_error(test))
     if ok:
         res.device = device_info(ok[0].ds)
-    test = normalise_test(getattr(options, "test", None))
     if test is not None and test not in TESTS:
         res.error(", ".join(im.path for im in images) or "-", f"未知的 DR 检测项目 {test!r}；可选：{'、'.join(TEST_ZH.values())}",
                   f"unknown DR test {test!r}; choose one of {', '.join(TESTS)}")

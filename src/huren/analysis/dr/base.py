@@ -17,7 +17,7 @@ VERSION = "1"
 RAW_TESTS = {"stp", "uniformity", "ghost"}
 
 TEST_ZH = {
-    "dark": "暗噪声", "ddi": "探测器剂量指示", "stp": "信号传递特性", "uniformity": "响应均匀性",
+    "dr": "DR 检测", "dark": "暗噪声", "ddi": "探测器剂量指示", "stp": "信号传递特性", "uniformity": "响应均匀性",
     "ghost": "残影", "artifact": "伪影", "distance": "测距误差", "mtf": "刃边 MTF", "resolution": "极限空间分辨力",
 }
 

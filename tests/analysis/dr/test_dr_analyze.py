@@ -1,0 +1,186 @@
+"""The whole DR set through ``huren analyze``: recognition, judging, reports, bad input, compression."""
+
+import json
+
+import numpy as np
+import pydicom
+import pytest
+from pydicom.uid import JPEG2000Lossless, RLELossless
+
+from huren.analysis import AnalyzeOptions, analyze_paths
+from huren.cli import main
+from huren.synth import dr
+
+DET = dr.Detector(pixel_mm=0.8, gain_cv_percent=2.5, seed=5)
+EDGE_SIGMA = 0.5
+
+
+@pytest.fixture(scope="module")
+def full_set(tmp_path_factory):
+    root = tmp_path_factory.mktemp("drset")
+    sets = dr.full_set(DET, ghost_percent=-3.0, edge_sigma_mm=EDGE_SIGMA)
+    files = {}
+    n = 0
+    for key, items in sets.items():
+        for s in items:
+            n += 1
+            files.setdefault(key, []).append(s.write(root / f"{n:02d}_{key}.dcm"))
+    kerma = root / "kerma.csv"
+    kerma.write_text("file,kerma_ugy\n" + "".join(f"{p.name},{k}\n" for p, k in zip(files["stp"], [1, 5, 10, 20, 30])))
+    return root, files, kerma, sets
+
+
+def opts(kerma_file=None, **kw):
+    from huren.analysis import read_kerma
+
+    o = AnalyzeOptions(**kw)
+    if kerma_file:
+        o.kerma_ugy = read_kerma(kerma_file)
+    return o
+
+
+def test_whole_set_is_recognised_and_every_test_measured(full_set):
+    root, files, kerma, sets = full_set
+    paths = [p for ps in files.values() for p in ps]
+    res = analyze_paths(paths, opts(kerma))
+    assert not res.errors, res.errors
+    got = {(m.item, m.metric) for m in res.measurements}
+    assert {("DR-QC-DARK", "dark_mean"), ("DR-QC-DARK", "dark_sd"), ("DR-QC-DARK", "artifact_count"),
+            ("DR-QC-STP", "stp_r2"), ("DR-QC-UNIF", "uniformity_cv"), ("DR-QC-GHOST", "ghost_percent"),
+            ("DR-QC-ARTIFACT", "artifact_count"), ("DR-EQ-PERF", "exposure_index"), ("DR-EQ-PERF", "ddi_deviation"),
+            ("DR-EQ-PERF", "mtf50"), ("DR-EQ-PERF", "mtf10")} <= got
+    assert res.get("stp_r2").method == "linear"
+    u = res.get("uniformity_cv")
+    assert u.method == "linearised" and u.value == pytest.approx(2.5, abs=0.2)
+    assert res.get("ghost_percent").value == pytest.approx(3.0, abs=0.5)
+    assert res.get("mtf50").value == pytest.approx(dr.MTF50_PER_SIGMA / EDGE_SIGMA, rel=0.05)
+    assert res.get("dark_mean").value == pytest.approx(DET.dark_level, rel=0.01)
+    # the catalog judged what it has criteria for
+    assert res.get("stp_r2").verdict == "pass" and res.get("uniformity_cv").verdict == "pass"
+    assert res.get("ghost_percent").criterion["max"] == 5.0
+    for m in res.measurements:
+        assert m.provenance["algorithm"].startswith("huren.analysis.dr.")
+        assert m.provenance["sop_instance_uids"]
+    # the uniformity image is the 10 µGy one
+    assert u.provenance["sop_instance_uids"] == [sets["stp"][2].ds.SOPInstanceUID]
+
+
+def test_dark_baseline_from_a_file_is_judged(full_set, tmp_path):
+    root, files, kerma, _ = full_set
+    base = tmp_path / "base.csv"
+    base.write_text("metric,value\nDR-QC-DARK:dark_mean,60\n")
+    from huren.analysis import read_baselines
+
+    res = analyze_paths(files["dark"], opts(baselines=read_baselines(base)))
+    m = res.get("dark_mean")
+    assert m.verdict == "fail" and m.details["baseline"] == 60  # 100 is 67 % above 60
+    res = analyze_paths(files["dark"], opts(baselines={"dark_mean": 90.0}))
+    assert res.get("dark_mean").verdict == "pass"
+
+
+def test_cli_prints_json_and_writes_a_png_per_test(full_set, tmp_path, capsys):
+    root, files, kerma, _ = full_set
+    rep = tmp_path / "rep"
+    paths = [str(p) for ps in files.values() for p in ps]
+    rc = main(["analyze", *paths, "--kerma", str(kerma), "--json", "--report", str(rep)])
+    assert rc == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == "huren.result/1" and doc["modality"] == "DR"
+    m = next(x for x in doc["measurements"] if x["metric"] == "uniformity_cv")
+    assert m["rois"][0]["centre_px"] and m["rois"][0]["size_mm"] == [40.0, 40.0]
+    pngs = sorted(p.name.split("-")[1] for p in rep.glob("*.png"))
+    assert pngs == sorted(["stp", "dark", "uniformity", "ghost", "artifact", "mtf"])
+    rc = main(["analyze", *[str(p) for p in files["ghost"]], "--test", "ghost"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "DR-QC-GHOST" in out and "ghost_percent" in out and "equal-area-roi" in out
+
+
+def _colour(path):
+    s = dr.flat_field(dr.Detector(shape=(64, 64)), 5)
+    ds = s.ds
+    ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.PlanarConfiguration = 3, "RGB", 0
+    ds.BitsAllocated = ds.BitsStored = 8
+    ds.HighBit = 7
+    ds.PixelData = np.zeros((64, 64, 3), np.uint8).tobytes()
+    return s.write(path)
+
+
+def test_bad_inputs_get_bilingual_reasons_and_the_rest_is_analysed(full_set, tmp_path):
+    root, files, kerma, _ = full_set
+    ct = dr.ct_like(dr.Detector(shape=(64, 64))).write(tmp_path / "ct.dcm")
+    colour = _colour(tmp_path / "colour.dcm")
+    raw = files["stp"][2].read_bytes()
+    cut = tmp_path / "cut.dcm"
+    cut.write_bytes(raw[: len(raw) // 2])
+    junk = tmp_path / "notes.txt"
+    junk.write_text("kV 70, mAs 10")
+    nospacing = dr.flat_field(dr.Detector(spacing_tags="none", shape=(128, 128)), 10).write(tmp_path / "nospacing.dcm")
+    bad = [ct, colour, cut, junk, nospacing]
+    res = analyze_paths([*files["dark"], *files["ghost"], *bad], opts())
+    by = {e.path: e for e in res.errors}
+    assert set(by) == {str(p) for p in bad}, res.errors
+    assert "not a DR/CR image" in by[str(ct)].reason_en and "不是 DR/CR" in by[str(ct)].reason_zh
+    assert "colour" in by[str(colour)].reason_en and "彩色" in by[str(colour)].reason_zh
+    assert "truncated" in by[str(cut)].reason_en or "cannot be decoded" in by[str(cut)].reason_en
+    assert "not a DICOM" in by[str(junk)].reason_en
+    assert "pixel spacing" in by[str(nospacing)].reason_en and "像素间距" in by[str(nospacing)].reason_zh
+    assert res.get("dark_mean") and res.get("ghost_percent")
+
+
+def test_presentation_only_image_refused_for_uniformity_but_noted_for_artifacts(tmp_path):
+    good = dr.flat_field(dr.Detector(), 10).write(tmp_path / "raw.dcm")
+    pres = dr.flat_field(dr.Detector(kind="presentation", seed=3), 10).write(tmp_path / "pres.dcm")
+    res = analyze_paths([good, pres], opts(test="uniformity"))
+    assert len(res.all("uniformity_cv")) == 1
+    assert [e.path for e in res.errors] == [str(pres)]
+    assert "for processing" in res.errors[0].reason_en and "用于处理" in res.errors[0].reason_zh
+    res = analyze_paths([pres], opts(test="artifact"))
+    assert res.get("artifact_count").value == 0
+    assert any("for presentation" in n["en"] for n in res.notes)
+
+
+@pytest.mark.parametrize("ts", [RLELossless, JPEG2000Lossless])
+def test_compressed_copies_give_identical_results(full_set, tmp_path, ts):
+    root, files, kerma, _ = full_set
+    src = files["stp"][2]
+    comp = tmp_path / "c.dcm"
+    ds = pydicom.dcmread(src)
+    ds.compress(ts)
+    ds.save_as(comp)
+    a = analyze_paths([src], opts(test="uniformity")).get("uniformity_cv").value
+    b = analyze_paths([comp], opts(test="uniformity")).get("uniformity_cv").value
+    assert a == b
+
+
+def test_unknown_test_name_is_refused_in_both_languages(full_set):
+    root, files, kerma, _ = full_set
+    res = analyze_paths(files["dark"], opts(test="sharpness"))
+    assert not res.measurements and "unknown DR test" in res.errors[0].reason_en and "未知" in res.errors[0].reason_zh
+
+
+def test_named_tests_run_on_ruler_and_bar_images(tmp_path):
+    det = dr.Detector(pixel_mm=0.3, shape=(600, 600))
+    ruler = dr.ruler_image(det, scale_error_percent=1.0).write(tmp_path / "ruler.dcm")
+    res = analyze_paths([ruler], opts(test="distance"))
+    assert res.get("distance_error").value == pytest.approx(1.0, abs=0.1)
+    res = analyze_paths([ruler], opts(test="distance", extra={"measured_mm": 101.0, "true_mm": 100.0}))
+    assert res.get("distance_error", method="typed").value == pytest.approx(1.0)
+    freqs = (0.5, 0.6, 0.8, 1.0, 1.2)
+    bars = dr.bar_pattern_image(det, freqs, sigma_mm=0.1, gap_mm=5).write(tmp_path / "bars.dcm")
+    res = analyze_paths([bars], opts(test="bars", extra={"bar_frequencies": "0.5,0.6,0.8,1.0,1.2"}))
+    assert res.get("limiting_resolution").value == 1.2
+    assert res.get("limiting_resolution").details["nyquist_lp_mm"] == pytest.approx(1 / 0.6, abs=1e-3)
+
+
+def test_real_ct_and_mr_phantom_images_are_refused_by_the_dr_test(phantoms):
+    from huren.analysis import dr as dra
+    from huren.dicomio import load_images
+
+    ct = sorted((phantoms / "ct" / "CTP404_FOV150").glob("*"))[:1]
+    mr = sorted((phantoms / "mr" / "acr" / "GE").glob("*"))[:1]
+    images, errors = load_images([*ct, *mr])
+    assert len(images) == 2 and not errors
+    res = dra.analyze(images, AnalyzeOptions(test="uniformity"))
+    assert not res.measurements
+    assert [e.path for e in res.errors] == [im.path for im in images]
+    assert "modality CT" in res.errors[0].reason_en and "modality MR" in res.errors[1].reason_en

@@ -137,3 +137,14 @@ def test_collimation_edges_are_not_artifacts():
     s.ds.PixelData = a.tobytes()
     m = dra.artifacts(img(s)).get("artifact_count")
     assert m.value == 0, m.details["artifacts"]
+
+
+def test_twelve_bit_monochrome1_with_rescale_inverts_about_the_stored_range():
+    kw = dict(bits_stored=12, gain=100.0, offset=50.0, gain_cv_percent=3.0, electronic_noise=1.0, quantum_noise=0.005)
+    m2 = dra.response_uniformity(img(dr.flat_field(dr.Detector(**kw), 10))).get("uniformity_cv")
+    m1 = dra.response_uniformity(img(dr.flat_field(dr.Detector(photometric="MONOCHROME1", rescale=(2.0, -20.0), **kw), 10)))
+    m1 = m1.get("uniformity_cv")
+    assert m2.details["roi_means"][0] == pytest.approx(1050, rel=0.002)
+    assert m1.details["roi_means"] == pytest.approx(m2.details["roi_means"], abs=1.0)
+    truth = dr.uniformity_truth(dr.Detector(**kw), 10)["cv_raw"]
+    assert m1.value == pytest.approx(truth, abs=0.2) and m2.value == pytest.approx(truth, abs=0.2)

@@ -69,10 +69,12 @@ def check(image: Image, test: str, *, need_spacing: bool = True) -> DrPixels:
 def intent_note(res: Result, image: Image, px: DrPixels, test: str) -> None:
     """Tell the user which kind of pixel data a test used."""
     if px.intent == "presentation":
+        voi_zh = "；VOI LUT（窗宽窗位）未应用" if px.voi_lut else ""
+        voi_en = "; the VOI LUT (window) was not applied" if px.voi_lut else ""
         res.note(
-            f"{image.path}：仅有“用于显示”的处理后图像，{TEST_ZH.get(test, test)}按处理后像素值计算，结果受图像处理影响",
+            f"{image.path}：仅有“用于显示”的处理后图像，{TEST_ZH.get(test, test)}按处理后像素值计算，结果受图像处理影响{voi_zh}",
             f"{image.path}: only 'for presentation' (processed) data; the {test} test used processed pixel values, "
-            "which image processing affects",
+            f"which image processing affects{voi_en}",
         )
     elif px.intent == "unknown":
         res.note(

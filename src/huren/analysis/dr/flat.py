@@ -107,36 +107,56 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.nonzero(d == 1)[0], np.nonzero(d == -1)[0]))
 
 
-def _pixel_defects(v: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Defective-pixel mask, residual and local background.
-
-    The background is a 7 × 7 mean; a second pass leaves the first pass's outliers out of
-    a 15 × 15 mean (normalised convolution), so that a dead line does not make its
-    neighbours look hot (the first pass flags up to three pixels either side of it).
-    """
+def _defects_block(v: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """Defective-pixel mask and local background of one strip (see :func:`_pixel_defects`)."""
     bg = ndimage.uniform_filter(v, 7, mode="nearest")
     floor = np.float32(PIXEL_SIGMA * sigma)
 
     def flag(bg):
-        r = v - bg
         thr = np.maximum(floor, np.float32(PIXEL_MIN_REL) * np.abs(bg))
-        return np.abs(r) > thr, r
+        return np.abs(v - bg) > thr
 
-    bad, r = flag(bg)
+    bad = flag(bg)
     if bad.any():
         good = (~bad).astype(np.float32)
         num = ndimage.uniform_filter(v * good, 15, mode="nearest")
         den = ndimage.uniform_filter(good, 15, mode="nearest")
         bg = np.where(den > 0.02, num / np.maximum(den, 1e-6), np.float32(np.median(v)))
-        bad, r = flag(bg)
-    return bad, r, bg
+        bad = flag(bg)
+    return bad, bg
 
 
-def _classify_component(sl, comp_mask, r, bg) -> dict:
+def _pixel_defects(v: np.ndarray, sigma: float, strip: int = 256, pad: int = 12) -> tuple[np.ndarray, np.ndarray | None]:
+    """Defective-pixel mask and the local background at those pixels (None when there are none).
+
+    The background is a 7 × 7 mean; a second pass leaves the first pass's outliers out of
+    a 15 × 15 mean (normalised convolution), so that a dead line does not make its
+    neighbours look hot (the first pass flags up to three pixels either side of it).
+    Strips of ``strip`` rows (overlapping by ``pad``, more than both windows reach) keep
+    the working memory small on 3000² images.
+    """
+    rows = v.shape[0]
+    bad = np.zeros(v.shape, bool)
+    bg_bad = None
+    for a in range(0, rows, strip):
+        z = min(a + strip, rows)
+        lo, hi = max(a - pad, 0), min(z + pad, rows)
+        b, bg = _defects_block(v[lo:hi], sigma)
+        b, bg = b[a - lo: z - lo], bg[a - lo: z - lo]
+        if b.any():
+            bad[a:z] = b
+            if bg_bad is None:
+                bg_bad = np.zeros(v.shape, np.float32)
+            bg_bad[a:z][b] = bg[b]
+    return bad, bg_bad
+
+
+def _classify_component(sl, comp_mask, v, bg) -> dict:
     r0, r1, c0, c1 = sl[0].start, sl[0].stop, sl[1].start, sl[1].stop
     h, w = r1 - r0, c1 - c0
-    vals = r[sl][comp_mask]
-    lvl = float(np.mean(np.abs(bg[sl][comp_mask]))) or 1.0
+    b = bg[sl][comp_mask]
+    vals = v[sl][comp_mask] - b
+    lvl = float(np.mean(np.abs(b))) or 1.0
     amp = float(np.mean(vals)) / lvl
     sign = "dead" if amp < 0 else "hot"
     n = int(comp_mask.sum())
@@ -175,8 +195,8 @@ def screen_artifacts(values: np.ndarray, spacing_mm: tuple[float, float], *, exp
     sigma = max(sigma, 1e-4 * abs(level), 1e-6)
     arts: list[dict] = []
 
-    bad, r, bg = _pixel_defects(v, sigma)
-    if bad.any():
+    bad, bg = _pixel_defects(v, sigma)
+    if bg is not None:
         # lines first (runs of ≥ 20 flagged pixels), so that a dead row crossing a dead
         # column counts as two lines and not as one cluster
         rest = bad
@@ -185,12 +205,13 @@ def screen_artifacts(values: np.ndarray, spacing_mm: tuple[float, float], *, exp
             if line.any():
                 lab, n = ndimage.label(line, structure=np.ones((3, 3)))
                 for i, sl in enumerate(ndimage.find_objects(lab), start=1):
-                    arts.append(_classify_component(sl, lab[sl] == i, r, bg))
+                    arts.append(_classify_component(sl, lab[sl] == i, v, bg))
                 rest = rest & ~line
         lab, n = ndimage.label(rest, structure=np.ones((3, 3)))
         for i, sl in enumerate(ndimage.find_objects(lab), start=1):
-            arts.append(_classify_component(sl, lab[sl] == i, r, bg))
-        clean = np.where(bad, bg, v)
+            arts.append(_classify_component(sl, lab[sl] == i, v, bg))
+        clean = v.copy()
+        clean[bad] = bg[bad]
     else:
         clean = v
     rows, cols = clean.shape

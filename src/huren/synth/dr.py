@@ -389,12 +389,16 @@ def ghost_triple(det: Detector, *, ghost_percent: float = -2.0, kerma_ugy: float
 
 
 def edge_image(det: Detector, *, sigma_mm: float = 0.15, angle_deg: float = 3.0, kerma_ugy: float = 10.0,
-               transmission: float = 0.1, vertical: bool = True, instance: int = 1, **hdr) -> Synth:
+               transmission: float = 0.1, vertical: bool = True, instance: int = 1, plate_mm: float | None = None,
+               **hdr) -> Synth:
     """A slanted edge (IEC 62220-1 tungsten plate) through the image centre.
 
     The presampled ESF is an error function of width ``sigma_mm``: truth MTF50 =
     ``MTF50_PER_SIGMA / sigma_mm`` lp/mm. ``vertical`` puts the edge near the column
-    direction (tilted by ``angle_deg``); otherwise near the row direction.
+    direction (tilted by ``angle_deg``); otherwise near the row direction. Without
+    ``plate_mm`` the edge runs across the whole image; with it the attenuator is a square
+    plate of that side, centred and turned by ``angle_deg``, and the test edge is its
+    right (vertical) or lower side.
     """
     rng = _rng(det, 300 + int(angle_deg * 10))
     x, y = det.coords_mm()
@@ -402,6 +406,13 @@ def edge_image(det: Detector, *, sigma_mm: float = 0.15, angle_deg: float = 3.0,
     # signed distance from the edge line through the centre (mm)
     d = (x * math.cos(a) - y * math.sin(a)) if vertical else (y * math.cos(a) + x * math.sin(a))
     frac = _phi(d / sigma_mm)
+    if plate_mm is not None:
+        # rotated plate coordinates; the plate's attenuation is the product of its four sides' ESFs
+        u = x * math.cos(a) - y * math.sin(a)
+        v = x * math.sin(a) + y * math.cos(a)
+        h = plate_mm / 2
+        inside = (_phi((h - u) / sigma_mm) * _phi((u + h) / sigma_mm) * _phi((h - v) / sigma_mm) * _phi((v + h) / sigma_mm))
+        frac = 1 - inside
     kmap = kerma_ugy * (transmission + (1 - transmission) * frac)
     p = det.expose(kmap, rng, gain=False)
     ds = make_dataset(det.store(p), det, kerma_ugy=kerma_ugy, instance=instance, description="edge", **hdr)

@@ -184,3 +184,30 @@ def test_real_ct_and_mr_phantom_images_are_refused_by_the_dr_test(phantoms):
     assert not res.measurements
     assert [e.path for e in res.errors] == [im.path for im in images]
     assert "modality CT" in res.errors[0].reason_en and "modality MR" in res.errors[1].reason_en
+
+
+def test_set_without_dose_indicators_in_monochrome1_is_recognised_from_kerma_and_signal(tmp_path):
+    det = dr.Detector(pixel_mm=0.8, gain_cv_percent=1.5, photometric="MONOCHROME1", seed=9)
+    sets = dr.full_set(det, ghost_percent=2.5, edge_sigma_mm=0.5)
+    paths = []
+    for key, items in sets.items():
+        for i, s in enumerate(items):
+            for tag in ("ExposureIndex", "TargetExposureIndex", "DeviationIndex"):
+                if tag in s.ds:
+                    delattr(s.ds, tag)
+            paths.append(s.write(tmp_path / f"{key}{i}.dcm"))
+    kerma = {f"stp{i}.dcm": k for i, k in enumerate([1, 5, 10, 20, 30])}
+    res = analyze_paths(paths, AnalyzeOptions(kerma_ugy=kerma))
+    assert not res.errors, res.errors
+    assert res.get("ghost_percent").value == pytest.approx(2.5, abs=0.5)
+    assert res.get("dark_mean").value == pytest.approx(DET.dark_level, rel=0.01)
+    assert res.get("uniformity_cv").value == pytest.approx(1.5, abs=0.2)
+    assert res.get("exposure_index").method == "pixel_mean"
+    assert res.get("mtf50").value == pytest.approx(dr.MTF50_PER_SIGMA / 0.5, rel=0.05)
+
+
+def test_a_lead_block_without_blank_neighbours_is_not_taken_for_a_ghost_test(tmp_path):
+    one, two, three = dr.ghost_triple(dr.Detector(pixel_mm=0.8))
+    p = two.write(tmp_path / "block.dcm")
+    res = analyze_paths([p], AnalyzeOptions())
+    assert not res.measurements and any("ghost" in n["en"] for n in res.notes)

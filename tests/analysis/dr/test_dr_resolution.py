@@ -101,3 +101,15 @@ def test_distance_error_typed_and_table_correction():
     m = dra.distance_typed(110.0, 100.0, focus_ruler_mm=1650, sid_mm=1800).get("distance_error")
     assert m.value == pytest.approx((110 * 1650 / 1800 - 100) / 100 * 100, abs=1e-3)
     assert dra.distance_typed(0, 100).errors
+
+
+@pytest.mark.parametrize("plate,pixel,vertical,side", [(100, 0.15, True, 1024), (120, 0.14, False, 1300)])
+def test_edge_of_a_square_test_plate_ignores_its_corners(plate, pixel, vertical, side):
+    det = dr.Detector(pixel_mm=pixel, shape=(side, side))
+    s = dr.edge_image(det, sigma_mm=0.1, angle_deg=3, plate_mm=plate, vertical=vertical)
+    im = img(s)
+    assert dra.image_kind(im) == "edge"
+    m = dra.edge_mtf(im).get("mtf50")
+    assert m.value == pytest.approx(s.truth["mtf50"], rel=0.05)
+    # the ROI sits on one side of the plate, half the plate's width from the centre
+    assert max(abs(c) for c in m.rois[0].centre_mm) == pytest.approx(plate / 2, abs=5)

@@ -107,8 +107,9 @@ def slanted_edge_mtf(
 ) -> EdgeMtf:
     """Presampled MTF of the slanted edge near ``centre_px`` (found when None).
 
-    The ROI is ``length_mm`` along the edge and ±``half_width_mm`` across it (IEC 62220-1:
-    100 × 50 mm), clipped to the image (≥ 32 px along). ``linearise`` maps pixel values to
+    The ROI is ``length_mm`` along the edge (the side of the IEC 62220-1 test plate) and
+    ±``half_width_mm`` across it, clipped to the image; only rows the edge crosses are
+    used, less 2 mm where the edge ends inside the ROI (a plate's corner). ``linearise`` maps pixel values to
     a quantity linear in kerma (the inverse STP) before the ESF is formed, as the IEC
     method requires for non-linear detectors. Raises ValueError when no usable edge is found.
     """
@@ -138,6 +139,21 @@ def slanted_edge_mtf(
         roi = np.asarray(linearise(roi), dtype=np.float64)
     if roi.shape[0] < 16 or roi.shape[1] < 16:
         raise ValueError("edge region too small / 刃边区域过小")
+    # keep the rows the edge crosses (a plate's side ends at its corners), less 2 mm at each end
+    lo_v, hi_v = np.percentile(roi, [5, 95], axis=1)
+    contrast = hi_v - lo_v
+    crossed = contrast > 0.5 * np.percentile(contrast, 90)
+    lab, n = ndimage.label(crossed)
+    if n == 0:
+        raise ValueError("no edge in the region / 区域内没有刃边")
+    run = ndimage.find_objects(lab)[int(np.argmax(np.bincount(lab.ravel())[1:]))][0]
+    trim = int(np.ceil(2.0 / sy))
+    a = run.start + (trim if run.start > 0 else 0)
+    b = run.stop - (trim if run.stop < roi.shape[0] else 0)
+    if b - a < 16:
+        raise ValueError("edge too short / 刃边过短")
+    roi = roi[a:b]
+    r0, r1 = r0 + a, r0 + b
     pos = _edge_positions(roi)
     idx = np.arange(roi.shape[0], dtype=np.float64)
     slope, icpt = np.polyfit(idx, pos, 1)
@@ -161,8 +177,8 @@ def slanted_edge_mtf(
     x, esf = oversampled_esf(roi[sel], dist_mm[sel], bin_px=bin_mm)
     lsf = np.gradient(esf)
     curve = mtf_from_lsf(lsf, bin_mm, window=True, pad_to=max(4096, lsf.size))
-    # the central difference of np.gradient spans two bins: divide out its sinc
-    curve = finite_sample_correction(curve, 2 * bin_mm)
+    # divide out the sincs of the central difference (two bins wide) and of the binning (one bin)
+    curve = finite_sample_correction(finite_sample_correction(curve, 2 * bin_mm), bin_mm)
     nyq = 1 / (2 * sx)
     keep_f = curve.freq <= 2 * nyq
     curve = MtfCurve(curve.freq[keep_f], curve.mtf[keep_f])

@@ -52,7 +52,7 @@ ALIASES = {
     "edge": "mtf", "edge_mtf": "mtf", "bar": "resolution", "bars": "resolution", "bar_pattern": "resolution",
     "limiting_resolution": "resolution",
 }
-KIND_ZH = {"dark": "暗场", "flat": "平场", "block": "铅块", "edge": "刃边", "unknown": "未识别"}
+PLATE_MIN_MM = 70.0  # a compact attenuator at least this wide is an edge plate, not the 4 cm ghost block
 
 
 def _extra(options, key, default=None):
@@ -65,7 +65,8 @@ def image_kind(image: Image, options=None, *, batch_max: float | None = None) ->
 
     Structured images are told apart by an Otsu split of a subsample: two classes far
     apart (> 20 % contrast, > 10 pooled SDs) are a block (a compact low region < 5 % of the
-    image away from the border) or an edge (the low class 15–85 % of the image). Uniform
+    image away from the border, under 7 cm wide), or an edge (such a region 7 cm or
+    wider — a test plate — or a low class 15–85 % of the image). Uniform
     images are dark when the header's EI is below 5 (< 0.05 µGy), the user's kerma is ≈ 0,
     or, without either, the signal is under 2 % of the stored range or 5 % of the batch's
     brightest flat.
@@ -88,10 +89,11 @@ def image_kind(image: Image, options=None, *, batch_max: float | None = None) ->
             f0 = lo.size / sub.size
             if f0 < 0.05:
                 try:
-                    small = sub  # locate_block wants an open field with one compact low region
-                    r0, r1, c0, c1 = locate_block(small)
+                    r0, r1, c0, c1 = locate_block(sub)
                     if (r1 - r0) <= 2 * (c1 - c0) and (c1 - c0) <= 2 * (r1 - r0):
-                        return "block"
+                        side_mm = max((r1 - r0) * image.spacing[0], (c1 - c0) * image.spacing[1]) * s
+                        # the ghost test's block is 4 cm; an MTF test plate is 10 cm or more
+                        return "edge" if side_mm >= PLATE_MIN_MM else "block"
                 except ValueError:
                     pass
                 return "unknown"

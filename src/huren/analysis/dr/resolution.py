@@ -17,7 +17,6 @@ from typing import Sequence
 
 import numpy as np
 from scipy import ndimage
-from scipy.signal import find_peaks
 
 from huren.analysis.core.edge import slanted_edge_mtf
 from huren.analysis.core.roi import roi_record
@@ -42,7 +41,7 @@ def _maker(options) -> dict:
     out = {}
     if "maker_lp_mm" in extra:
         out["maker_lp_mm"] = float(extra["maker_lp_mm"])
-        if str(extra.get("maker_at_45", "")).lower() in ("1", "true", "yes"):
+        if str(extra.get("maker_at_45", "")).strip().lower() in ("1", "1.0", "true", "yes", "y"):
             # a maker's figure quoted along the diagonal is 1.414 × the row/column value (WS 76-2020)
             out["maker_lp_mm_hv"] = round(float(extra["maker_lp_mm"]) / 1.414, 4)
     return out
@@ -223,6 +222,8 @@ def bar_resolution(image: Image, frequencies: Sequence[float] | str | None = Non
 
 def _ruler_ticks(prof: np.ndarray) -> np.ndarray:
     """Sub-pixel positions (px) of the lead ticks (dips) of a ruler profile."""
+    from scipy.signal import find_peaks  # imported here: scipy.signal costs ~0.4 s to import
+
     base = ndimage.median_filter(prof, size=max(31, prof.size // 8) | 1, mode="nearest")
     depth = base - prof
     noise = 1.4826 * np.median(np.abs(np.diff(prof))) / np.sqrt(2) + 1e-9

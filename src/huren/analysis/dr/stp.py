@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
-from scipy.optimize import curve_fit
 
 from huren.dicomio import DicomInputError, Image
 from huren.result import Result
@@ -90,6 +89,8 @@ def fit_model(kerma: Sequence[float], pixel: Sequence[float], model: str) -> Stp
     elif model == "power":
         if np.any(k <= 0) or np.any(p <= 0):
             return None
+        from scipy.optimize import curve_fit  # imported here: only the power model needs it
+
         n0, lc0 = np.polyfit(np.log(k), np.log(p), 1)
         try:
             (c, n), _ = curve_fit(lambda x, c, n: c * np.power(x, n), k, p, p0=(math.exp(lc0), n0), maxfev=5000)

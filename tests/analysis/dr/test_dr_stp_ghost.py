@@ -98,3 +98,17 @@ def test_ghost_refuses_presentation_only_images():
     det = dr.Detector(kind="presentation")
     res = dra.ghost(ghost_images(det))
     assert not res.measurements and "for presentation" in res.errors[0].reason_en
+
+
+def test_ghost_reports_the_interval_and_notes_a_late_third_image():
+    import datetime as dt
+
+    det = dr.Detector()
+    ims = ghost_images(det)
+    m = dra.ghost(ims).get("ghost_percent")
+    assert m.details["interval_s"] == pytest.approx(45.0)
+    late = dr.ghost_triple(det, start=dt.datetime(2026, 1, 5, 10, 0, 0))
+    late[2].ds.AcquisitionDateTime = "20260105100300.000000"
+    res = dra.ghost([images_from(s.ds)[0] for s in late])
+    assert res.get("ghost_percent").details["interval_s"] == pytest.approx(150.0)
+    assert any("1.5 min" in n["en"] for n in res.notes)

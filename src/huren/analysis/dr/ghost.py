@@ -24,9 +24,10 @@ from huren.dicomio import DicomInputError, Image
 from huren.result import Result
 
 from .base import check, fail, measurement, new_result, rect_roi
-from .header import acquisition_key
+from .header import acquisition_key, acquisition_time
 
 SHRINK = 0.15
+MAX_INTERVAL_S = 90.0  # WS 76-2020: repeat the blank exposure within 1.5 min
 
 
 def locate_block(values: np.ndarray) -> tuple[int, int, int, int]:
@@ -122,6 +123,13 @@ def ghost(images: Sequence[Image], options=None) -> Result:
                "block_mm": [round((c1 - c0) * seq[1].spacing[1], 2), round((r1 - r0) * seq[1].spacing[0], 2)],
                "image1_signed_percent": round(err1, 4),
                "order": [im.path for im in seq]}
+    t2, t3 = acquisition_time(seq[1]), acquisition_time(seq[2])
+    if t2 is not None and t3 is not None:
+        gap = (t3 - t2).total_seconds()
+        details["interval_s"] = round(gap, 1)
+        if gap > MAX_INTERVAL_S:
+            res.note(f"残影：第 3 幅图像在铅块曝光后 {gap:.0f} 秒采集，WS 76-2020 要求 1.5 分钟内",
+                     f"ghost: image 3 was taken {gap:.0f} s after the block exposure; WS 76-2020 asks for within 1.5 min")
     res.add(measurement("DR-QC-GHOST", "ghost_percent", round(abs(err3), 4), "%", "ghost", seq, method="equal-area-roi",
                         rois=rois, details=details))
     res.figures["ghost"] = {"image": seq[2], "values": vals[2], "rois": rois, "block_image": seq[1], "block_values": vals[1]}

@@ -122,6 +122,27 @@ def dose_indicators(ds: Dataset) -> dict[str, float]:
     return out
 
 
+def acquisition_time(image: Image):
+    """Acquisition (else content) date-time of the image as a :class:`datetime.datetime`, or None."""
+    import datetime as dt
+
+    ds = image.ds
+    text = str(ds.get("AcquisitionDateTime", "") or "").strip()
+    if not text:
+        date = str(ds.get("AcquisitionDate", "") or ds.get("ContentDate", "") or "").strip()
+        time_ = str(ds.get("AcquisitionTime", "") or ds.get("ContentTime", "") or "").strip()
+        if not date or not time_:
+            return None
+        text = date + time_
+    text = text.split("+")[0].split("-")[0]
+    main, _, frac = text.partition(".")
+    try:
+        t = dt.datetime.strptime(main[:14].ljust(14, "0"), "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+    return t + dt.timedelta(microseconds=int((frac + "000000")[:6])) if frac.isdigit() else t
+
+
 def acquisition_key(image: Image) -> tuple:
     """A sort key giving acquisition order: date-time, then time, then instance number."""
     ds = image.ds

@@ -55,7 +55,10 @@ def test_maker_value_and_nyquist_are_in_details():
     det = dr.Detector(pixel_mm=0.15)
     opts = dra_opts(maker_lp_mm=5.0, maker_at_45="yes")
     m = dra.edge_mtf(img(dr.edge_image(det)), opts).get("mtf50")
-    assert m.details["maker_lp_mm"] == 5.0 and m.details["maker_lp_mm_hv"] == pytest.approx(5 / 1.414, abs=1e-3)
+    assert m.details["maker_lp_mm"] == pytest.approx(5 / 1.414, abs=1e-3)
+    assert m.details["maker_lp_mm_as_quoted_45deg"] == 5.0
+    m = dra.edge_mtf(img(dr.edge_image(det)), dra_opts(maker_lp_mm=3.6)).get("mtf50")
+    assert m.details["maker_lp_mm"] == 3.6 and "maker_lp_mm_as_quoted_45deg" not in m.details
 
 
 def dra_opts(**extra):

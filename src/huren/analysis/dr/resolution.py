@@ -30,7 +30,11 @@ MIN_SIGNIFICANCE = 5.0  # … and ≥ 5 × the noise of that modulation estimate
 
 
 def nyquist(image: Image) -> dict:
-    """Nyquist frequency (lp/mm) along rows and columns, and which spacing tag it rests on."""
+    """Nyquist frequency (lp/mm) along rows and columns, and which spacing tag it rests on.
+
+    ``nyquist_lp_mm`` (the coarser axis) is the reference of a "≥ 80 % of f_Nyquist"
+    criterion; ``maker_lp_mm`` (when given) that of "≥ 90 % of the maker's value".
+    """
     sy, sx = image.spacing
     return {"nyquist_lp_mm": round(1 / (2 * max(sx, sy)), 4), "nyquist_x_lp_mm": round(1 / (2 * sx), 4),
             "nyquist_y_lp_mm": round(1 / (2 * sy), 4), "spacing_source": image.spacing_source}
@@ -40,10 +44,13 @@ def _maker(options) -> dict:
     extra = getattr(options, "extra", None) or {}
     out = {}
     if "maker_lp_mm" in extra:
-        out["maker_lp_mm"] = float(extra["maker_lp_mm"])
+        quoted = float(extra["maker_lp_mm"])
+        out["maker_lp_mm"] = quoted
         if str(extra.get("maker_at_45", "")).strip().lower() in ("1", "1.0", "true", "yes", "y"):
-            # a maker's figure quoted along the diagonal is 1.414 × the row/column value (WS 76-2020)
-            out["maker_lp_mm_hv"] = round(float(extra["maker_lp_mm"]) / 1.414, 4)
+            # a maker's figure quoted along the diagonal is 1.414 × the row/column value
+            # (WS 76-2020); maker_lp_mm is the figure to compare a row/column result with
+            out["maker_lp_mm"] = round(quoted / 1.414, 4)
+            out["maker_lp_mm_as_quoted_45deg"] = quoted
     return out
 
 

@@ -135,8 +135,7 @@ def signal_transfer(images: Sequence[Image], kerma: Mapping[str, float] | Sequen
     the model in ``method``) and the fit (None when it could not be made).
     """
     res = new_result(images)
-    pts: list[tuple[float, float, Image]] = []
-    rois = []
+    pts: list[tuple] = []  # (kerma µGy, ROI mean, image, pixel values, ROI record)
     for i, im in enumerate(images):
         k = (float(kerma[i]) if i < len(kerma) else None) if isinstance(kerma, (list, tuple)) else kerma_for(im, kerma)
         if k is None:
@@ -150,8 +149,7 @@ def signal_transfer(images: Sequence[Image], kerma: Mapping[str, float] | Sequen
             continue
         intent_note(res, im, px, "stp")
         st, roi = rect_roi(px.values, im, fit_size(im, 100.0), centre_px(im), label=f"{k:g} µGy")
-        pts.append((k, st.mean, im))
-        rois.append(roi)
+        pts.append((k, st.mean, im, px.values, roi))
     if len({p[0] for p in pts}) < 3:
         res.error(", ".join(im.path for im in images) or "-",
                   "信号传递特性需要至少 3 个不同比释动能的平场图像（如 1、5、10、20、30 µGy）",
@@ -169,9 +167,10 @@ def signal_transfer(images: Sequence[Image], kerma: Mapping[str, float] | Sequen
         "model": fit.model, "formula": fit.formula(), "params": [round(x, 8) for x in fit.params],
         "r2_by_model": r2s, "chosen": "user" if model else "best R²",
         "points": [{"kerma_ugy": p[0], "mean": round(p[1], 4), "path": p[2].path} for p in pts],
-        "roi_size_mm": list(rois[0].size_mm) if rois else None,
+        "roi_size_mm": list(pts[0][4].size_mm),
     }
     res.add(measurement("DR-QC-STP", "stp_r2", round(fit.r2, 6), "", "stp", [p[2] for p in pts], method=fit.model,
-                        rois=rois[:1], details=details))
-    res.figures["stp"] = {"image": pts[len(pts) // 2][2], "rois": rois[:1], "kerma": k, "mean": v, "fit": fit}
+                        rois=[p[4] for p in pts], details=details))
+    mid = pts[len(pts) // 2]
+    res.figures["stp"] = {"image": mid[2], "values": mid[3], "rois": [mid[4]], "kerma": k, "mean": v, "fit": fit}
     return res, fit

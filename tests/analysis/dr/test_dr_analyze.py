@@ -211,3 +211,27 @@ def test_a_lead_block_without_blank_neighbours_is_not_taken_for_a_ghost_test(tmp
     p = two.write(tmp_path / "block.dcm")
     res = analyze_paths([p], AnalyzeOptions())
     assert not res.measurements and any("ghost" in n["en"] for n in res.notes)
+
+
+@pytest.mark.parametrize("test", ["mtf", "ghost", "resolution", "distance", "dark", "uniformity", "artifact", "stp", "ddi"])
+def test_a_wrong_image_for_a_named_test_gives_a_reason_not_a_traceback(tmp_path, test):
+    det = dr.Detector(pixel_mm=0.8, shape=(256, 256))
+    flats = [dr.flat_field(det, 5.0, salt=i, instance=i + 1).write(tmp_path / f"f{i}.dcm") for i in range(3)]
+    res = analyze_paths(flats, AnalyzeOptions(test=test, extra={"bar_frequencies": "0.5,0.6"}))
+    if test in ("dark", "uniformity", "artifact", "ddi"):
+        assert res.measurements and not res.errors  # a flat field is a fair input for these
+    else:
+        assert not res.measurements
+        assert res.errors and all(e.reason_zh and e.reason_en for e in res.errors)
+
+
+def test_tiny_and_degenerate_images_do_not_crash_the_batch(tmp_path):
+    tiny = dr.flat_field(dr.Detector(shape=(6, 6), pixel_mm=0.5), 10).write(tmp_path / "tiny.dcm")
+    zero = dr.Detector(shape=(64, 64), quantum_noise=0, electronic_noise=0, gain=0.0, offset=0.0)
+    flat0 = dr.flat_field(zero, 10).write(tmp_path / "zero.dcm")
+    good = dr.flat_field(dr.Detector(shape=(256, 256)), 10).write(tmp_path / "good.dcm")
+    for test in ("uniformity", "artifact", "dark"):
+        res = analyze_paths([tiny, flat0, good], AnalyzeOptions(test=test))
+        paths = {e.path for e in res.errors}
+        assert str(good) not in paths
+        assert all(e.reason_zh and e.reason_en for e in res.errors)

@@ -154,6 +154,12 @@ def slanted_edge_mtf(
         raise ValueError("edge too short / 刃边过短")
     roi = roi[a:b]
     r0, r1 = r0 + a, r0 + b
+    # an edge must stand well clear of the noise (a flat image has none)
+    k = max(roi.shape[1] // 8, 2)
+    lo_side, hi_side = roi[:, :k], roi[:, -k:]
+    noise = 0.5 * (lo_side.std() + hi_side.std()) + 1e-12
+    if abs(hi_side.mean() - lo_side.mean()) < 10 * noise:
+        raise ValueError("no edge: the two sides do not differ beyond the noise / 刃边两侧差异不超过噪声")
     pos = _edge_positions(roi)
     idx = np.arange(roi.shape[0], dtype=np.float64)
     slope, icpt = np.polyfit(idx, pos, 1)

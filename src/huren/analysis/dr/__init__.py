@@ -196,6 +196,18 @@ def _run(test: str, arg, options, stp: StpFit | None) -> tuple[Result, StpFit | 
     raise ValueError(test)
 
 
+def _guarded(test: str, arg, options, stp):
+    """:func:`_run`, with any failure inside a test turned into a bilingual error naming the files."""
+    try:
+        return _run(test, arg, options, stp)
+    except Exception as e:  # a test must never take the batch down with a traceback
+        ims = arg if isinstance(arg, (list, tuple)) else [arg]
+        res = new_result(ims)
+        res.error(", ".join(im.path for im in ims) or "-", f"{TEST_ZH.get(test, test)}分析失败：{e}",
+                  f"the {test} analysis failed: {e}", test)
+        return res, None
+
+
 def normalise_test(name: str | None) -> str | None:
     if not name:
         return None
@@ -255,13 +267,13 @@ def analyze(images: Sequence[Image], options=None) -> Result:
     stp = None
     figures: list[tuple[str, dict]] = []
     if todo.get("stp"):
-        sub, stp = _run("stp", todo["stp"], options, None)
+        sub, stp = _guarded("stp", todo["stp"], options, None)
         _collect(res, sub, figures)
     for t in TESTS:
         if t == "stp":
             continue
         for arg in todo.get(t, []):
-            sub, _ = _run(t, arg, options, stp)
+            sub, _ = _guarded(t, arg, options, stp)
             _collect(res, sub, figures)
     report_dir = getattr(options, "report_dir", None)
     if report_dir:

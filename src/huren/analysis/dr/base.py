@@ -15,6 +15,7 @@ from .header import DR_MODALITIES, DrPixels, linear_values
 VERSION = "1"
 # tests that measure the detector's own response and so need raw ("for processing") data
 RAW_TESTS = {"stp", "uniformity", "ghost"}
+MIN_SIDE_PX = 32
 
 TEST_ZH = {
     "dr": "DR 检测", "dark": "暗噪声", "ddi": "探测器剂量指示", "stp": "信号传递特性", "uniformity": "响应均匀性",
@@ -55,6 +56,12 @@ def check(image: Image, test: str, *, need_spacing: bool = True) -> DrPixels:
             image.path,
             f"缺少像素间距（Pixel Spacing / Imager Pixel Spacing），无法按毫米放置{name}的感兴趣区",
             f"no pixel spacing (Pixel Spacing / Imager Pixel Spacing): cannot place the {test} ROIs in mm",
+        )
+    if min(image.shape) < MIN_SIDE_PX:
+        raise DicomInputError(
+            image.path,
+            f"图像过小（{image.shape[1]}×{image.shape[0]} 像素），不是 DR 探测器图像",
+            f"image too small ({image.shape[1]}×{image.shape[0]} px) for a DR detector test",
         )
     px = linear_values(image)
     if test in RAW_TESTS and px.intent == "presentation":

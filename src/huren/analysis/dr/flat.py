@@ -352,6 +352,10 @@ def response_uniformity(image: Image, stp=None, options=None) -> Result:
         means.append(st.mean)
         rois.append(roi)
     v = np.array(means)
+    if not np.mean(v) > 0:
+        res.error(image.path, "图像无信号（感兴趣区均值不大于零），无法计算变异系数",
+                  "no signal in the image (ROI mean not above zero); no CV can be formed", "uniformity")
+        return res
     det = {"roi_means": [round(x, 4) for x in means], "cv_raw": round(_cv(v), 4), "roi_size_mm": [round(s, 2) for s in side],
            "pixel_data": px.intent}
     method = "raw"

@@ -57,6 +57,11 @@ def locate_block(values: np.ndarray) -> tuple[int, int, int, int]:
             best, best_score = sl, score
     if best is None:
         raise ValueError("no lead block found / 未找到铅块")
+    # a 4 mm Pb block stops nearly all the beam: its shadow must stand far below the field
+    inside = float(small[best].mean())
+    noise = float(np.std(np.diff(small, axis=1))) / np.sqrt(2) + 1e-12
+    if hi - inside < max(0.2 * abs(hi), 10 * noise):
+        raise ValueError("no lead block found (no shadow far below the open field) / 未找到铅块（无明显阴影）")
     r0, r1 = max((best[0].start - 1) * f, 0), min((best[0].stop + 1) * f, values.shape[0])
     c0, c1 = max((best[1].start - 1) * f, 0), min((best[1].stop + 1) * f, values.shape[1])
     win = values[r0:r1, c0:c1] < thr

@@ -235,3 +235,13 @@ def test_tiny_and_degenerate_images_do_not_crash_the_batch(tmp_path):
         paths = {e.path for e in res.errors}
         assert str(good) not in paths
         assert all(e.reason_zh and e.reason_en for e in res.errors)
+
+
+def test_processed_copies_are_set_aside_when_raw_images_are_present(tmp_path):
+    det = dr.Detector(pixel_mm=0.8)
+    raw = dr.flat_field(det, 10).write(tmp_path / "raw.dcm")
+    pres = dr.flat_field(dr.Detector(pixel_mm=0.8, kind="presentation"), 10).write(tmp_path / "pres.dcm")
+    res = analyze_paths([raw, pres], AnalyzeOptions())
+    uids = {u for m in res.measurements for u in m.provenance["sop_instance_uids"]}
+    assert uids == {pydicom.dcmread(raw).SOPInstanceUID}
+    assert any("pres.dcm" in n["en"] and "not used" in n["en"] for n in res.notes)

@@ -40,7 +40,7 @@ from .base import TEST_ZH, check, new_result
 from .dose import aec_chamber_consistency, aec_kv_consistency, aec_sensitivity, ddi, low_contrast_details
 from .flat import artifacts, dark_noise, response_uniformity, screen_artifacts
 from .ghost import ghost, locate_block
-from .header import acquisition_key, dose_indicators, linear_values, stored_range
+from .header import acquisition_key, dose_indicators, intent, linear_values, stored_range
 from .resolution import bar_resolution, distance, distance_typed, edge_mtf
 from .stp import StpFit, fit_stp, kerma_for, signal_transfer
 
@@ -117,10 +117,17 @@ def image_kind(image: Image, options=None, *, batch_max: float | None = None) ->
 def plan(images: Sequence[Image], options=None) -> tuple[dict[str, list], list[tuple[str, str]]]:
     """Which images each test takes, recognised from the set-up; and notes for what was not recognised."""
     seq = sorted(images, key=acquisition_key)
+    notes = []
+    if any(intent(im.ds) == "processing" for im in seq):
+        # modalities often send both the raw and the processed copy: the raw one is measured
+        for im in seq:
+            if intent(im.ds) == "presentation":
+                notes.append((f"{im.path}：批次中有“用于处理”的原始图像，此“用于显示”的处理后图像未使用",
+                              f"{im.path}: raw 'for processing' images are present; this 'for presentation' copy is not used"))
+        seq = [im for im in seq if intent(im.ds) != "presentation"]
     meds = [float(np.median(linear_values(im).values[::16, ::16])) for im in seq]
     kinds = [image_kind(im, options, batch_max=max(meds) if meds else None) for im in seq]
     out: dict[str, list] = {t: [] for t in TESTS}
-    notes = []
     used = set()
     for i, k in enumerate(kinds):
         if k == "block":

@@ -245,3 +245,13 @@ def test_processed_copies_are_set_aside_when_raw_images_are_present(tmp_path):
     uids = {u for m in res.measurements for u in m.provenance["sop_instance_uids"]}
     assert uids == {pydicom.dcmread(raw).SOPInstanceUID}
     assert any("pres.dcm" in n["en"] and "not used" in n["en"] for n in res.notes)
+
+
+def test_defective_pixels_do_not_hide_a_dark_or_flat_image_from_recognition(tmp_path):
+    det = dr.Detector(pixel_mm=0.8)
+    dark = dr.dark_image(det, artifacts=[{"kind": "hot_pixel", "row": 30, "col": 40}]).write(tmp_path / "dark.dcm")
+    flat = dr.flat_field(det, 10, artifacts=[{"kind": "dead_column", "index": 100}]).write(tmp_path / "flat.dcm")
+    res = analyze_paths([dark, flat], AnalyzeOptions())
+    assert res.get("artifact_count", item="DR-QC-DARK").value == 1
+    assert res.get("artifact_count", item="DR-QC-ARTIFACT").value == 1
+    assert res.get("uniformity_cv")

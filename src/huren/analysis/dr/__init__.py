@@ -76,6 +76,8 @@ def image_kind(image: Image, options=None, *, batch_max: float | None = None) ->
     v = linear_values(image).values
     s = max(1, int(max(v.shape) // 256))
     sub = v[::s, ::s].astype(np.float64)
+    # a few defective pixels or a dead line must not make a flat field look structured
+    sub = np.clip(sub, *np.percentile(sub, [0.5, 99.5]))
     med = float(np.median(sub))
     try:
         t = threshold_otsu(sub)

@@ -107,3 +107,12 @@ def test_edge_of_a_square_test_plate_ignores_its_corners(plate, pixel, vertical,
     assert m.value == pytest.approx(s.truth["mtf50"], rel=0.05)
     # the ROI sits on one side of the plate, half the plate's width from the centre
     assert max(abs(c) for c in m.rois[0].centre_mm) == pytest.approx(plate / 2, abs=5)
+
+
+def test_a_ruler_with_another_graduation_than_assumed_is_refused_then_measured_when_stated():
+    det = dr.Detector(pixel_mm=0.2, shape=(800, 800))
+    s = dr.ruler_image(det, graduation_mm=5.0, scale_error_percent=0.8, tick_mm=0.6)
+    res = dra.distance(img(s))
+    assert not res.measurements and "5.04 mm apart" in res.errors[0].reason_en
+    m = dra.distance(img(s), graduation_mm=5.0).get("distance_error")
+    assert m.value == pytest.approx(0.8, abs=0.1)

@@ -276,7 +276,14 @@ def distance(image: Image, options=None, *, graduation_mm: float | None = None) 
     slope, icpt = np.polyfit(k, ticks, 1)
     step = image.spacing[1] if axis == "x" else image.spacing[0]
     span = float(k[-1] - k[0])
-    dm = span * slope * step
+    pitch_mm = slope * step
+    if abs(pitch_mm / grad - 1) > 0.25:
+        # far beyond any magnification: the ruler's graduation is not the one assumed
+        res.error(image.path, f"铅尺刻度间距测得 {pitch_mm:.2f} mm，与设定的 {grad:g} mm 不符；请用 --set ruler_graduation_mm= 说明刻度",
+                  f"ruler ticks measured {pitch_mm:.2f} mm apart, not the {grad:g} mm assumed; state it with --set ruler_graduation_mm=",
+                  "distance")
+        return res
+    dm = span * pitch_mm
     corr = 1.0
     if "focus_ruler_mm" in extra and "sid_mm" in extra:
         corr = float(extra["focus_ruler_mm"]) / float(extra["sid_mm"])

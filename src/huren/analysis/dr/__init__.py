@@ -271,10 +271,11 @@ def analyze(images: Sequence[Image], options=None) -> Result:
             todo["distance"] = []
             sub = distance_typed(float(_extra(options, "measured_mm")), float(_extra(options, "true_mm")),
                                  focus_ruler_mm=_extra(options, "focus_ruler_mm"), sid_mm=_extra(options, "sid_mm"))
-            res.measurements += sub.measurements
-            res.errors += sub.errors
+            _collect(res, sub, None)
     stp = None
-    figures: list[tuple[str, dict]] = []
+    report_dir = getattr(options, "report_dir", None)
+    # figure data holds pixel arrays: keep it only when figures are wanted
+    figures: list[tuple[str, dict]] | None = [] if report_dir else None
     if todo.get("stp"):
         sub, stp = _guarded("stp", todo["stp"], options, None)
         _collect(res, sub, figures)
@@ -284,18 +285,21 @@ def analyze(images: Sequence[Image], options=None) -> Result:
         for arg in todo.get(t, []):
             sub, _ = _guarded(t, arg, options, stp)
             _collect(res, sub, figures)
-    report_dir = getattr(options, "report_dir", None)
-    if report_dir:
-        for path in report.write(figures, report_dir):
-            res.note(f"图已写入 {path}", f"figure written to {path}")
+    if figures is not None:
+        try:
+            for path in report.write(figures, report_dir):
+                res.note(f"图已写入 {path}", f"figure written to {path}")
+        except OSError as e:
+            res.error(str(report_dir), f"无法写入图像报告：{e}", f"cannot write the figures: {e}")
     return res
 
 
-def _collect(res: Result, sub: Result, figures: list) -> None:
+def _collect(res: Result, sub: Result, figures: list | None) -> None:
     res.measurements += sub.measurements
     res.errors += sub.errors
     res.notes += [n for n in sub.notes if n not in res.notes]
-    figures.extend(sub.figures.items())
+    if figures is not None:
+        figures.extend(sub.figures.items())
 
 
 __all__ = [

@@ -148,3 +148,12 @@ def test_twelve_bit_monochrome1_with_rescale_inverts_about_the_stored_range():
     assert m1.details["roi_means"] == pytest.approx(m2.details["roi_means"], abs=1.0)
     truth = dr.uniformity_truth(dr.Detector(**kw), 10)["cv_raw"]
     assert m1.value == pytest.approx(truth, abs=0.2) and m2.value == pytest.approx(truth, abs=0.2)
+
+
+def test_cr_plate_in_monochrome1_is_measured_and_flagged_as_of_unknown_intent():
+    det = dr.Detector(kind="cr", photometric="MONOCHROME1", gain_cv_percent=2.0, bits_stored=12, gain=150.0, offset=200.0)
+    res = dra.response_uniformity(img(dr.flat_field(det, 10)))
+    m = res.get("uniformity_cv")
+    assert m.value == pytest.approx(dr.uniformity_truth(det, 10)["cv_raw"], abs=0.2)
+    assert m.details["pixel_data"] == "unknown"
+    assert any("whether it is raw" in n["en"] for n in res.notes)

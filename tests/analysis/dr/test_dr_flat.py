@@ -30,8 +30,10 @@ def test_dark_mean_within_one_percent_and_sd_of_electronic_noise(level, noise, p
     assert roi.size_mm == (100.0, 100.0) and roi.centre_mm == (0.0, 0.0)
 
 
-def test_dark_screen_finds_a_hot_pixel():
-    det = dr.Detector()
+@pytest.mark.parametrize("level,noise,seed", [(100.0, 2.0, 0), (1.0, 0.5, 1), (0.0, 2.0, 2), (0.0, 0.0, 3), (100.0, 0.3, 4)])
+def test_dark_screen_finds_a_hot_pixel_and_nothing_else(level, noise, seed):
+    # quantised (noise under one step) and offset-corrected (clipped at 0) darks included
+    det = dr.Detector(dark_level=level, electronic_noise=noise, seed=seed)
     s = dr.dark_image(det, artifacts=[{"kind": "hot_pixel", "row": 40, "col": 300}])
     m = dra.dark_noise(img(s)).get("artifact_count", item="DR-QC-DARK")
     assert m.value == 1 and m.details["artifacts"][0]["kind"] == "hot_pixel"

@@ -70,10 +70,15 @@ def _robust_sd(x: np.ndarray) -> float:
 
 
 def pixel_noise(values: np.ndarray) -> float:
-    """Pixel noise SD from neighbour differences along rows (robust: MAD), insensitive to slow trends."""
+    """Pixel noise SD from neighbour differences along rows, insensitive to slow trends and outliers.
+
+    Half the 16th–84th percentile range of the differences (not their MAD, which is 0
+    for integer data whose noise is under one step), divided by √2.
+    """
     step = max(1, values.shape[0] // 512)
-    d = np.diff(values[::step], axis=1)
-    return _robust_sd(d) / np.sqrt(2)
+    d = np.diff(values[::step].astype(np.float32), axis=1).ravel()
+    q16, q84 = np.percentile(d, [16, 84])
+    return float(q84 - q16) / 2 / np.sqrt(2)
 
 
 def _exposed_crop(values: np.ndarray, b: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -172,7 +177,8 @@ def _classify_component(sl, comp_mask, v, bg) -> dict:
             "centre_px": [round((c0 + c1 - 1) / 2, 1), round((r0 + r1 - 1) / 2, 1)]}
 
 
-def screen_artifacts(values: np.ndarray, spacing_mm: tuple[float, float], *, exposed_only: bool = True) -> ArtifactScreen:
+def screen_artifacts(values: np.ndarray, spacing_mm: tuple[float, float], *, exposed_only: bool = True,
+                     value_step: float = 1.0) -> ArtifactScreen:
     """Screen an (almost) uniform image for artifacts.
 
     1. Defective pixels, clusters and lines: |pixel − local background| above 6 σ
@@ -183,16 +189,24 @@ def screen_artifacts(values: np.ndarray, spacing_mm: tuple[float, float], *, exp
     3. Local non-uniformity: 4 mm block means, detrended by a quadratic surface and an
        11-block running median; connected blocks 5.5 σ (block noise) and 0.5 % off.
     Each connected finding counts once. ``exposed_only`` restricts a flat field to its
-    exposed area (collimation edges are not artifacts).
+    exposed area (collimation edges are not artifacts). ``value_step`` is one stored
+    integer in these units (the rescale slope): σ is never taken below half of it, so that
+    a pixel one step off is not a defect.
     """
     v_all = np.asarray(values, dtype=np.float32)
     b = (max(4, int(round(BLOCK_MM / spacing_mm[0]))), max(4, int(round(BLOCK_MM / spacing_mm[1]))))
     r0, r1, c0, c1 = _exposed_crop(v_all, b) if exposed_only else (0, v_all.shape[0], 0, v_all.shape[1])
     v = v_all[r0:r1, c0:c1]
-    level = float(np.median(v[:: max(1, v.shape[0] // 256), :: max(1, v.shape[1] // 256)]))
+    sub = v[:: max(1, v.shape[0] // 256), :: max(1, v.shape[1] // 256)]
+    level = float(np.median(sub))
     sigma = pixel_noise(v)
+    if np.mean(sub == sub.min()) > 0.05:
+        # noise clipped at the bottom of the range (an offset-corrected dark image): the
+        # differences understate it; the upper half of the values shows it whole
+        q50, q84 = np.percentile(sub, [50, 84])
+        sigma = max(sigma, float(q84 - q50))
     # a noiseless image (synthetic or heavily processed) still needs a finite noise scale
-    sigma = max(sigma, 1e-4 * abs(level), 1e-6)
+    sigma = max(sigma, 1e-4 * abs(level), 0.5 * value_step, 1e-6)
     arts: list[dict] = []
 
     bad, bg = _pixel_defects(v, sigma)
@@ -275,6 +289,14 @@ def screen_artifacts(values: np.ndarray, spacing_mm: tuple[float, float], *, exp
     return ArtifactScreen(arts, float(sigma), level, b, area_map, (r0, c0))
 
 
+def _value_step(image: Image) -> float:
+    """One stored integer in modality units: |Rescale Slope| (1 without one)."""
+    try:
+        return abs(float(image.ds.get("RescaleSlope", 1.0) or 1.0))
+    except (TypeError, ValueError):
+        return 1.0
+
+
 def _artifact_details(image: Image, scr: ArtifactScreen) -> dict:
     listed = []
     for a in scr.artifacts[:MAX_LISTED]:
@@ -311,7 +333,7 @@ def dark_noise(image: Image, options=None) -> Result:
                         rois=[roi], details=dict(det)))
     res.add(measurement("DR-QC-DARK", "dark_sd", round(st.sd, 4), "", "dark", [image], method="roi-sd",
                         rois=[roi], details=dict(det)))
-    scr = screen_artifacts(px.values, image.spacing, exposed_only=False)
+    scr = screen_artifacts(px.values, image.spacing, exposed_only=False, value_step=_value_step(image))
     res.add(measurement("DR-QC-DARK", "artifact_count", len(scr.artifacts), "", "dark", [image],
                         method="dark-screen", details=_artifact_details(image, scr)))
     res.figures["dark"] = {"image": image, "values": px.values, "rois": [roi], "artifacts": scr.artifacts}
@@ -385,7 +407,7 @@ def artifacts(image: Image, options=None) -> Result:
     px = prepare(res, image, "artifact")
     if px is None:
         return res
-    scr = screen_artifacts(px.values, image.spacing, exposed_only=True)
+    scr = screen_artifacts(px.values, image.spacing, exposed_only=True, value_step=_value_step(image))
     res.add(measurement("DR-QC-ARTIFACT", "artifact_count", len(scr.artifacts), "", "artifact", [image],
                         method="flat-field-screen", details=_artifact_details(image, scr)))
     res.figures["artifact"] = {"image": image, "values": px.values, "artifacts": scr.artifacts, "map": scr.area_map}

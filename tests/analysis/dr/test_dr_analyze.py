@@ -255,3 +255,29 @@ def test_defective_pixels_do_not_hide_a_dark_or_flat_image_from_recognition(tmp_
     assert res.get("artifact_count", item="DR-QC-DARK").value == 1
     assert res.get("artifact_count", item="DR-QC-ARTIFACT").value == 1
     assert res.get("uniformity_cv")
+
+
+def _collimate(synth, rows=60, cols=-80):
+    a = synth.ds.pixel_array.copy()
+    a[:rows, :] = 100
+    if cols < 0:
+        a[:, cols:] = 100
+    else:
+        a[:, :cols] = 100
+    synth.ds.PixelData = a.tobytes()
+    return synth
+
+
+def test_collimator_shadows_do_not_change_what_an_image_is_taken_for(tmp_path):
+    from huren.analysis import dr as dra
+    from huren.dicomio import images_from
+
+    det = dr.Detector(pixel_mm=0.8)
+    flat = images_from(_collimate(dr.flat_field(det, 10)).ds)[0]
+    assert dra.image_kind(flat) == "flat"
+    triple = dr.ghost_triple(det, ghost_percent=-3.0)
+    _collimate(triple[1], 60, 50)
+    ims = [images_from(s.ds)[0] for s in triple]
+    assert [dra.image_kind(im) for im in ims] == ["dark", "block", "dark"]
+    paths = [s.write(tmp_path / f"g{i}.dcm") for i, s in enumerate(triple)]
+    assert analyze_paths(paths, AnalyzeOptions()).get("ghost_percent").value == pytest.approx(3.0, abs=0.5)

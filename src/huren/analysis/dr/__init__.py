@@ -31,6 +31,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+from scipy import ndimage
 
 from huren.dicomio import DicomInputError, Image, device_info
 from huren.result import Result
@@ -60,48 +61,66 @@ def _extra(options, key, default=None):
 
 
 # ---------------------------------------------------------------- recognising the set-up
+def _structure(sub: np.ndarray, pixel_mm: float) -> str | None:
+    """``block``, ``edge`` or ``unknown`` for a structured image, None for a uniform one.
+
+    ``sub`` is a percentile-clipped subsample, ``pixel_mm`` its pixel pitch. Attenuated
+    regions that touch the border but not the central fifth are collimator shadows and
+    are left out, so a collimated flat field stays a flat field.
+    """
+    from skimage.filters import threshold_otsu
+
+    try:
+        t = threshold_otsu(sub)
+    except ValueError:
+        return None
+    low = sub <= t
+    lab, n = ndimage.label(low)
+    rows, cols = sub.shape
+    edge_labels = set(np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))) - {0}
+    central = set(np.unique(lab[int(rows * 0.4): int(rows * 0.6) + 1, int(cols * 0.4): int(cols * 0.6) + 1])) - {0}
+    collimated = np.isin(lab, sorted(edge_labels - central))
+    keep = ~collimated
+    lo, hi = sub[keep & low], sub[keep & ~low]
+    if lo.size < 0.002 * keep.sum() or hi.size == 0:
+        return None
+    m0, m1 = lo.mean(), hi.mean()
+    pooled = np.sqrt((lo.var() * lo.size + hi.var() * hi.size) / (lo.size + hi.size)) + 1e-9
+    if not (m1 > 0 and (m1 - m0) / abs(m1) > 0.2 and (m1 - m0) / pooled > 10):
+        return None
+    f0 = lo.size / keep.sum()
+    if f0 < 0.05:
+        try:
+            r0, r1, c0, c1 = locate_block(np.where(collimated, m1, sub))
+        except ValueError:
+            return "unknown"
+        if (r1 - r0) <= 2 * (c1 - c0) and (c1 - c0) <= 2 * (r1 - r0):
+            # the ghost test's block is 4 cm; an MTF test plate is 10 cm or more
+            return "edge" if max(r1 - r0, c1 - c0) * pixel_mm >= PLATE_MIN_MM else "block"
+        return "unknown"
+    return "edge" if 0.15 <= f0 <= 0.85 else "unknown"
+
+
 def image_kind(image: Image, options=None, *, batch_max: float | None = None) -> str:
     """``dark``, ``flat``, ``block`` (ghost image 2), ``edge`` or ``unknown`` for one image.
 
-    Structured images are told apart by an Otsu split of a subsample: two classes far
-    apart (> 20 % contrast, > 10 pooled SDs) are a block (a compact low region < 5 % of the
-    image away from the border, under 7 cm wide), or an edge (such a region 7 cm or
-    wider — a test plate — or a low class 15–85 % of the image). Uniform
+    Structured images are told apart by an Otsu split of a subsample (collimator shadows
+    left out): two classes far apart (> 20 % contrast, > 10 pooled SDs) are a block (a
+    compact low region < 5 % of the exposed area, under 7 cm wide), or an edge (such a
+    region 7 cm or wider — a test plate — or a low class 15–85 % of the area). Uniform
     images are dark when the header's EI is below 5 (< 0.05 µGy), the user's kerma is ≈ 0,
     or, without either, the signal is under 2 % of the stored range or 5 % of the batch's
     brightest flat.
     """
-    from skimage.filters import threshold_otsu
-
     v = linear_values(image).values
     s = max(1, int(max(v.shape) // 256))
     sub = v[::s, ::s].astype(np.float64)
     # a few defective pixels or a dead line must not make a flat field look structured
     sub = np.clip(sub, *np.percentile(sub, [0.5, 99.5]))
+    kind = _structure(sub, max(image.spacing) * s)
+    if kind is not None:
+        return kind
     med = float(np.median(sub))
-    try:
-        t = threshold_otsu(sub)
-    except ValueError:
-        t = med
-    lo, hi = sub[sub <= t], sub[sub > t]
-    if lo.size and hi.size:
-        m0, m1 = lo.mean(), hi.mean()
-        pooled = np.sqrt((lo.var() * lo.size + hi.var() * hi.size) / sub.size) + 1e-9
-        if m1 > 0 and (m1 - m0) / abs(m1) > 0.2 and (m1 - m0) / pooled > 10:
-            f0 = lo.size / sub.size
-            if f0 < 0.05:
-                try:
-                    r0, r1, c0, c1 = locate_block(sub)
-                    if (r1 - r0) <= 2 * (c1 - c0) and (c1 - c0) <= 2 * (r1 - r0):
-                        side_mm = max((r1 - r0) * image.spacing[0], (c1 - c0) * image.spacing[1]) * s
-                        # the ghost test's block is 4 cm; an MTF test plate is 10 cm or more
-                        return "edge" if side_mm >= PLATE_MIN_MM else "block"
-                except ValueError:
-                    pass
-                return "unknown"
-            if 0.15 <= f0 <= 0.85:
-                return "edge"
-            return "unknown"
     ind = dose_indicators(image.ds)
     k = kerma_for(image, getattr(options, "kerma_ugy", None) or {}) if options is not None else None
     if k is not None:

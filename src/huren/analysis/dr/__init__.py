@@ -23,7 +23,12 @@ bar_resolution         极限空间分辨力 limiting resolution         DR-EQ-P
 =====================  ======================================  ==========================
 
 :func:`analyze` (behind ``huren analyze``) recognises which test each image belongs to
-where the set-up allows, or runs ``options.test`` on all of them.
+where the set-up allows, or runs ``options.test`` on all of them. It reads
+``options.kerma_ugy`` (file name → measured detector kerma, µGy), ``options.baselines``
+and ``options.extra`` (``--set``): ``stp_model`` (linear, log, power), ``maker_lp_mm``,
+``maker_at_45``, ``bar_frequencies``, ``ruler_graduation_mm``, ``focus_ruler_mm``,
+``sid_mm``, ``measured_mm`` and ``true_mm`` (typed distance), ``mtf_linearise``.
+See docs/analysis-dr.md.
 """
 
 from __future__ import annotations

@@ -159,3 +159,12 @@ def test_cr_plate_in_monochrome1_is_measured_and_flagged_as_of_unknown_intent():
     assert m.value == pytest.approx(dr.uniformity_truth(det, 10)["cv_raw"], abs=0.2)
     assert m.details["pixel_data"] == "unknown"
     assert any("whether it is raw" in n["en"] for n in res.notes)
+
+
+def test_a_saturated_flat_field_is_measured_with_a_note():
+    det = dr.Detector(bits_stored=12, gain=500.0, offset=100.0)  # 10 µGy → 5100 > 4095
+    res = dra.response_uniformity(img(dr.flat_field(det, 10)))
+    assert res.get("uniformity_cv")
+    assert any("saturated" in n["en"] for n in res.notes)
+    clean = dra.response_uniformity(img(dr.flat_field(dr.Detector(bits_stored=12, gain=300.0), 10)))
+    assert not any("saturated" in n["en"] for n in clean.notes)

@@ -10,7 +10,7 @@ from huren.analysis.core.roi import RoiStats, rect_stats, roi_record
 from huren.dicomio import DicomInputError, Image
 from huren.result import Measurement, Result, Roi
 
-from .header import DR_MODALITIES, DrPixels, linear_values
+from .header import DR_MODALITIES, DrPixels, linear_values, stored_range
 
 VERSION = "1"
 # tests that measure the detector's own response and so need raw ("for processing") data
@@ -129,4 +129,19 @@ def prepare(res: Result, image: Image, test: str, *, need_spacing: bool = True) 
         fail(res, e, test)
         return None
     intent_note(res, image, px, test)
+    saturation_note(res, image, px)
     return px
+
+
+def saturation_note(res: Result, image: Image, px: DrPixels) -> None:
+    """Say so when more than 1 % of the pixels sit at an end of the stored range (saturated or clipped)."""
+    lo, hi = stored_range(image.ds)
+    if hi <= lo:
+        return
+    v = px.values[:: max(1, image.shape[0] // 256), :: max(1, image.shape[1] // 256)]
+    # both ends: MONOCHROME1 values were inverted about the range
+    frac = float(np.mean((v >= hi) | (v <= lo)))
+    if frac > 0.01:
+        res.note(f"{image.path}：{frac * 100:.1f}% 的像素处于存储范围的端点（饱和或截断），结果可能偏差",
+                 f"{image.path}: {frac * 100:.1f} % of the pixels sit at an end of the stored range (saturated or "
+                 "clipped); results may be biased")

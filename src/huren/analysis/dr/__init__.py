@@ -117,9 +117,8 @@ def image_kind(image: Image, options=None, *, batch_max: float | None = None) ->
     or, without either, the signal is under 2 % of the stored range or 5 % of the batch's
     brightest flat.
     """
-    v = linear_values(image).values
-    s = max(1, int(max(v.shape) // 256))
-    sub = v[::s, ::s].astype(np.float64)
+    s = max(1, int(max(image.shape) // 256))
+    sub = linear_values(image, s).values.astype(np.float64)
     # a few defective pixels or a dead line must not make a flat field look structured
     sub = np.clip(sub, *np.percentile(sub, [0.5, 99.5]))
     kind = _structure(sub, max(image.spacing) * s)
@@ -151,7 +150,7 @@ def plan(images: Sequence[Image], options=None) -> tuple[dict[str, list], list[t
                 notes.append((f"{im.path}：批次中有“用于处理”的原始图像，此“用于显示”的处理后图像未使用",
                               f"{im.path}: raw 'for processing' images are present; this 'for presentation' copy is not used"))
         seq = [im for im in seq if intent(im.ds) != "presentation"]
-    meds = [float(np.median(linear_values(im).values[::16, ::16])) for im in seq]
+    meds = [float(np.median(linear_values(im, 16).values)) for im in seq]
     kinds = [image_kind(im, options, batch_max=max(meds) if meds else None) for im in seq]
     out: dict[str, list] = {t: [] for t in TESTS}
     used = set()
@@ -191,7 +190,7 @@ def plan(images: Sequence[Image], options=None) -> tuple[dict[str, list], list[t
                 e0 = dose_indicators(unif.ds)["exposure_index"]
                 near = [im for im, e in eis if abs(e - e0) <= 0.3 * e0]
             else:
-                order = sorted(flats, key=lambda im: float(np.median(linear_values(im).values[::16, ::16])))
+                order = sorted(flats, key=lambda im: float(np.median(linear_values(im, 16).values)))
                 unif = order[len(order) // 2]
                 near = [unif]
         out["uniformity"] = [unif]

@@ -24,7 +24,7 @@ from huren.dicomio import DicomInputError, Image
 from huren.result import Result
 
 from .base import check, fail, measurement, new_result, rect_roi
-from .header import acquisition_key, acquisition_time
+from .header import acquisition_key, acquisition_time, linear_values
 
 SHRINK = 0.15
 MAX_INTERVAL_S = 90.0  # WS 76-2020: repeat the blank exposure within 1.5 min
@@ -108,17 +108,18 @@ def ghost(images: Sequence[Image], options=None) -> Result:
                   f"the ghost test needs 3 images (blank, lead block, blank); got {len(images)}", "ghost")
         return res
     seq = sorted(images, key=acquisition_key)
-    vals = []
     for im in seq:
         try:
-            vals.append(check(im, "ghost").values)
+            check(im, "ghost")
         except DicomInputError as e:
             fail(res, e, "ghost")
             return res
+    # one image's values at a time (MONOCHROME1 values are copies; 3000² images are large)
     try:
-        box = locate_block(vals[1])
-        err3, m_in, m_out, rois = _ghost_error(vals[2], seq[2], box)
-        err1, *_ = _ghost_error(vals[0], seq[0], box)
+        box = locate_block(linear_values(seq[1]).values)
+        err1, *_ = _ghost_error(linear_values(seq[0]).values, seq[0], box)
+        third = linear_values(seq[2]).values
+        err3, m_in, m_out, rois = _ghost_error(third, seq[2], box)
     except ValueError as e:
         res.error(seq[1].path, f"残影检测失败：{e}", f"ghost test failed: {e}", "ghost")
         return res
@@ -137,5 +138,5 @@ def ghost(images: Sequence[Image], options=None) -> Result:
                      f"ghost: image 3 was taken {gap:.0f} s after the block exposure; WS 76-2020 asks for within 1.5 min")
     res.add(measurement("DR-QC-GHOST", "ghost_percent", round(abs(err3), 4), "%", "ghost", seq, method="equal-area-roi",
                         rois=rois, details=details))
-    res.figures["ghost"] = {"image": seq[2], "values": vals[2], "rois": rois, "block_image": seq[1], "block_values": vals[1]}
+    res.figures["ghost"] = {"image": seq[2], "values": third, "rois": rois}
     return res

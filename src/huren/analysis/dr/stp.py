@@ -23,10 +23,11 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from huren.dicomio import DicomInputError, Image
+from huren.dicomio import Image
 from huren.result import Result
 
-from .base import centre_px, check, fail, fit_size, intent_note, measurement, new_result, rect_roi
+from .base import centre_px, fit_size, measurement, new_result, prepare, rect_roi
+from .header import linear_values
 
 MODELS = ("linear", "log", "power")
 
@@ -135,21 +136,18 @@ def signal_transfer(images: Sequence[Image], kerma: Mapping[str, float] | Sequen
     the model in ``method``) and the fit (None when it could not be made).
     """
     res = new_result(images)
-    pts: list[tuple] = []  # (kerma µGy, ROI mean, image, pixel values, ROI record)
+    pts: list[tuple] = []  # (kerma µGy, ROI mean, image, ROI record)
     for i, im in enumerate(images):
         k = (float(kerma[i]) if i < len(kerma) else None) if isinstance(kerma, (list, tuple)) else kerma_for(im, kerma)
         if k is None:
             res.error(im.path, "未提供该图像的探测器入射空气比释动能（--kerma），不能用于信号传递特性",
                       "no measured detector air kerma for this image (--kerma); not used for the signal transfer property", "stp")
             continue
-        try:
-            px = check(im, "stp")
-        except DicomInputError as e:
-            fail(res, e, "stp")
+        px = prepare(res, im, "stp")
+        if px is None:
             continue
-        intent_note(res, im, px, "stp")
         st, roi = rect_roi(px.values, im, fit_size(im, 100.0), centre_px(im), label=f"{k:g} µGy")
-        pts.append((k, st.mean, im, px.values, roi))
+        pts.append((k, st.mean, im, roi))
     if len({p[0] for p in pts}) < 3:
         res.error(", ".join(im.path for im in images) or "-",
                   "信号传递特性需要至少 3 个不同比释动能的平场图像（如 1、5、10、20、30 µGy）",
@@ -167,10 +165,12 @@ def signal_transfer(images: Sequence[Image], kerma: Mapping[str, float] | Sequen
         "model": fit.model, "formula": fit.formula(), "params": [round(x, 8) for x in fit.params],
         "r2_by_model": r2s, "chosen": "user" if model else "best R²",
         "points": [{"kerma_ugy": p[0], "mean": round(p[1], 4), "path": p[2].path} for p in pts],
-        "roi_size_mm": list(pts[0][4].size_mm),
+        "roi_size_mm": list(pts[0][3].size_mm),
     }
     res.add(measurement("DR-QC-STP", "stp_r2", round(fit.r2, 6), "", "stp", [p[2] for p in pts], method=fit.model,
-                        rois=[p[4] for p in pts], details=details))
+                        rois=[p[3] for p in pts], details=details))
     mid = pts[len(pts) // 2]
-    res.figures["stp"] = {"image": mid[2], "values": mid[3], "rois": [mid[4]], "kerma": k, "mean": v, "fit": fit}
+    # pixel values are not kept per point (MONOCHROME1 values are copies): the figure's are made here
+    res.figures["stp"] = {"image": mid[2], "values": linear_values(mid[2]).values, "rois": [mid[3]], "kerma": k, "mean": v,
+                          "fit": fit}
     return res, fit

@@ -281,3 +281,14 @@ def test_collimator_shadows_do_not_change_what_an_image_is_taken_for(tmp_path):
     assert [dra.image_kind(im) for im in ims] == ["dark", "block", "dark"]
     paths = [s.write(tmp_path / f"g{i}.dcm") for i, s in enumerate(triple)]
     assert analyze_paths(paths, AnalyzeOptions()).get("ghost_percent").value == pytest.approx(3.0, abs=0.5)
+
+
+def test_a_stated_stp_linearises_the_uniformity_of_a_lone_10_ugy_image(tmp_path):
+    det = dr.Detector(pixel_mm=0.8, response="log", gain=1000.0, offset=3000.0, gain_cv_percent=3.0)
+    p = dr.flat_field(det, 10).write(tmp_path / "u.dcm")
+    res = analyze_paths([p], AnalyzeOptions(test="uniformity", extra={"stp_model": "log", "stp_params": "3000,1000"}))
+    m = res.get("uniformity_cv")
+    assert m.method == "linearised" and m.value == pytest.approx(3.0, abs=0.2)
+    assert m.details["cv_raw"] < 1.0  # a log detector's raw values hide most of the non-uniformity
+    bad = analyze_paths([p], AnalyzeOptions(test="uniformity", extra={"stp_model": "cubic", "stp_params": "1,2"}))
+    assert bad.get("uniformity_cv").method == "raw" and any("stp_params" in e.path for e in bad.errors)

@@ -27,7 +27,9 @@ where the set-up allows, or runs ``options.test`` on all of them. It reads
 ``options.kerma_ugy`` (file name → measured detector kerma, µGy), ``options.baselines``
 and ``options.extra`` (``--set``): ``stp_model`` (linear, log, power), ``maker_lp_mm``,
 ``maker_at_45``, ``bar_frequencies``, ``ruler_graduation_mm``, ``focus_ruler_mm``,
-``sid_mm``, ``measured_mm`` and ``true_mm`` (typed distance), ``mtf_linearise``.
+``sid_mm``, ``measured_mm`` and ``true_mm`` (typed distance), ``mtf_linearise``,
+``stp_params`` (with ``stp_model``: a known STP, e.g. from the acceptance test, to
+linearise with when the batch holds no STP set).
 See docs/analysis-dr.md.
 """
 
@@ -240,6 +242,24 @@ def _guarded(test: str, arg, options, stp):
         return res, None
 
 
+def _given_stp(options, res: Result) -> StpFit | None:
+    """An STP fit stated by the user (e.g. from the acceptance test): ``stp_model`` and ``stp_params`` "p,q".
+
+    The parameters are those of :class:`StpFit` (linear: a, b; log: A, B; power: c, n).
+    """
+    model = str(_extra(options, "stp_model", "linear")).strip().lower()
+    try:
+        p, q = (float(x) for x in str(_extra(options, "stp_params")).replace(";", ",").split(","))
+        if model not in ("linear", "log", "power") or (q == 0 and model != "linear") or (p == 0 and model != "log"):
+            raise ValueError(model)
+    except ValueError:
+        res.error("--set stp_params", "信号传递函数参数无效：需要 stp_model=linear|log|power 与 stp_params=两个数",
+                  "invalid signal transfer parameters: give stp_model=linear|log|power and stp_params=two numbers", "stp")
+        return None
+    res.note(f"按给定的信号传递函数线性化：{model} {p:g}, {q:g}", f"linearised with the given signal transfer function: {model} {p:g}, {q:g}")
+    return StpFit(model, (p, q), float("nan"))
+
+
 def normalise_test(name: str | None) -> str | None:
     if not name:
         return None
@@ -302,6 +322,8 @@ def analyze(images: Sequence[Image], options=None) -> Result:
     if todo.get("stp"):
         sub, stp = _guarded("stp", todo["stp"], options, None)
         _collect(res, sub, figures)
+    if stp is None and _extra(options, "stp_params") is not None:
+        stp = _given_stp(options, res)
     for t in TESTS:
         if t == "stp":
             continue

@@ -1,0 +1,1 @@
+"""Synthetic phantom images with known ground truth, for tests, benchmarks and demos."""

@@ -123,9 +123,9 @@ def test_dr_performance_figures_of_ws76():
 
 def test_dr_limiting_resolution_prefers_the_makers_value_then_nyquist():
     acc = dict(test_type="acceptance")
-    assert verdict("DR-EQ-PERF", "limiting_resolution", 3.15, details={"maker": 3.5}, **acc) == "pass"
-    assert verdict("DR-EQ-PERF", "limiting_resolution", 3.1, details={"maker": 3.5}, **acc) == "fail"
-    assert verdict("DR-EQ-PERF", "limiting_resolution", 3.1, details={"maker": 3.5, "nyquist_lp_mm": 3.57}, **acc) == "fail"
+    assert verdict("DR-EQ-PERF", "limiting_resolution", 3.15, details={"maker_lp_mm": 3.5}, **acc) == "pass"
+    assert verdict("DR-EQ-PERF", "limiting_resolution", 3.1, details={"maker_lp_mm": 3.5}, **acc) == "fail"
+    assert verdict("DR-EQ-PERF", "limiting_resolution", 3.1, details={"maker_lp_mm": 3.5, "nyquist_lp_mm": 3.57}, **acc) == "fail"
     assert verdict("DR-EQ-PERF", "limiting_resolution", 2.856, details={"nyquist_lp_mm": 3.57}, **acc) == "pass"
     assert verdict("DR-EQ-PERF", "limiting_resolution", 2.85, details={"nyquist_lp_mm": 3.57}, **acc) == "fail"
     assert verdict("DR-EQ-PERF", "limiting_resolution", 2.7, baseline=3.0) == "pass"     # status: 90 % of baseline
@@ -273,7 +273,7 @@ def test_judge_attaches_criteria_verdicts_and_reasons_to_a_result():
 
 def test_a_criterion_needing_a_detail_that_is_absent_is_not_silently_info():
     j = judge_value("DR-EQ-PERF", "limiting_resolution", 3.0, test_type="acceptance")
-    assert j.verdict == "missing" and "maker" in j.reason_en and "nyquist_lp_mm" in j.reason_zh
+    assert j.verdict == "missing" and "maker_lp_mm" in j.reason_en and "nyquist_lp_mm" in j.reason_zh
     assert judge_value("MR-EQ-PERF", "piu", 90.0, method="acr").verdict == "missing"
     r = Result(modality="MR")
     r.add(Measurement(item="MR-EQ-PERF", metric="low_contrast_spokes", value=35, unit=""))

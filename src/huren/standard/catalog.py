@@ -34,13 +34,28 @@ class Metric:
     label_zh: str
     label_en: str
     unit: str
+    # a few metrics are reported in another unit under one item (MTF: lp/cm for CT,
+    # lp/mm for DR and MR, as docs/measurements.md says)
+    item_units: tuple[tuple[str, str], ...] = ()
+
+    def unit_for(self, item_id: str | None = None) -> str:
+        """The unit of this metric under ``item_id``."""
+        return dict(self.item_units).get(item_id or "", self.unit)
 
 
 @lru_cache(maxsize=1)
 def metrics() -> dict[str, Metric]:
     """The metric registry (``metrics.toml``): label and unit of every metric name."""
     data = tomllib.loads(resources.files("huren.standard").joinpath("metrics.toml").read_text("utf-8"))
-    return {k: Metric(k, v["label_zh"], v["label_en"], v.get("unit", "")) for k, v in data.items()}
+    return {
+        k: Metric(k, v["label_zh"], v["label_en"], v.get("unit", ""), tuple(sorted(v.get("item_units", {}).items())))
+        for k, v in data.items()
+    }
+
+
+def unit_for(metric: str, item_id: str | None = None) -> str:
+    """The unit a value of ``metric`` carries under ``item_id`` (KeyError if unknown)."""
+    return metrics()[metric].unit_for(item_id)
 
 
 def _probe(c: Criterion) -> float:
@@ -243,7 +258,7 @@ def _parse_item(raw: Mapping[str, Any], source: str, seen: Mapping[str, Item]) -
         if m not in reg:
             raise CatalogError(f"{where}: metric {m!r} is not in metrics.toml")
         try:
-            crit = criterion_from_dict(c, label_zh=reg[m].label_zh, label_en=reg[m].label_en, unit=reg[m].unit)
+            crit = criterion_from_dict(c, label_zh=reg[m].label_zh, label_en=reg[m].label_en, unit=reg[m].unit_for(iid))
         except (CriterionError, TypeError) as e:
             raise CatalogError(f"{where}: {e}") from None
         if crit.test_type is not None and crit.test_type not in tts:

@@ -230,8 +230,8 @@ class Criterion:
         if key.startswith("nominal"):
             return "标称值" if lang == "zh" else "nominal"
         names = {
-            "zh": {"nyquist_lp_mm": "奈奎斯特频率", "maker": "厂家标称值"},
-            "en": {"nyquist_lp_mm": "Nyquist frequency", "maker": "maker's value"},
+            "zh": {"nyquist_lp_mm": "奈奎斯特频率", "maker": "厂家标称值", "maker_lp_mm": "厂家标称值"},
+            "en": {"nyquist_lp_mm": "Nyquist frequency", "maker": "maker's value", "maker_lp_mm": "maker's value"},
         }
         return names[lang].get(key, key)
 

@@ -1,3 +1,3 @@
-from huren.cli import main
+from huren.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

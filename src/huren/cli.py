@@ -55,8 +55,21 @@ def _print_table(res) -> None:
             uids = prov.get("sop_instance_uids") or []
             print(f"      {prov.get('algorithm', '')}  slice={m.slice if m.slice is not None else '-'}  inputs={len(uids)}"
                   + "".join(f"  roi={r.shape}@({r.centre_mm[0]:.1f},{r.centre_mm[1]:.1f})mm" + (f" r={r.radius_mm:.1f}mm" if r.radius_mm else "") for r in m.rois[:3]))
+            _print_provenance_detail(uids, m.rois)
     for e in res.errors:
         print(f"  错误 / error: {e.path}: {e.reason_zh} / {e.reason_en}", file=sys.stderr)
+
+
+def _print_provenance_detail(uids, rois) -> None:
+    """The SOP Instance UIDs a measurement rests on and its ROIs in px and mm (size in mm)."""
+    if uids:
+        print("      sop_instance_uids: " + ", ".join(uids[:6]) + (f" … (+{len(uids) - 6})" if len(uids) > 6 else ""))
+    for r in rois[:6]:
+        if r.centre_px is None:
+            continue
+        size = f" size={r.size_mm[0]:.1f}×{r.size_mm[1]:.1f}mm" if r.size_mm else (f" r={r.radius_mm:.1f}mm" if r.radius_mm else "")
+        print(f"      roi {r.label or r.shape}: px=({r.centre_px[0]:.1f},{r.centre_px[1]:.1f}) "
+              f"mm=({r.centre_mm[0]:.1f},{r.centre_mm[1]:.1f}){size}")
 
 
 def cmd_analyze(args) -> int:
@@ -149,5 +162,14 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def entry() -> int:
+    """Console entry point: like :func:`main`, quiet when the reader closes the pipe."""
+    try:
+        return main()
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(entry())

@@ -9,10 +9,11 @@ from huren.standard.catalog import (
     judge_value,
     load_catalog,
     metrics,
+    unit_for,
 )
 from huren.standard.criteria import Criterion, CriterionError, Judgement
 
 __all__ = [
     "Catalog", "CatalogError", "Criterion", "CriterionError", "Item", "Judgement",
-    "available", "judge", "judge_value", "load_catalog", "metrics",
+    "available", "judge", "judge_value", "load_catalog", "metrics", "unit_for",
 ]

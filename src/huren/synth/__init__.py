@@ -1,1 +1,1 @@
-"""Synthetic phantoms with known ground truth, for tests, benchmarks and demos."""
+"""Synthetic phantom images with known ground truth, for tests, benchmarks and demos."""

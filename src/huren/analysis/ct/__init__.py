@@ -175,7 +175,7 @@ def statistical_lcd(image: Image, centre_px: tuple[float, float], radius_mm: flo
         return None
     return measurement("CT-QC-LCR", "low_contrast_diameter", out["figure_mm"], "mm", test="lcd.statistical", images=[image],
                        method="statistical", rois=[Roi("circle", image.px_to_mm(*centre_px), radius_mm=round(radius_mm, 2), label="uniform region")],
-                       details={"k": k, "smallest_mm": out["smallest_mm"], "by_size": out["by_size"],
+                       details={"k": k, "smallest_mm": lcd.by_contrast(out["smallest_mm"]), "by_size": out["by_size"],
                                 "reference": "Chao et al. 2000; AAPM TG-233 statistical method"})
 
 

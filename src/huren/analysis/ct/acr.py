@@ -131,7 +131,7 @@ def module2(image: Image, disc: Disc, roll: float, *, k: float = lcd.K_DEFAULT) 
     if res["figure_mm"] is not None:
         ms.append(measurement("CT-QC-LCR", "low_contrast_diameter", res["figure_mm"], "mm", test="acr.module2",
                               images=[image], method="targets", rois=rois,
-                              details={"module": "ACR module 2", "cnr_threshold": k, "smallest_mm": res["smallest_mm"],
+                              details={"module": "ACR module 2", "cnr_threshold": k, "smallest_mm": lcd.by_contrast(res["smallest_mm"]),
                                        "acr_cnr_25mm": None if acr_cnr is None else round(acr_cnr, 3),
                                        "targets": res["targets"]}))
     else:

@@ -421,7 +421,7 @@ def ctp515(image: Image, disc: Disc, roll_deg: float, *, k: float = lcd.K_DEFAUL
     if res["figure_mm"] is not None:
         ms.append(measurement("CT-QC-LCR", "low_contrast_diameter", res["figure_mm"], "mm", test="catphan.ctp515",
                               images=[image], method="targets", rois=rois,
-                              details={"module": "CTP515", "cnr_threshold": k, "smallest_mm": res["smallest_mm"],
+                              details={"module": "CTP515", "cnr_threshold": k, "smallest_mm": lcd.by_contrast(res["smallest_mm"]),
                                        "background_hu": round(bg, 2),
                                        "sd_of_means_hu": {str(d): None if not np.isfinite(s) else round(s, 3) for d, s in sds.items()},
                                        "targets": res["targets"]}))

@@ -56,6 +56,11 @@ def roi_means_sd(array: np.ndarray, region: np.ndarray, diameter_px: float, *, m
     return float(np.std(vals, ddof=1)), int(vals.size)
 
 
+def by_contrast(smallest_mm: dict[float, float | None]) -> dict[str, float | None]:
+    """The per-contrast table keyed by the contrast in % as text ("1", "0.5", "0.3"), as JSON keys are."""
+    return {f"{c:g}": d for c, d in smallest_mm.items()}
+
+
 def ws519_figure(smallest_mm: dict[float, float | None]) -> float | None:
     """Mean over contrast levels of (smallest detectable diameter × contrast / 1 %); None if none detected."""
     vals = [d * c for c, d in smallest_mm.items() if d is not None]

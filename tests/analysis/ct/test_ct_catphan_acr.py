@@ -12,13 +12,15 @@ MATERIALS = ["air", "pmp", "ldpe", "polystyrene", "acrylic", "delrin", "teflon"]
 
 @pytest.fixture(scope="module")
 def catphan_default(tmp_path_factory):
+    return _analysed(sct.catphan504(psf_sigma_mm=0.7, noise_sd=4.0, seed=3), catphan, tmp_path_factory.mktemp("cp"))
+
+
+def _analysed(series, analysis, folder):
+    """(series, result of ``analysis`` on it): shared by the module-scoped fixtures."""
     from huren.dicomio import load_images
 
-    s = sct.catphan504(psf_sigma_mm=0.7, noise_sd=4.0, seed=3)
-    d = tmp_path_factory.mktemp("cp")
-    s.write(d)
-    images, _ = load_images([d])
-    return s, catphan(images)
+    series.write(folder)
+    return series, analysis(load_images([folder])[0])
 
 
 def test_catphan_ct_numbers_within_one_hu_of_truth(catphan_default):
@@ -88,13 +90,8 @@ def test_low_contrast_detection_falls_with_noise(synth_images):
 # ----------------------------------------------------------------------------- ACR
 @pytest.fixture(scope="module")
 def acr_default(tmp_path_factory):
-    from huren.dicomio import load_images
-
-    s = sct.acr464(psf_sigma_mm=0.45, noise_sd=4.0, seed=5, rotation_deg=4.0)
-    d = tmp_path_factory.mktemp("acr")
-    s.write(d)
-    images, _ = load_images([d])
-    return s, acr_ct(images)
+    return _analysed(sct.acr464(psf_sigma_mm=0.45, noise_sd=4.0, seed=5, rotation_deg=4.0), acr_ct,
+                     tmp_path_factory.mktemp("acr"))
 
 
 def test_acr_module1_numbers_and_slice_thickness(acr_default):

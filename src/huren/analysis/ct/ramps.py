@@ -6,8 +6,9 @@ along the ramp × tan θ (Catphan 23° ramps: × 0.42). Each ramp is searched fo
 band of the phantom's own frame (so rotation and a z shift of the segment along the
 ramp do not matter): the wire's radial position is the peak of the band's maximum
 projection, and the profile along the ramp is the maximum over ±1 px about it (a
-slightly oblique wire stays in the profile). The background is the median of the
-band away from the wire.
+slightly oblique wire stays in the profile). The plateau and the background are the
+medians of the profile on and off the ramp image, so that neither a noisy maximum nor
+the max-projection's raised baseline shifts the half-maximum level.
 """
 
 from __future__ import annotations

@@ -2,9 +2,8 @@
 
 Library use — one function per phantom, each returning a :class:`~huren.result.Result`::
 
-    from huren.dicomio import load_images
     from huren.analysis import ct
-    images, errors = load_images(["catphan/"])
+    images, errors = ct.load_series(["catphan/"])   # or huren.dicomio.load_images
     result = ct.catphan(images)          # or ct.water_phantom(images), ct.acr_ct(images), ct.wire(images)
     print(result.get("slice_thickness").value)
 

@@ -18,6 +18,7 @@ from huren.dicomio.reader import (
     load,
     load_images,
     pixels,
+    release_pixels,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "load",
     "load_images",
     "pixels",
+    "release_pixels",
 ]

@@ -329,18 +329,38 @@ def images_from(ds: Dataset, *, require_spacing: bool = True) -> list[Image]:
     return out
 
 
+def release_pixels(ds: Dataset) -> None:
+    """Drop a dataset's raw Pixel Data and pydicom's decoded copy; the header stays.
+
+    Once an :class:`Image` holds the float array, the other two copies only cost
+    memory (about two thirds of a long series' footprint).
+    """
+    if "PixelData" in ds:
+        del ds.PixelData
+    for cache in ("_pixel_array", "_pixel_id"):
+        if getattr(ds, cache, None) is not None:
+            object.__setattr__(ds, cache, None if cache == "_pixel_array" else {})
+
+
 def load_images(
-    paths: Iterable[str | Path] | str | Path, *, require_spacing: bool = True
+    paths: Iterable[str | Path] | str | Path, *, require_spacing: bool = True, keep_pixel_data: bool = False
 ) -> tuple[list[Image], list[InputError]]:
-    """:func:`load` then :func:`images_from` on every dataset; errors are collected, never raised."""
+    """:func:`load` then :func:`images_from` on every dataset; errors are collected, never raised.
+
+    Each dataset's raw pixel data is released once converted (see :func:`release_pixels`)
+    unless ``keep_pixel_data`` is True.
+    """
     rep = load(paths)
     images: list[Image] = []
     errors = list(rep.errors)
-    for ds in rep.datasets:
+    while rep.datasets:
+        ds = rep.datasets.pop(0)
         try:
             images.extend(images_from(ds, require_spacing=require_spacing))
         except DicomInputError as e:
             errors.append(e.as_error())
+        if not keep_pixel_data:
+            release_pixels(ds)
     return images, errors
 
 

@@ -247,26 +247,8 @@ def nominal_thickness(image: Image) -> float | None:
 
 
 def load_series(paths) -> tuple[list[Image], list[InputError]]:
-    """Read DICOM files, folders or zips into images, keeping only what the CT analysis needs.
+    """Read DICOM files, folders or zips into images (:func:`huren.dicomio.load_images`;
+    raw pixel data is released once converted, the headers stay)."""
+    from huren.dicomio import load_images
 
-    Same result as :func:`huren.dicomio.load_images`, but each file's raw Pixel Data (and
-    pydicom's decoded copy of it) is dropped as soon as its HU array exists, so a long
-    series needs about half the memory. The headers stay.
-    """
-    from huren.dicomio import DicomInputError, images_from, load
-
-    rep = load(paths)
-    images: list[Image] = []
-    errors = list(rep.errors)
-    while rep.datasets:
-        ds = rep.datasets.pop(0)
-        try:
-            images += images_from(ds)
-        except DicomInputError as e:
-            errors.append(e.as_error())
-        if "PixelData" in ds:
-            del ds.PixelData
-        for cache in ("_pixel_array", "_pixel_id"):
-            if getattr(ds, cache, None) is not None:
-                object.__setattr__(ds, cache, None if cache == "_pixel_array" else {})
-    return images, errors
+    return load_images(paths)

@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "django_tasks_db",
+    # web interface and DICOM intake
+    "huren.web",
+    "huren.dicomnode",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +154,8 @@ TASKS = {
 # DICOM intake (Storage SCP)
 HUREN_DICOM_AE_TITLE = os.environ.get("HUREN_DICOM_AE_TITLE", "HUREN")
 HUREN_DICOM_PORT = int(os.environ.get("HUREN_DICOM_PORT", 11112))
+# A series is taken as complete when nothing has arrived for this long (seconds).
+HUREN_DICOM_SERIES_QUIET_SECONDS = float(os.environ.get("HUREN_DICOM_SERIES_QUIET_SECONDS", 30))
 
 LOGGING = {
     "version": 1,

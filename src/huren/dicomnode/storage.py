@@ -1,0 +1,242 @@
+"""The one storage path for received DICOM: C-STORE and web upload both come here.
+
+Order matters: the bytes are written to a generated path and fsync'ed, then the row is
+recorded, and only then does the caller acknowledge (C-STORE success status, or the
+upload page's message). A write failure raises :class:`StorageError`, which the SCP turns
+into a C-STORE failure status so that the sender keeps the object and retries; nothing
+is ever silently lost. Objects that cannot be read as DICOM are still kept and recorded,
+with the reason, so that a person can look at them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from huren.dicomio import DicomInputError
+from huren.dicomio.reader import read_dataset
+
+from .identify import PHANTOM_WORDS, Identity, identify
+from .models import DicomObject, DicomSeries
+
+log = logging.getLogger(__name__)
+
+_UID = re.compile(r"^[0-9.]{1,64}$")
+
+
+class StorageError(Exception):
+    """The object could not be written to disk or recorded; it was not accepted."""
+
+    def __init__(self, reason_zh: str, reason_en: str):
+        super().__init__(reason_en)
+        self.reason_zh = reason_zh
+        self.reason_en = reason_en
+
+
+@dataclass
+class Stored:
+    obj: DicomObject
+    series: DicomSeries | None
+
+
+def dicom_root() -> Path:
+    return Path(settings.DICOM_ROOT)
+
+
+def phantom_words_setting() -> tuple[str, ...]:
+    return tuple(getattr(settings, "HUREN_DICOM_PHANTOM_WORDS", PHANTOM_WORDS))
+
+
+def generated_path(ident: Identity, when) -> str:
+    """``YYYY/MM/DD/<series>/<random>.dcm``, relative to the DICOM root.
+
+    The series folder is the Series Instance UID when it is a well-formed UID, else a
+    hash of it; the file name is random, so a sender's names or UIDs never become
+    paths (no traversal, no collisions between re-sends).
+    """
+    series = ident.series_instance_uid
+    if not _UID.match(series):
+        series = "x" + hashlib.sha1(series.encode("utf-8", "replace")).hexdigest()[:16] if series else "unknown"
+    local = timezone.localtime(when)
+    return f"{local:%Y/%m/%d}/{series}/{uuid.uuid4().hex}.dcm"
+
+
+def write_durably(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that it survives a crash once this returns.
+
+    Written to a temporary name in the same folder, fsync'ed, renamed into place, and
+    the folder fsync'ed so that the rename itself is on disk.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    dfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+def _parse(raw: bytes, name: str):
+    try:
+        ds = read_dataset(name or "dataset", raw, stop_before_pixels=True)
+        return identify(ds, phantom_words_setting()), None
+    except DicomInputError as e:
+        return Identity(), e
+
+
+def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str = "", user=None) -> Stored:
+    """Write one received object durably, record it, and file it under its series.
+
+    Raises :class:`StorageError` when the object could not be kept (disk full, database
+    down); in that case the sender must be told so (C-STORE failure status).
+    """
+    now = timezone.now()
+    ident, err = _parse(raw, original_name)
+    rel = generated_path(ident, now)
+    target = dicom_root() / rel
+    try:
+        write_durably(target, raw)
+    except OSError as e:
+        log.error("DICOM write failed for %s: %s", target, e)
+        raise StorageError(f"无法写入存储：{e.strerror or e}", f"cannot write to storage: {e.strerror or e}") from e
+    try:
+        with transaction.atomic():
+            series = _file_under_series(ident, calling_ae, now) if err is None and ident.series_instance_uid else None
+            if err is not None:
+                status = DicomObject.Status.INVALID
+            elif ident.sop_instance_uid and DicomObject.objects.filter(
+                sop_instance_uid=ident.sop_instance_uid).exclude(status=DicomObject.Status.INVALID).exists():
+                status = DicomObject.Status.DUPLICATE
+            else:
+                status = DicomObject.Status.STORED
+            obj = DicomObject.objects.create(
+                series=series,
+                sop_instance_uid=ident.sop_instance_uid,
+                sop_class_uid=ident.sop_class_uid,
+                series_instance_uid=ident.series_instance_uid,
+                study_instance_uid=ident.study_instance_uid,
+                modality=ident.modality,
+                station_name=ident.station_name,
+                device_serial=ident.device_serial,
+                calling_ae_title=(calling_ae or "")[:16],
+                transfer_syntax_uid=ident.transfer_syntax_uid[:64],
+                source=source,
+                original_name=(original_name or "")[-255:],
+                uploaded_by=user if (user is not None and getattr(user, "pk", None)) else None,
+                path=rel,
+                size_bytes=len(raw),
+                sha256=hashlib.sha256(raw).hexdigest(),
+                received_at=now,
+                status=status,
+                error_zh=err.reason_zh if err else "",
+                error_en=err.reason_en if err else "",
+            )
+            if series is not None:
+                from .tasks import schedule_series_check
+
+                transaction.on_commit(lambda: schedule_series_check(series.pk))
+    except Exception as e:  # the file is on disk; tell the sender we did not accept it
+        log.exception("DICOM record failed for %s", target)
+        raise StorageError(f"已写入文件但无法登记：{e}", f"file written but could not be recorded: {e}") from e
+    return Stored(obj, series)
+
+
+def _file_under_series(ident: Identity, calling_ae: str, now) -> DicomSeries:
+    defaults = dict(
+        study_instance_uid=ident.study_instance_uid,
+        modality=ident.modality,
+        description=ident.series_description,
+        station_name=ident.station_name,
+        device_serial=ident.device_serial,
+        manufacturer=ident.manufacturer,
+        model_name=ident.model_name,
+        calling_ae_title=(calling_ae or "")[:16],
+        first_received_at=now,
+        last_received_at=now,
+        phantom_hint=", ".join(ident.phantom_words)[:200],
+    )
+    try:
+        with transaction.atomic():
+            series, created = DicomSeries.objects.select_for_update().get_or_create(
+                series_instance_uid=ident.series_instance_uid, defaults=defaults)
+    except IntegrityError:  # another association created it at the same moment
+        series, created = DicomSeries.objects.select_for_update().get(series_instance_uid=ident.series_instance_uid), False
+    if created:
+        from .matching import match_series_device
+
+        match_series_device(series)
+    DicomSeries.objects.filter(pk=series.pk).update(object_count=F("object_count") + 1, last_received_at=now)
+    series.refresh_from_db()
+    return series
+
+
+def quiet_period() -> timedelta:
+    """How long a series must be silent before it is taken as complete."""
+    return timedelta(seconds=float(getattr(settings, "HUREN_DICOM_SERIES_QUIET_SECONDS", 30)))
+
+
+def series_files(series: DicomSeries) -> list[Path]:
+    """The stored files of a series, one per SOP Instance UID (the latest copy of a re-send)."""
+    latest: dict[str, DicomObject] = {}
+    for o in series.dicom_objects.exclude(status=DicomObject.Status.INVALID).order_by("received_at", "id"):
+        latest[o.sop_instance_uid or o.path] = o
+    return [o.absolute_path for o in latest.values()]
+
+
+def store_upload(uploaded, *, user) -> tuple[list[Stored], list[tuple[str, str, str]]]:
+    """Store an uploaded file (a DICOM file or a zip of them) through :func:`store`.
+
+    Returns what was stored and, for members that could not be taken, (name, zh, en).
+    """
+    from huren.dicomio.reader import _iter_zip
+
+    name = os.path.basename(getattr(uploaded, "name", "") or "upload")
+    stored: list[Stored] = []
+    problems: list[tuple[str, str, str]] = []
+    if name.lower().endswith(".zip"):
+        tmp_dir = dicom_root() / "incoming"
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        tmp = tmp_dir / f"{uuid.uuid4().hex}.zip"
+        with open(tmp, "wb") as fh:
+            for chunk in uploaded.chunks():
+                fh.write(chunk)
+        try:
+            for member, data in _iter_zip(tmp):
+                member = member.replace(str(tmp), name)
+                if isinstance(data, DicomInputError):
+                    problems.append((name, data.reason_zh, data.reason_en))
+                    continue
+                stored.append(store(data, source=DicomObject.Source.UPLOAD, original_name=member, user=user))
+        finally:
+            tmp.unlink(missing_ok=True)
+    else:
+        buf = io.BytesIO()
+        for chunk in uploaded.chunks():
+            buf.write(chunk)
+        stored.append(store(buf.getvalue(), source=DicomObject.Source.UPLOAD, original_name=name, user=user))
+    for s in stored:
+        if s.obj.status == DicomObject.Status.INVALID:
+            problems.append((s.obj.original_name, s.obj.error_zh, s.obj.error_en))
+    return stored, problems

@@ -31,6 +31,10 @@ class DicomSeries(models.Model):
     manufacturer = models.CharField(_("manufacturer"), max_length=64, blank=True)
     model_name = models.CharField(_("model"), max_length=64, blank=True)
     calling_ae_title = models.CharField(_("sender AE title"), max_length=16, blank=True)
+    device = models.ForeignKey(
+        "registry.Device", null=True, blank=True, on_delete=models.PROTECT, related_name="dicom_series",
+        verbose_name=_("device"),
+    )
     first_received_at = models.DateTimeField(_("first received"))
     last_received_at = models.DateTimeField(_("last received"), db_index=True)
     object_count = models.PositiveIntegerField(_("objects"), default=0)

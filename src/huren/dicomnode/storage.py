@@ -106,11 +106,12 @@ def _parse(raw: bytes, name: str):
         return Identity(), e
 
 
-def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str = "", user=None) -> Stored:
+def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str = "", user=None, device=None) -> Stored:
     """Write one received object durably, record it, and file it under its series.
 
-    Raises :class:`StorageError` when the object could not be kept (disk full, database
-    down); in that case the sender must be told so (C-STORE failure status).
+    ``device`` (uploads) files a new series under that device instead of matching the
+    header's identity. Raises :class:`StorageError` when the object could not be kept
+    (disk full, database down); the sender must then be told so (C-STORE failure status).
     """
     now = timezone.now()
     ident, err = _parse(raw, original_name)
@@ -123,7 +124,7 @@ def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str =
         raise StorageError(f"无法写入存储：{e.strerror or e}", f"cannot write to storage: {e.strerror or e}") from e
     try:
         with transaction.atomic():
-            series = _file_under_series(ident, calling_ae, now) if err is None and ident.series_instance_uid else None
+            series = _file_under_series(ident, calling_ae, now, device) if err is None and ident.series_instance_uid else None
             if err is not None:
                 status = DicomObject.Status.INVALID
             elif ident.sop_instance_uid and DicomObject.objects.filter(
@@ -163,7 +164,7 @@ def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str =
     return Stored(obj, series)
 
 
-def _file_under_series(ident: Identity, calling_ae: str, now) -> DicomSeries:
+def _file_under_series(ident: Identity, calling_ae: str, now, device=None) -> DicomSeries:
     defaults = dict(
         study_instance_uid=ident.study_instance_uid,
         modality=ident.modality,
@@ -176,6 +177,7 @@ def _file_under_series(ident: Identity, calling_ae: str, now) -> DicomSeries:
         first_received_at=now,
         last_received_at=now,
         phantom_hint=", ".join(ident.phantom_words)[:200],
+        device=device,
     )
     try:
         with transaction.atomic():
@@ -205,7 +207,7 @@ def series_files(series: DicomSeries) -> list[Path]:
     return [o.absolute_path for o in latest.values()]
 
 
-def store_upload(uploaded, *, user) -> tuple[list[Stored], list[tuple[str, str, str]]]:
+def store_upload(uploaded, *, user, device=None) -> tuple[list[Stored], list[tuple[str, str, str]]]:
     """Store an uploaded file (a DICOM file or a zip of them) through :func:`store`.
 
     Returns what was stored and, for members that could not be taken, (name, zh, en).
@@ -228,14 +230,16 @@ def store_upload(uploaded, *, user) -> tuple[list[Stored], list[tuple[str, str, 
                 if isinstance(data, DicomInputError):
                     problems.append((name, data.reason_zh, data.reason_en))
                     continue
-                stored.append(store(data, source=DicomObject.Source.UPLOAD, original_name=member, user=user))
+                stored.append(store(data, source=DicomObject.Source.UPLOAD, original_name=member, user=user,
+                                    device=device))
         finally:
             tmp.unlink(missing_ok=True)
     else:
         buf = io.BytesIO()
         for chunk in uploaded.chunks():
             buf.write(chunk)
-        stored.append(store(buf.getvalue(), source=DicomObject.Source.UPLOAD, original_name=name, user=user))
+        stored.append(store(buf.getvalue(), source=DicomObject.Source.UPLOAD, original_name=name, user=user,
+                            device=device))
     for s in stored:
         if s.obj.status == DicomObject.Status.INVALID:
             problems.append((s.obj.original_name, s.obj.error_zh, s.obj.error_en))

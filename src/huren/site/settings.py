@@ -49,6 +49,11 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "django_tasks_db",
+    "huren.accounts",
+    "huren.registry",
+    "huren.evidence",
+    "huren.assessment",
+    "huren.recognition",
     # web interface and DICOM intake
     "huren.web",
     "huren.dicomnode",
@@ -62,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "huren.accounts.audit.AuditUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -121,6 +127,15 @@ DICOM_ROOT = HUREN_HOME / "dicom"
 HUREN_MAX_UPLOAD_BYTES = int(os.environ.get("HUREN_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Login throttling: this many failed logins for one user name from one address lock it
+# out from that address for this many seconds (huren.accounts.throttle).
+AUTHENTICATION_BACKENDS = ["huren.accounts.throttle.ThrottledModelBackend"]
+HUREN_LOGIN_MAX_FAILURES = int(os.environ.get("HUREN_LOGIN_MAX_FAILURES", 5))
+HUREN_LOGIN_LOCK_SECONDS = int(os.environ.get("HUREN_LOGIN_LOCK_SECONDS", 15 * 60))
+
+# Verdicts: daily-log range criteria are judged over this many days up to the day of judgement.
+HUREN_LOG_WINDOW_DAYS = int(os.environ.get("HUREN_LOG_WINDOW_DAYS", 30))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from huren.web.i18n import bilingual
+from huren.web.i18n import bilingual, is_chinese
 
 register = template.Library()
 
@@ -20,6 +20,39 @@ VERDICT_LABELS = {
     "info": _("for information"),
     "not_evaluable": _("not evaluable"),
 }
+
+# A device's qualification status now (huren.assessment.status).
+STATUS_LABELS = {
+    "qualified": _("qualified"),
+    "at_risk": _("at risk"),
+    "not_qualified": _("not qualified"),
+    "never_assessed": _("never assessed"),
+}
+# The evaluator's decision (glossary: 评估结论).
+OUTCOME_LABELS = {
+    "qualified": _("qualified"),
+    "rectify": _("rectification required"),
+    "not_qualified": _("not qualified"),
+}
+
+
+@register.simple_tag
+def device_status_badge(status):
+    v = str(status)
+    return format_html('<span class="badge q-{}" data-status="{}">{}</span>', v, v, STATUS_LABELS.get(v, v))
+
+
+@register.simple_tag
+def outcome_badge(outcome):
+    v = str(outcome)
+    return format_html('<span class="badge q-{}">{}</span>', v, OUTCOME_LABELS.get(v, v))
+
+
+@register.simple_tag
+def reasons(pairs):
+    """A list of (zh, en) reason pairs, in the user's language, joined."""
+    sep = "；" if is_chinese() else "; "
+    return sep.join(bilingual(z, e) for z, e in (pairs or []))
 
 
 @register.simple_tag

@@ -5,5 +5,5 @@ from django.utils.translation import gettext_lazy as _
 class DicomNodeConfig(AppConfig):
     name = "huren.dicomnode"
     label = "dicomnode"
-    verbose_name = _("DICOM 接收")
+    verbose_name = _("DICOM intake")
     default_auto_field = "django.db.models.BigAutoField"

@@ -18,3 +18,11 @@ def phantoms() -> Path:
     if not PHANTOMS.is_dir():
         pytest.fail(f"real phantom images not found at {PHANTOMS}; set HUREN_SHARED to the shared/ folder")
     return PHANTOMS
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The shared/ folder (design documents, the seed standard, reference notes)."""
+    if not (SHARED / "design").is_dir():
+        pytest.fail(f"shared design documents not found at {SHARED}; set HUREN_SHARED to the shared/ folder")
+    return SHARED

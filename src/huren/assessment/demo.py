@@ -103,19 +103,19 @@ def _register(hospital, key):
     }
     coils = ["head_neck", "neck", "spine", "body", "shoulder", "knee", "ankle", "flexible"]
     if key == "b":
-        coils = [c for c in coils if c not in ("shoulder", "ankle")]
+        coils = [c for c in coils if c not in ("shoulder", "ankle", "flexible")]
     for c in coils:
         Coil.objects.create(device=devices["MR"], kind=c, name=f"{c} coil")
     today = timezone.localdate()
-    for kind in ["power_injector", "defibrillator", "bag_valve_respirator", "oxygen_supply", "suction", "gating"]:
+    for kind in ["power_injector", "defibrillator", "bag_valve_respirator", "oxygen_supply", "suction_unit", "gating"]:
         Accessory.objects.create(department=dept, kind=kind)
     expired = today - dt.timedelta(days=12)
-    Accessory.objects.create(department=dept, kind="adrenaline", is_drug=True, quantity=5,
+    Accessory.objects.create(department=dept, kind="adrenaline_1_1000", is_drug=True, quantity=5,
                              expiry_date=today + dt.timedelta(days=200))
-    Accessory.objects.create(department=dept, kind="antihistamine", is_drug=True, quantity=5,
+    Accessory.objects.create(department=dept, kind="h1_antihistamine", is_drug=True, quantity=5,
                              expiry_date=expired if key == "b" else today + dt.timedelta(days=150))
-    for kind in ["apron", "cap", "collar", "skirt", "square_scarf"]:
-        lead = "0.35" if (key == "b" and kind == "square_scarf") else "0.50"
+    for kind in ["lead_apron", "lead_cap", "lead_collar", "lead_skirt", "lead_square_scarf"]:
+        lead = "0.35" if (key == "b" and kind == "lead_square_scarf") else "0.50"
         ProtectiveEquipment.objects.create(department=dept, kind=kind, lead_equivalence_mm=lead, quantity=2,
                                            checked_on=today - dt.timedelta(days=40))
     for room in (rooms["DR 检查间"], rooms["CT 检查间"]):
@@ -149,14 +149,16 @@ def _logs(device, room, user, key):
         if key == "a" and device.modality == "CT" and i == 3:
             t = 26.1
         kw = dict(temperature_c=t, humidity_percent=h, startup_check_done=True, status_ok=True,
-                  storage_free_percent=round(62 - (LOG_DAYS - i) * 0.1, 1))
+                  storage_free_percent=round(62 - (LOG_DAYS - i) * 0.1, 1), images_sent_to_pacs=True,
+                  preventive_maintenance_done=(i % 30 == 5) or None, backup_done=(i % 30 == 7) or None,
+                  full_shutdown_done=(i % 7 == 2) or None)
         if device.modality == "CT":
             kw.update(warm_up_done=True, air_calibration_done=True)
         if device.modality == "MR":
             kw.update(helium_level_percent=round(78 - (LOG_DAYS - i) * 0.05, 1), compressor_temperature_c=round(24 + wobble, 1),
                       compressor_pressure_mpa=round(2.1 + 0.05 * wobble, 2), chiller_water_temperature_c=round(16 + wobble, 1),
                       chiller_water_pressure_mpa=round(0.35 + 0.02 * wobble, 2), system_log_reviewed=True,
-                      table_checked=True, images_sent_to_pacs=True)
+                      errors_followed_up=True, table_checked=True, compressor_running=True, cold_head_sound_normal=True)
         rows.append(DailyLog(department_id=device.department_id, device=device, room=room, recorded_by=user,
                              recorded_at=_at(day, 18), performed_on=day, **kw))
     # append-only: bulk insertion is still insertion; one audit entry records the batch
@@ -200,6 +202,30 @@ def _checks_and_docs(device, user, key, catalog, skip_every: int):
             doc.save()
 
 
+def _decide(device, mgr, ev, catalog) -> None:
+    when = timezone.now() - dt.timedelta(days=10)
+    with audit.acting_as(mgr):
+        a = workflow.create(device, mgr, at=when - dt.timedelta(hours=2), catalog=catalog)
+        a = workflow.submit(a, mgr, at=when - dt.timedelta(hours=1), catalog=catalog)
+    with audit.acting_as(ev):
+        for e in a.snapshot:
+            if e["verdict"] == MISSING and set(e["kinds"]) <= {"image", "check"}:
+                workflow.review(a, ev, e["item"], verdict=PASS, at=when - dt.timedelta(minutes=30),
+                                reason="专家现场评分合格（示范） / expert on-site score satisfactory (demo)")
+            else:
+                workflow.review(a, ev, e["item"], at=when - dt.timedelta(minutes=30))
+        final = workflow.final_verdicts(a)
+        bad = [e["item"] for e in final if e.get("required", True) and e["verdict"] not in ("pass", "not_applicable")]
+        if bad:
+            workflow.decide(a, ev, "rectify", rectification_items=bad,
+                            rectification_deadline=timezone.localdate() + dt.timedelta(days=20),
+                            valid_until=timezone.localdate() + dt.timedelta(days=355), at=when,
+                            comment="示范：限期整改 / demo: rectification required")
+        else:
+            workflow.decide(a, ev, "qualified", valid_until=timezone.localdate(when) + dt.timedelta(days=365), at=when,
+                            comment="示范：评估合格 / demo: qualified")
+
+
 @transaction.atomic
 def load(stdout=None) -> list[tuple[str, str, str]]:
     """Fill an empty database with the demo; returns (username, role, institution) rows."""
@@ -221,30 +247,10 @@ def load(stdout=None) -> list[tuple[str, str, str]]:
                 _logs(dev, room_of[mod], tech, key)
                 _qc(dev, tech, key, catalog)
                 _checks_and_docs(dev, tech, key, catalog, skip_every=0 if key == "a" else 4)
-    # one decided assessment: hospital A's DR, decided ten days ago
-    dr = Device.objects.get(station_name="DEMODR1")
-    when = timezone.now() - dt.timedelta(days=10)
-    mgr, ev = users["a_manager"], users["evaluator"]
-    with audit.acting_as(mgr):
-        a = workflow.create(dr, mgr, at=when - dt.timedelta(hours=2), catalog=catalog)
-        a = workflow.submit(a, mgr, at=when - dt.timedelta(hours=1), catalog=catalog)
-    with audit.acting_as(ev):
-        for e in a.snapshot:
-            if e["verdict"] == MISSING and set(e["kinds"]) <= {"image", "check"}:
-                workflow.review(a, ev, e["item"], verdict=PASS, at=when - dt.timedelta(minutes=30),
-                                reason="专家现场评分合格（示范） / expert on-site score satisfactory (demo)")
-            else:
-                workflow.review(a, ev, e["item"], at=when - dt.timedelta(minutes=30))
-        final = workflow.final_verdicts(a)
-        bad = [e["item"] for e in final if e.get("required", True) and e["verdict"] not in ("pass", "not_applicable")]
-        if bad:
-            workflow.decide(a, ev, "rectify", rectification_items=bad,
-                            rectification_deadline=timezone.localdate() + dt.timedelta(days=20),
-                            valid_until=timezone.localdate() + dt.timedelta(days=355), at=when,
-                            comment="示范：限期整改 / demo: rectification required")
-        else:
-            workflow.decide(a, ev, "qualified", valid_until=timezone.localdate(when) + dt.timedelta(days=365), at=when,
-                            comment="示范：评估合格 / demo: qualified")
+    # two decided assessments in hospital A, ten days ago: the DR stays qualified; the CT
+    # has had a day out of range since, so it shows as at risk
+    for station in ("DEMODR1", "DEMOCT1"):
+        _decide(Device.objects.get(station_name=station), users["a_manager"], users["evaluator"], catalog)
     return logins
 
 

@@ -32,9 +32,11 @@ from typing import Iterable
 from django.conf import settings
 from django.utils import timezone
 
-from huren.evidence.logfields import BY_METRIC
+from huren.evidence.logfields import BY_DATE_METRIC, BY_METRIC, RATE_METRICS
 from huren.evidence.models import ChecklistAnswer, DailyLog, Document, Measurement
-from huren.registry.models import Accessory, Coil, ProtectiveEquipment, Room, ShieldingMeasurement
+from huren.registry.models import (
+    COIL_NAMES, ROOM_NAMES, Accessory, Coil, ProtectiveEquipment, Room, ShieldingMeasurement,
+)
 from huren.standard import Catalog, Item, load_catalog
 from huren.standard.criteria import _fmt
 
@@ -120,8 +122,7 @@ class Evidence:
     logs: list
     checks: list
     documents: list
-    names: dict  # register names (coil/accessory/ppe kinds) -> expiry date or None
-    name_ids: dict
+    register: dict  # all_present metric -> ({name: expiry or None}, {evidence key: [ids]})
     ppe: list
     shielding: list
 
@@ -144,24 +145,27 @@ def gather(device, on: dt.date) -> Evidence:
     if before is not None and not DailyLog.objects.filter(supersedes=before, recorded_at__lt=cutoff).exists():
         logs.insert(0, before)
 
-    names: dict = {}
-    name_ids: dict = {}
+    register: dict = {}
 
-    def add(name, expiry, key, pk):
-        # the latest expiry wins when several units of one kind are kept
-        cur = names.get(name, "absent")
-        if cur == "absent" or (cur is not None and (expiry is None or expiry > cur)):
-            names[name] = expiry
-        name_ids.setdefault(key, []).append(pk)
+    def add(metric, key, names, expiry, pk):
+        present, ids = register.setdefault(metric, ({}, {}))
+        for name in names:
+            # with several units of one kind, the latest expiry counts
+            cur = present.get(name, "absent")
+            if cur == "absent" or (cur is not None and (expiry is None or expiry > cur)):
+                present[name] = expiry
+        ids.setdefault(key, []).append(pk)
 
     for c in Coil.objects.filter(device=device, in_service=True):
-        add(c.kind, None, "coil", c.pk)
+        add("coils_present", "coil", COIL_NAMES.get(c.kind, (c.kind,)), None, c.pk)
     for a in Accessory.objects.filter(department_id=device.department_id, in_service=True):
         if a.device_id in (None, device.pk):
-            add(a.kind, a.expiry_date, "accessory", a.pk)
+            add("emergency_kit", "accessory", (a.kind,), a.expiry_date, a.pk)
+    for r in Room.objects.filter(department_id=device.department_id):
+        add("rooms_present", "room", ROOM_NAMES.get(r.kind, ()), None, r.pk)
     ppe = list(ProtectiveEquipment.objects.filter(department_id=device.department_id, in_service=True))
     for p in ppe:
-        add(p.kind, None, "ppe", p.pk)
+        add("ppe_items", "ppe", (p.kind,), None, p.pk)
     rooms = [device.room_id] if device.room_id else list(
         Room.objects.filter(department_id=device.department_id, kind=Room.Kind.EXAM).values_list("id", flat=True))
     shielding = list(ShieldingMeasurement.objects.filter(room_id__in=rooms, measured_on__lte=on)
@@ -172,7 +176,7 @@ def gather(device, on: dt.date) -> Evidence:
     return Evidence(
         device=device, on=on, window_start=start,
         measurements=rows(Measurement), logs=logs, checks=rows(ChecklistAnswer), documents=rows(Document),
-        names=names, name_ids=name_ids, ppe=ppe, shielding=list(latest_per_place.values()),
+        register=register, ppe=ppe, shielding=list(latest_per_place.values()),
     )
 
 
@@ -206,12 +210,19 @@ def _measure_part(item: Item, ev: Evidence) -> Part:
         ids.append(m.pk)
         details = _details(ev.device, m.conditions)
         crit = item.criterion(m.metric, m.test_type or None, m.method or None, details)
+        lacking = item.missing_details(m.metric, m.test_type or None, m.method or None, details) if crit is None else []
+        if lacking:
+            verdicts.append(MISSING)
+            reasons.append((f"{m.metric} {_fmt(m.value)} {m.unit}：缺少 {', '.join(lacking)}，无法判定",
+                            f"{m.metric} {_fmt(m.value)} {m.unit}: {', '.join(lacking)} not recorded, cannot judge"))
+            continue
         if crit is None:
             verdicts.append(PASS)
             reasons.append((f"{m.metric} {_fmt(m.value)} {m.unit}（{m.performed_on}）已记录，本条目无判定标准",
                             f"{m.metric} {_fmt(m.value)} {m.unit} ({m.performed_on}) recorded; no criterion for it"))
             continue
-        j = crit.evaluate(m.value, reference=details.get("nominal"), baseline=m.baseline, details=details, on=ev.on)
+        j = crit.evaluate(_value_for(crit, m), reference=details.get("nominal"), baseline=m.baseline, details=details,
+                          on=ev.on)
         v = j.verdict if j.verdict in RANK else MISSING
         verdicts.append(v)
         reasons.append((f"{j.reason_zh}（{m.performed_on}）", f"{j.reason_en} ({m.performed_on})"))
@@ -228,6 +239,16 @@ def _measure_part(item: Item, ev: Evidence) -> Part:
         evidence.update(reg.evidence)
         last = max([d for d in (last, reg.last) if d], default=None)
     return Part("measure", worst(verdicts), _fail_first(verdicts, reasons), evidence, last=last)
+
+
+def _value_for(crit, m):
+    """A measurement's value in the form its criterion reads: a yes/no as 1/0, a list of
+    names present in ``conditions['present']``."""
+    if crit.kind == "all_present":
+        return m.conditions.get("present", [])
+    if crit.kind == "bool":
+        return bool(m.value)
+    return m.value
 
 
 def _fail_first(verdicts, reasons):
@@ -282,19 +303,39 @@ def _log_part(item: Item, ev: Evidence) -> Part:
     verdicts, reasons, used = [], [], False
     for crit in item.criteria:
         lf = BY_METRIC.get(crit.metric)
-        if crit.kind in ("log_gap", "within_period"):
-            dates = [lg.performed_on for lg in logs
-                     if lf is None or (getattr(lg, lf.field) is not None and getattr(lg, lf.field) is not False)]
-            if crit.kind == "log_gap":
-                j = crit.evaluate([d for d in dates], on=ev.on)
-            else:
-                j = crit.evaluate(max(dates) if dates else None, on=ev.on)
+        if crit.kind == "log_gap":
+            # the dates of every entry (a day logged at all counts as a day logged)
+            dates = [lg.performed_on for lg in logs]
+            j = crit.evaluate(dates, on=ev.on)
             used = used or bool(dates)
             verdicts.append(j.verdict if j.verdict in RANK else MISSING)
             reasons.append((j.reason_zh, j.reason_en))
             continue
+        if crit.kind == "within_period":
+            df = BY_DATE_METRIC.get(crit.metric)
+            if df is None:
+                continue
+            dates = [lg.performed_on for lg in logs if getattr(lg, df.field) is True]
+            if not dates:
+                verdicts.append(MISSING)
+                reasons.append((f"{crit.label_zh or crit.metric}：无记录", f"{crit.label_en or crit.metric}: never recorded"))
+                continue
+            j = crit.evaluate(max(dates), on=ev.on)
+            used = True
+            verdicts.append(j.verdict if j.verdict in RANK else MISSING)
+            reasons.append((j.reason_zh, j.reason_en))
+            continue
+        if crit.metric in RATE_METRICS:
+            src = RATE_METRICS[crit.metric]
+            series = [(lg.performed_on, getattr(lg, src), lg.pk) for lg in logs if getattr(lg, src) is not None]
+            values = [(b[0], round((a[1] - b[1]) / max(1, (b[0] - a[0]).days), 6), b[2])
+                      for a, b in zip(series, series[1:]) if b[0] >= ev.window_start]
+            if values:
+                used = True
+                verdicts.append(_judge_series(crit, values, ev, reasons))
+            continue
         if lf is None:
-            # a metric the daily log does not record: judged from measurements, if any
+            # a metric the daily log does not record (e.g. a checklist answer): judged elsewhere
             continue
         values = [(lg.performed_on, getattr(lg, lf.field), lg.pk) for lg in in_window if getattr(lg, lf.field) is not None]
         if not values:
@@ -303,31 +344,38 @@ def _log_part(item: Item, ev: Evidence) -> Part:
                             f"{crit.label_en or crit.metric}: no entries since {ev.window_start}"))
             continue
         used = True
-        bad = []
-        prev = None
-        for day, value, _pk in values:
-            j = crit.evaluate(value, details={"previous": prev} if prev is not None else {}, on=ev.on)
-            prev = value
-            if j.verdict in (FAIL, "not_evaluable"):
-                bad.append((day, j))
-        if bad:
-            day, j = bad[-1]
-            verdicts.append(FAIL)
-            reasons.append((f"{ev.window_start} 以来 {len(values)} 天中 {len(bad)} 天不符合；最近 {day}：{j.reason_zh}",
-                            f"{len(bad)} of {len(values)} days since {ev.window_start} out of range; latest {day}: {j.reason_en}"))
-        else:
-            verdicts.append(PASS)
-            lo = min(v for _, v, _ in values)
-            hi = max(v for _, v, _ in values)
-            u = crit.unit if crit.unit in ("%", "°C") else f" {crit.unit}"
-            reasons.append((f"{crit.label_zh} {ev.window_start} 以来 {len(values)} 天均符合 {crit.text('zh')}（{_fmt(lo)}–{_fmt(hi)}{u}）",
-                            f"{crit.label_en}: all {len(values)} days since {ev.window_start} meet {crit.text('en')} ({_fmt(lo)}–{_fmt(hi)}{u})"))
+        verdicts.append(_judge_series(crit, values, ev, reasons))
     if not verdicts:
         return Part("log", MISSING, [("无可判定的日常记录项", "no log metric to judge")], absent=True)
     if not used:
         return Part("log", MISSING, reasons, absent=not logs)
     return Part("log", worst(verdicts), _fail_first(verdicts, reasons), {"log": ids},
                 last=in_window[-1].performed_on if in_window else None)
+
+
+def _judge_series(crit, values, ev: Evidence, reasons: list) -> str:
+    """Judge each day's value; every day out of range counts, the latest is named."""
+    bad = []
+    for day, value, _pk in values:
+        j = crit.evaluate(value, on=ev.on)
+        if j.verdict in (FAIL, "not_evaluable"):
+            bad.append((day, j))
+    if bad:
+        day, j = bad[-1]
+        reasons.append((f"{ev.window_start} 以来 {len(values)} 天中 {len(bad)} 天不符合；最近 {day}：{j.reason_zh}",
+                        f"{len(bad)} of {len(values)} days since {ev.window_start} not met; latest {day}: {j.reason_en}"))
+        return FAIL
+    label_zh, label_en = crit.label_zh or crit.metric, crit.label_en or crit.metric
+    if crit.kind == "bool":
+        reasons.append((f"{label_zh} {ev.window_start} 以来 {len(values)} 天均为“{crit.text('zh')}”",
+                        f"{label_en}: {crit.text('en')} on all {len(values)} days since {ev.window_start}"))
+        return PASS
+    nums = [v for _, v, _ in values]
+    u = crit.unit if crit.unit in ("%", "°C", "") else f" {crit.unit}"
+    reasons.append((f"{label_zh} {ev.window_start} 以来 {len(values)} 天均符合 {crit.text('zh')}（{_fmt(min(nums))}–{_fmt(max(nums))}{u}）",
+                    f"{label_en}: all {len(values)} days since {ev.window_start} meet {crit.text('en')} "
+                    f"({_fmt(min(nums))}–{_fmt(max(nums))}{u})"))
+    return PASS
 
 
 def _check_part(item: Item, ev: Evidence) -> Part:
@@ -384,23 +432,27 @@ def _check_part(item: Item, ev: Evidence) -> Part:
                 reasons.append((f"核查 {len(keys) - len(nas)} 项均为“{'是' if expect else '否'}”（{last}）",
                                 f"all {len(keys) - len(nas)} checks {'yes' if expect else 'no'} ({last})"))
     if reg is not None:
-        verdicts.append(reg.verdicts[0])
+        verdicts += reg.verdicts
         reasons += reg.reasons
         evidence.update(reg.evidence)
     return Part("check", worst(verdicts), _fail_first(verdicts, reasons), evidence, last=last)
 
 
 def _register_presence(item: Item, ev: Evidence) -> _Reg | None:
-    crits = [c for c in item.criteria if c.kind == "all_present"]
-    if not crits:
+    """``all_present`` criteria answered by the register (rooms, coils, emergency kit, PPE);
+    None when the register holds nothing for them (that is missing evidence, not a fail)."""
+    vs, rs, evidence = [], [], {}
+    for crit in item.criteria:
+        if crit.kind != "all_present" or crit.metric not in ev.register:
+            continue
+        present, ids = ev.register[crit.metric]
+        j = crit.evaluate(present, on=ev.on)
+        vs.append(j.verdict if j.verdict in RANK else MISSING)
+        rs.append((j.reason_zh, j.reason_en))
+        evidence.update(ids)
+    if not vs:
         return None
-    crit = crits[0]
-    if not any(n in ev.names for n in crit.required):
-        return None
-    j = crit.evaluate(ev.names, on=ev.on)
-    keys = {"coil", "accessory", "ppe"}
-    return _Reg([j.verdict if j.verdict in RANK else MISSING], [(j.reason_zh, j.reason_en)],
-                {k: v for k, v in ev.name_ids.items() if k in keys}, None)
+    return _Reg(vs, rs, evidence, None)
 
 
 def _doc_part(item: Item, ev: Evidence) -> Part:
@@ -430,14 +482,21 @@ def judge_item(item: Item, ev: Evidence) -> ItemVerdict:
     """The verdict of one catalog item from gathered evidence."""
     parts: list[Part] = []
     seen = set()
-    for kind in item.kinds:
+    kinds = item.kinds + (("check",) if item.checklist and "check" not in item.kinds else ())
+    # The item's period belongs to its log when it has one (daily entries), else to the
+    # periodic test, check or report.
+    if "log" in kinds:
+        periodic = set() if any(c.kind == "log_gap" for c in item.criteria) else {"log"}
+    else:
+        periodic = {"measure", "check", "doc"}
+    for kind in kinds:
         fn = PARTS[kind]
         if fn in seen:
             continue
         seen.add(fn)
         part = fn(item, ev)
         parts.append(part)
-        late = _period_part(part.kind, item, part.last, ev.on) if not part.absent else None
+        late = _period_part(part.kind, item, part.last, ev.on) if not part.absent and part.kind in periodic else None
         if late is not None:
             parts.append(late)
     present = [p for p in parts if not p.absent]

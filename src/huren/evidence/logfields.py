@@ -1,6 +1,9 @@
-"""The daily-log fields, the catalog metric each one records, its unit and the physically
-possible range used to refuse typing errors (a plausibility check, not a criterion: the
-criteria are in the catalog).
+"""The daily-log fields, the catalog metric each one records (``metrics.toml`` names), its
+unit and the physically possible range used to refuse typing errors (a plausibility check,
+not a criterion: the criteria are in the catalog).
+
+A yes/no field may also stand for a ``within_period`` metric (``date_metric``): the last
+day it was ticked is the date of, e.g., the last workstation backup.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ class LogField:
     kind: str  # "number" or "bool"
     lo: float | None = None
     hi: float | None = None
+    date_metric: str | None = None
 
 
 LOG_FIELDS: tuple[LogField, ...] = (
@@ -27,13 +31,23 @@ LOG_FIELDS: tuple[LogField, ...] = (
     LogField("chiller_water_temperature_c", "chiller_water_temperature", "°C", "number", -10, 60),
     LogField("chiller_water_pressure_mpa", "chiller_water_pressure", "MPa", "number", 0, 10),
     LogField("storage_free_percent", "storage_free_percent", "%", "number", 0, 100),
-    LogField("warm_up_done", "warm_up", "", "bool"),
-    LogField("air_calibration_done", "air_calibration", "", "bool"),
-    LogField("startup_check_done", "startup_check", "", "bool"),
-    LogField("status_ok", "status_check", "", "bool"),
-    LogField("system_log_reviewed", "system_log_review", "", "bool"),
-    LogField("table_checked", "table_check", "", "bool"),
-    LogField("images_sent_to_pacs", "pacs_transfer", "", "bool"),
+    LogField("warm_up_done", "warm_up_done", "", "bool"),
+    LogField("air_calibration_done", "air_calibration_done", "", "bool"),
+    LogField("startup_check_done", "startup_check_done", "", "bool"),
+    LogField("status_ok", "status_normal", "", "bool"),
+    LogField("system_log_reviewed", "system_log_reviewed", "", "bool", date_metric="last_log_review_date"),
+    LogField("errors_followed_up", "errors_followed_up", "", "bool"),
+    LogField("table_checked", "table_checked", "", "bool"),
+    LogField("images_sent_to_pacs", "images_sent_to_pacs", "", "bool"),
+    LogField("compressor_running", "compressor_running", "", "bool"),
+    LogField("cold_head_sound_normal", "cold_head_sound_normal", "", "bool"),
+    LogField("preventive_maintenance_done", "preventive_maintenance_done", "", "bool", date_metric="last_pm_date"),
+    LogField("backup_done", "backup_done", "", "bool", date_metric="last_backup_date"),
+    LogField("full_shutdown_done", "full_shutdown_done", "", "bool", date_metric="last_full_shutdown_date"),
 )
 BY_FIELD = {f.field: f for f in LOG_FIELDS}
 BY_METRIC = {f.metric: f for f in LOG_FIELDS}
+BY_DATE_METRIC = {f.date_metric: f for f in LOG_FIELDS if f.date_metric}
+
+# Metrics derived from a log series: the fall per day between consecutive entries.
+RATE_METRICS = {"helium_drop_percent_per_day": "helium_level_percent"}

@@ -207,9 +207,9 @@ class Accessory(models.Model):
         DEFIBRILLATOR = "defibrillator", _("defibrillator")
         BAG_VALVE_RESPIRATOR = "bag_valve_respirator", _("bag-valve respirator")
         OXYGEN_SUPPLY = "oxygen_supply", _("oxygen supply")
-        SUCTION = "suction", _("suction device")
-        ADRENALINE = "adrenaline", _("adrenaline 1:1000")
-        ANTIHISTAMINE = "antihistamine", _("H1 antihistamine")
+        SUCTION_UNIT = "suction_unit", _("suction unit")
+        ADRENALINE = "adrenaline_1_1000", _("adrenaline 1:1000")
+        ANTIHISTAMINE = "h1_antihistamine", _("H1 antihistamine")
         GATING = "gating", _("respiratory / ECG gating")
         OTHER = "other", _("other")
 
@@ -245,13 +245,13 @@ class ProtectiveEquipment(models.Model):
     SCOPE = "department__institution"
 
     class Kind(models.TextChoices):
-        APRON = "apron", _("lead apron")
-        CAP = "cap", _("lead cap")
-        COLLAR = "collar", _("thyroid collar")
-        SKIRT = "skirt", _("lead skirt")
-        SQUARE_SCARF = "square_scarf", _("square scarf")
-        GLOVES = "gloves", _("gloves")
-        GLASSES = "glasses", _("glasses")
+        APRON = "lead_apron", _("lead apron")
+        CAP = "lead_cap", _("lead cap")
+        COLLAR = "lead_collar", _("lead collar")
+        SKIRT = "lead_skirt", _("lead skirt")
+        SQUARE_SCARF = "lead_square_scarf", _("lead square scarf")
+        GLOVES = "lead_gloves", _("lead gloves")
+        GLASSES = "lead_glasses", _("lead glasses")
         OTHER = "other", _("other")
 
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="protective_equipment",
@@ -308,3 +308,27 @@ class ShieldingMeasurement(models.Model):
     def clean(self) -> None:
         if self.measured_on and self.measured_on > dt.date.today():
             raise ValidationError({"measured_on": "测量日期不能在将来 / the measurement date cannot be in the future"})
+
+
+# The names the catalog's ``all_present`` criteria use for register entries (one register
+# kind may satisfy several names: a head-neck coil is a head coil and a neck coil; a flexible
+# coil serves shoulder, knee and ankle, as the standard allows).
+ROOM_NAMES = {
+    Room.Kind.WAITING: ("waiting_area", "special_waiting_area"),
+    Room.Kind.PREPARATION: ("preparation_room",),
+    Room.Kind.CONTROL: ("control_room",),
+    Room.Kind.EXAM: ("exam_room",),
+    Room.Kind.EQUIPMENT: ("equipment_room",),
+    Room.Kind.MAGNET: ("magnet_room", "exam_room"),
+}
+COIL_NAMES = {
+    Coil.Kind.HEAD: ("head_or_head_neck",),
+    Coil.Kind.HEAD_NECK: ("head_or_head_neck", "neck_or_head_neck"),
+    Coil.Kind.NECK: ("neck_or_head_neck",),
+    Coil.Kind.SPINE: ("spine",),
+    Coil.Kind.BODY: ("body",),
+    Coil.Kind.SHOULDER: ("shoulder",),
+    Coil.Kind.KNEE: ("knee",),
+    Coil.Kind.ANKLE: ("ankle",),
+    Coil.Kind.FLEXIBLE: ("shoulder", "knee", "ankle"),
+}

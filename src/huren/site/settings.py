@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks_db",
     "huren.accounts",
     "huren.registry",
@@ -151,12 +152,21 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "huren.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "huren API",
     "DESCRIPTION": "互认：医学影像检查结果互认资格评估 / mutual-recognition qualification of imaging devices",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from the package's own static files: no CDN on hospital intranets.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "VerdictEnum": ["pass", "fail", "missing", "overdue", "not_applicable"],
+        "ModalityEnum": ["DR", "CT", "MR"],
+    },
 }
 
 # Background jobs go through Django's Tasks API; the embedded default keeps the queue

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from huren.standard.criteria import TEST_TYPES, Criterion, CriterionError, criterion_from_dict
+from huren.standard.criteria import TEST_TYPES, Criterion, CriterionError, Judgement, criterion_from_dict
 
 DEFAULT_STANDARD = "taiyuan-trial"
 MODALITIES = ("DR", "CT", "MR")
@@ -41,6 +41,15 @@ def metrics() -> dict[str, Metric]:
     """The metric registry (``metrics.toml``): label and unit of every metric name."""
     data = tomllib.loads(resources.files("huren.standard").joinpath("metrics.toml").read_text("utf-8"))
     return {k: Metric(k, v["label_zh"], v["label_en"], v.get("unit", "")) for k, v in data.items()}
+
+
+def _probe(c: Criterion) -> float:
+    """A value of ``c.when_key`` inside the criterion's window."""
+    if c.when_min is not None:
+        return c.when_min
+    if c.when_max is not None:
+        return c.when_max - 1e-9
+    return 0.0
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,32 @@ class Item:
         general = [c for c in cands if c.test_type is None]
         return general[0] if general else None
 
+    def missing_details(
+        self,
+        metric: str,
+        test_type: str | None = None,
+        method: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> list[str]:
+        """Details a measurement lacks for a criterion of ``metric`` to apply.
+
+        Non-empty only when no criterion applies but one would, given the detail
+        (e.g. ``field_strength_t`` for the ACR PIU, ``maker`` / ``nyquist_lp_mm`` for
+        the DR limiting resolution): the measurement is then not judged for want of
+        data rather than recorded as information.
+        """
+        if self.criterion(metric, test_type, method, details) is not None:
+            return []
+        tt = test_type or self.default_test_type
+        details = details or {}
+        keys = []
+        for c in self.criteria:
+            if (c.metric == metric and c.test_type in (tt, None) and c.when_key
+                    and details.get(c.when_key) is None and c.applies(method, {**details, c.when_key: _probe(c)})):
+                if c.when_key not in keys:
+                    keys.append(c.when_key)
+        return keys
+
     def to_dict(self) -> dict:
         return {
             "id": self.id,
@@ -112,6 +147,9 @@ class Item:
             "checklist": list(self.checklist),
             "checklist_zh": list(self.checklist_zh),
             "required": self.required,
+            "period_zh": self.period_zh,
+            "period_en": self.period_en,
+            "notes": self.notes,
         }
 
 
@@ -159,47 +197,90 @@ class Catalog:
         }
 
 
-def _parse(data: Mapping[str, Any], source: str) -> Catalog:
+_ITEM_FIELDS = set(Item.__dataclass_fields__) | {"criteria"}
+
+
+def _criterion_key(c: Criterion) -> tuple:
+    """What makes two criteria of an item compete for the same measurement."""
+    return (c.metric, c.test_type, c.method, c.when_key, c.when_min, c.when_max)
+
+
+def _parse_item(raw: Mapping[str, Any], source: str, seen: Mapping[str, Item]) -> Item:
     reg = metrics()
+    raw = dict(raw)
+    iid = raw.get("id")
+    if not iid or not isinstance(iid, str):
+        raise CatalogError(f"{source}: an item has no id")
+    where = f"{source}: {iid}"
+    if iid in seen:
+        raise CatalogError(f"{where}: item id appears twice")
+    unknown = set(raw) - _ITEM_FIELDS
+    if unknown:
+        raise CatalogError(f"{where}: unknown fields {sorted(unknown)}")
+    if raw.get("modality") not in MODALITIES:
+        raise CatalogError(f"{where}: modality {raw.get('modality')!r} not one of {MODALITIES}")
+    if raw.get("section") not in SECTIONS:
+        raise CatalogError(f"{where}: section {raw.get('section')!r} not one of {SECTIONS}")
+    for key in ("text_zh", "text_en"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise CatalogError(f"{where}: {key} is missing or empty")
+    kinds = tuple(raw.pop("kinds", ()))
+    bad = [k for k in kinds if k not in EVIDENCE_KINDS]
+    if not kinds or bad:
+        raise CatalogError(f"{where}: evidence kinds {list(kinds)} invalid; each must be one of {EVIDENCE_KINDS}")
+    tts = tuple(raw.pop("test_types", ()))
+    if any(t not in TEST_TYPES for t in tts):
+        raise CatalogError(f"{where}: test types {list(tts)} invalid; each must be one of {TEST_TYPES}")
+    dtt = raw.get("default_test_type")
+    if dtt is not None and dtt not in tts:
+        raise CatalogError(f"{where}: default_test_type {dtt!r} is not one of the item's test_types {list(tts)}")
+    period = raw.get("period_days")
+    if period is not None and (isinstance(period, bool) or not isinstance(period, int) or period < 0):
+        raise CatalogError(f"{where}: period_days must be a whole number of days ≥ 0, not {period!r}")
+    crits: list[Criterion] = []
+    for c in raw.pop("criteria", []):
+        m = c.get("metric")
+        if m not in reg:
+            raise CatalogError(f"{where}: metric {m!r} is not in metrics.toml")
+        try:
+            crit = criterion_from_dict(c, label_zh=reg[m].label_zh, label_en=reg[m].label_en, unit=reg[m].unit)
+        except (CriterionError, TypeError) as e:
+            raise CatalogError(f"{where}: {e}") from None
+        if crit.test_type is not None and crit.test_type not in tts:
+            raise CatalogError(f"{where}: criterion for {m} has test type {crit.test_type!r}, "
+                               f"which is not one of the item's test_types {list(tts)}")
+        clash = [o for o in crits if _criterion_key(o) == _criterion_key(crit)]
+        if clash:
+            raise CatalogError(f"{where}: two criteria for metric {m!r} and test type "
+                               f"{crit.test_type or 'all'} apply to the same measurements")
+        crits.append(crit)
+    for key in ("checklist", "checklist_zh"):
+        if key in raw:
+            raw[key] = tuple(raw[key])
+    if len(raw.get("checklist", ())) != len(raw.get("checklist_zh", ())):
+        raise CatalogError(f"{where}: checklist and checklist_zh differ in length")
     try:
-        head = data["standard"]
-    except KeyError:
-        raise CatalogError(f"{source}: no [standard] table") from None
+        return Item(kinds=kinds, criteria=tuple(crits), test_types=tts, **raw)
+    except TypeError as e:
+        raise CatalogError(f"{where}: {e}") from None
+
+
+def _parse(data: Mapping[str, Any], source: str) -> Catalog:
+    head = data.get("standard")
+    if not isinstance(head, Mapping):
+        raise CatalogError(f"{source}: no [standard] table")
+    for key in ("id", "version"):
+        if not head.get(key):
+            raise CatalogError(f"{source}: [standard] has no {key}")
+    unknown = set(data) - {"standard", "item"}
+    if unknown:
+        raise CatalogError(f"{source}: unknown top-level tables {sorted(unknown)} (items are [[item]])")
     items: dict[str, Item] = {}
     for raw in data.get("item", []):
-        raw = dict(raw)
-        iid = raw.get("id")
-        if not iid:
-            raise CatalogError(f"{source}: an item has no id")
-        if iid in items:
-            raise CatalogError(f"{source}: item {iid} appears twice")
-        if raw.get("modality") not in MODALITIES:
-            raise CatalogError(f"{source}: {iid}: modality {raw.get('modality')!r} not one of {MODALITIES}")
-        if raw.get("section") not in SECTIONS:
-            raise CatalogError(f"{source}: {iid}: section {raw.get('section')!r} not one of {SECTIONS}")
-        kinds = tuple(raw.pop("kinds", ()))
-        bad = [k for k in kinds if k not in EVIDENCE_KINDS]
-        if not kinds or bad:
-            raise CatalogError(f"{source}: {iid}: evidence kinds {kinds} invalid")
-        crits = []
-        for c in raw.pop("criteria", []):
-            m = c.get("metric")
-            if m not in reg:
-                raise CatalogError(f"{source}: {iid}: metric {m!r} is not in metrics.toml")
-            try:
-                crits.append(criterion_from_dict(c, label_zh=reg[m].label_zh, label_en=reg[m].label_en, unit=reg[m].unit))
-            except (CriterionError, TypeError) as e:
-                raise CatalogError(f"{source}: {iid}: {e}") from None
-        tts = tuple(raw.pop("test_types", ()))
-        if any(t not in TEST_TYPES for t in tts):
-            raise CatalogError(f"{source}: {iid}: test types {tts} invalid")
-        for key in ("checklist", "checklist_zh"):
-            if key in raw:
-                raw[key] = tuple(raw[key])
-        try:
-            items[iid] = Item(kinds=kinds, criteria=tuple(crits), test_types=tts, **raw)
-        except TypeError as e:
-            raise CatalogError(f"{source}: {iid}: {e}") from None
+        item = _parse_item(raw, source, items)
+        items[item.id] = item
+    if not items:
+        raise CatalogError(f"{source}: the catalog has no [[item]]")
     return Catalog(
         id=head["id"],
         version=str(head["version"]),
@@ -209,6 +290,14 @@ def _parse(data: Mapping[str, Any], source: str) -> Catalog:
         items=items,
         source=source,
     )
+
+
+def _loads(text: str, source: str) -> Catalog:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise CatalogError(f"{source}: not valid TOML: {e}") from None
+    return _parse(data, source)
 
 
 def available() -> list[str]:
@@ -222,8 +311,12 @@ def load_catalog(name_or_path: str | Path | None = None) -> Catalog:
     if name_or_path is None:
         name_or_path = DEFAULT_STANDARD
     p = Path(name_or_path)
-    if p.suffix == ".toml" and p.exists():
-        return _parse(tomllib.loads(p.read_text("utf-8")), str(p))
+    if p.suffix == ".toml":
+        try:
+            text = p.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise CatalogError(f"{p}: cannot read the catalog file: {e}") from None
+        return _loads(text, str(p))
     return _cached(str(name_or_path))
 
 
@@ -232,7 +325,7 @@ def _cached(name: str) -> Catalog:
     res = resources.files("huren.standard").joinpath("catalogs", f"{name}.toml")
     if not res.is_file():
         raise CatalogError(f"no catalog named {name!r}; available: {', '.join(available())}")
-    return _parse(tomllib.loads(res.read_text("utf-8")), f"catalogs/{name}.toml")
+    return _loads(res.read_text("utf-8"), f"catalogs/{name}.toml")
 
 
 def judge(
@@ -251,18 +344,30 @@ def judge(
     """
     catalog = catalog or load_catalog()
     baselines = baselines or {}
+    # The device's field strength selects field-dependent criteria (ACR PIU, spokes)
+    # when the analysis did not copy it into the measurement's details.
+    device = getattr(result, "device", None)
+    device_ctx = {}
+    if device is not None and getattr(device, "field_strength_t", None) is not None:
+        device_ctx["field_strength_t"] = device.field_strength_t
     for m in result.measurements:
         if m.item not in catalog:
             m.verdict, m.criterion = "info", None
             continue
         tt = m.test_type or test_type or catalog[m.item].default_test_type
-        crit = catalog.criterion(m.item, m.metric, tt, m.method, m.details)
+        ctx = {**device_ctx, **(m.details or {})}
+        crit = catalog.criterion(m.item, m.metric, tt, m.method, ctx)
         m.test_type = tt
         if crit is None:
-            m.verdict, m.criterion, m.reason_zh, m.reason_en = "info", None, None, None
+            lacking = catalog[m.item].missing_details(m.metric, tt, m.method, ctx)
+            if lacking:
+                j = _lacking(m.metric, lacking)
+                m.verdict, m.criterion, m.reason_zh, m.reason_en = "not_evaluable", None, j.reason_zh, j.reason_en
+            else:
+                m.verdict, m.criterion, m.reason_zh, m.reason_en = "info", None, None, None
             continue
         baseline = baselines.get(f"{m.item}:{m.metric}", baselines.get(m.metric))
-        j = crit.evaluate(m.value, reference=m.details.get("nominal"), baseline=baseline, details=m.details, on=on)
+        j = crit.evaluate(m.value, reference=ctx.get("nominal"), baseline=baseline, details=ctx, on=on)
         m.criterion = crit.to_dict()
         verdict = j.verdict
         if verdict in ("missing", "overdue", "not_applicable"):
@@ -287,12 +392,26 @@ def judge_value(
     details: Mapping[str, Any] | None = None,
     on: dt.date | None = None,
 ):
-    """Judge one value of ``metric`` for ``item_id``; None if the catalog has no criterion."""
+    """Judge one value of ``metric`` for ``item_id``.
+
+    None if the catalog has no criterion for it (the value is information only); a
+    ``missing`` judgement naming the detail when a criterion needs one that is not
+    given (the field strength, the maker's value).
+    """
     catalog = catalog or load_catalog()
     crit = catalog.criterion(item_id, metric, test_type, method, details)
     if crit is None:
-        return None
+        lacking = catalog[item_id].missing_details(metric, test_type, method, details)
+        return _lacking(metric, lacking) if lacking else None
     return crit.evaluate(value, reference=reference, baseline=baseline, details=details, on=on)
+
+
+def _lacking(metric: str, keys: list[str]) -> Judgement:
+    m = metrics().get(metric)
+    zh, en = (m.label_zh, m.label_en) if m else (metric, metric)
+    names = " / ".join(keys)
+    return Judgement("missing", f"{zh}：缺少 {names}，无法选择判定标准",
+                     f"{en}: {names} not given, so no criterion can be chosen")
 
 
 def iter_criteria(catalog: Catalog) -> Iterable[tuple[Item, Criterion]]:

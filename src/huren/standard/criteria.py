@@ -138,7 +138,13 @@ class Criterion:
             return False
         if self.when_key is not None:
             v = (details or {}).get(self.when_key)
-            if v is None:
+            if v is None or isinstance(v, bool):
+                return False
+            if self.when_min is None and self.when_max is None:
+                return True  # the detail's presence is the condition (e.g. a maker's value)
+            try:
+                v = float(v)
+            except (TypeError, ValueError):
                 return False
             if self.when_min is not None and v < self.when_min:
                 return False
@@ -148,7 +154,25 @@ class Criterion:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise CriterionError(f"{self.metric}: unknown criterion kind {self.kind!r}")
+            raise CriterionError(f"{self.metric}: unknown criterion kind {self.kind!r}; known kinds: {', '.join(KINDS)}")
+        for key in ("min", "max", "nominal", "tolerance_abs", "tolerance_rel_percent", "when_min", "when_max"):
+            v = getattr(self, key)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                raise CriterionError(f"{self.metric}: {key} must be a number, not {v!r}")
+        for key in ("tolerance_abs", "tolerance_rel_percent"):
+            v = getattr(self, key)
+            if v is not None and v < 0:
+                raise CriterionError(f"{self.metric}: {key} must not be negative ({v})")
+        for key in ("max_gap_days", "period_days"):
+            v = getattr(self, key)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+                raise CriterionError(f"{self.metric}: {key} must be a whole number of days ≥ 0, not {v!r}")
+        if self.combine not in ("max", "min"):
+            raise CriterionError(f"{self.metric}: combine must be 'max' or 'min', not {self.combine!r}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise CriterionError(f"{self.metric}: min {self.min} is above max {self.max}")
+        if self.required_zh and len(self.required_zh) != len(self.required):
+            raise CriterionError(f"{self.metric}: required_zh has {len(self.required_zh)} names, required has {len(self.required)}")
         if self.test_type is not None and self.test_type not in TEST_TYPES:
             raise CriterionError(f"{self.metric}: unknown test type {self.test_type!r}")
         if self.kind == "range" and self.min is None and self.max is None:
@@ -242,7 +266,7 @@ class Criterion:
             return "yes" if self.expect else "no"
         if k == "all_present":
             names = self.required_zh if (zh and self.required_zh) else self.required
-            return ("齐全且在有效期内：" if zh else "each present and in date: ") + ("、" if zh else ", ").join(names)
+            return ("各项齐全：" if zh else "each present: ") + ("、" if zh else ", ").join(names)
         if k == "log_gap":
             if zh:
                 return f"每日记录，间断不超过 {self.max_gap_days} 天"
@@ -269,6 +293,14 @@ class Criterion:
             d["tiers"] = [t.__dict__ for t in self.tiers]
         if self.required:
             d["required"] = list(self.required)
+        if self.required_zh:
+            d["required_zh"] = list(self.required_zh)
+        if self.kind == "bool":
+            d["expect"] = self.expect
+        for key in ("method", "when_key", "when_min", "when_max", "note_zh", "note_en"):
+            v = getattr(self, key)
+            if v not in (None, ""):
+                d[key] = v
         return d
 
     # ------------------------------------------------------------- evaluate
@@ -398,9 +430,13 @@ class Criterion:
         sign = "+" if dev >= 0 else "−"
         dz = f"{_fmt(v)}{u}（{rzh} {_fmt(ref)}{u}，偏差 {sign}{_fmt(abs(dev))}{u}）"
         de = f"{_fmt(v)}{u} ({ren} {_fmt(ref)}{u}, deviation {sign}{_fmt(abs(dev))}{u})"
+        tz = te = f"±{_fmt(tol)}{u}"
+        if self.tiers or self.tolerance_rel_percent is not None:
+            # a tolerance computed from a percentage: say where it came from
+            tz, te = f"{tz}（{self.text('zh')}）", f"{te} ({self.text('en')})"
         if ok:
-            return self._j(PASS, f"{dz} 在 ±{_fmt(tol)}{u} 内", f"{de} within ±{_fmt(tol)}{u}")
-        return self._j(FAIL, f"{dz} 超出 ±{_fmt(tol)}{u}", f"{de} outside ±{_fmt(tol)}{u}")
+            return self._j(PASS, f"{dz} 在 {tz} 内", f"{de} within {te}")
+        return self._j(FAIL, f"{dz} 超出 {tz}", f"{de} outside {te}")
 
     def _eval_ratio(self, value, reference, baseline, details) -> Judgement:
         v = self._number(value)
@@ -442,23 +478,35 @@ class Criterion:
         return self._j(FAIL, f"为“{'是' if value else '否'}”，要求“{self.text('zh')}”", f"is {'yes' if value else 'no'}, required {self.text('en')}")
 
     def _eval_all_present(self, value, on) -> Judgement:
-        """``value``: names present, or a mapping of name → expiry date (or None)."""
+        """``value``: the names present, or a mapping of name → expiry date (or None).
+
+        An item whose expiry date lies before the day of judgement counts as expired.
+        """
         on = on or dt.date.today()
+        if isinstance(value, str):
+            value = [value]
         if isinstance(value, Mapping):
             present = dict(value)
         else:
-            present = {str(v): None for v in value}
-        missing, expired = [], []
+            try:
+                present = {str(v): None for v in value}
+            except TypeError:
+                return Judgement(NOT_EVALUABLE, f"{self._label('zh')}：{value!r} 不是名称列表",
+                                 f"{self._label('en')}: {value!r} is not a list of names")
+        missing, expired, dated = [], [], False
         for i, name in enumerate(self.required):
             if name not in present:
                 missing.append(i)
                 continue
-            exp = present[name]
-            if isinstance(exp, str):
-                exp = dt.date.fromisoformat(exp)
-            if isinstance(exp, dt.datetime):
-                exp = exp.date()
-            if exp is not None and exp < on:
+            raw = present[name]
+            if raw is None:
+                continue
+            exp = _as_date(raw)
+            if exp is None:
+                return Judgement(NOT_EVALUABLE, f"{self._label('zh')}：{name} 的有效期 {raw!r} 不是日期",
+                                 f"{self._label('en')}: expiry {raw!r} of {name} is not a date")
+            dated = True
+            if exp < on:
                 expired.append(i)
         zh_names = self.required_zh or self.required
 
@@ -467,7 +515,10 @@ class Criterion:
             return ("、" if zh else ", ").join(src[i] for i in idx)
 
         if not missing and not expired:
-            return self._j(PASS, f"{len(self.required)} 项齐全且在有效期内", f"all {len(self.required)} present and in date")
+            n = len(self.required)
+            if dated:
+                return self._j(PASS, f"{n} 项齐全且在有效期内", f"all {n} present and in date")
+            return self._j(PASS, f"{n} 项齐全", f"all {n} present")
         zh, en = [], []
         if missing:
             zh.append(f"缺少：{names(missing, True)}")
@@ -478,14 +529,26 @@ class Criterion:
         return self._j(FAIL, "；".join(zh), "; ".join(en))
 
     def _eval_log_gap(self, value: Iterable, on) -> Judgement:
-        """``value``: the dates (or datetimes) of the log entries."""
+        """``value``: the dates (dates, datetimes or ISO strings) of the log's entries.
+
+        A gap is the number of days without an entry between two entries, or after the
+        last entry up to the day before judgement (today's entry may still come).
+        """
         on = on or dt.date.today()
-        days = sorted({(d.date() if isinstance(d, dt.datetime) else d) for d in value})
-        days = [d for d in days if d <= on]
+        if isinstance(value, (str, dt.date)):
+            value = [value]
+        try:
+            parsed = [(_as_date(d), d) for d in value]
+        except TypeError:
+            return Judgement(NOT_EVALUABLE, f"{self._label('zh')}：{value!r} 不是日期列表",
+                             f"{self._label('en')}: {value!r} is not a list of dates")
+        bad = [raw for d, raw in parsed if d is None]
+        if bad:
+            return Judgement(NOT_EVALUABLE, f"{self._label('zh')}：{bad[0]!r} 不是日期",
+                             f"{self._label('en')}: {bad[0]!r} is not a date")
+        days = sorted({d for d, _ in parsed if d <= on})
         if not days:
             return Judgement(MISSING, f"{self._label('zh')}：无记录", f"{self._label('en')}: no entries")
-        # A gap is the number of days without an entry between two entries, or after
-        # the last entry up to the day of judgement (today's entry may still come).
         worst, where = 0, None
         for a, b in zip(days, days[1:]):
             g = (b - a).days - 1
@@ -495,9 +558,11 @@ class Criterion:
         if tail > worst:
             worst, where = tail, (days[-1], on)
         if worst <= self.max_gap_days:
-            return self._j(PASS, f"共 {len(days)} 条，最长间断 {worst} 天", f"{len(days)} entries, longest gap {worst} day(s)")
+            return self._j(PASS, f"共 {len(days)} 条，最长间断 {worst} 天，不超过 {self.max_gap_days} 天",
+                           f"{len(days)} entries, longest gap {worst} day(s), at most {self.max_gap_days}")
         a, b = where
-        verdict = OVERDUE if where[1] == on and tail == worst else FAIL
+        # A log that simply stopped is overdue (it can be caught up); a hole inside it fails.
+        verdict = OVERDUE if b == on and tail == worst else FAIL
         return self._j(
             verdict,
             f"{a.isoformat()} 至 {b.isoformat()} 间断 {worst} 天，超过 {self.max_gap_days} 天",
@@ -505,19 +570,35 @@ class Criterion:
         )
 
     def _eval_period(self, value, on) -> Judgement:
+        """``value``: the date the thing was last done."""
         on = on or dt.date.today()
-        last = value
-        if isinstance(last, str):
-            last = dt.date.fromisoformat(last)
-        if isinstance(last, dt.datetime):
-            last = last.date()
-        if not isinstance(last, dt.date):
+        last = _as_date(value)
+        if last is None:
             return Judgement(NOT_EVALUABLE, f"{self._label('zh')}：日期 {value!r} 无效", f"{self._label('en')}: invalid date {value!r}")
+        if last > on:
+            return Judgement(NOT_EVALUABLE, f"{self._label('zh')}：日期 {last.isoformat()} 晚于评估日 {on.isoformat()}",
+                             f"{self._label('en')}: date {last.isoformat()} is after the day of judgement {on.isoformat()}")
         age = (on - last).days
         due = last + dt.timedelta(days=self.period_days)
         if age <= self.period_days:
-            return self._j(PASS, f"最近一次 {last.isoformat()}，{due.isoformat()} 前有效", f"last done {last.isoformat()}, due {due.isoformat()}")
-        return self._j(OVERDUE, f"最近一次 {last.isoformat()}，已于 {due.isoformat()} 逾期", f"last done {last.isoformat()}, overdue since {due.isoformat()}")
+            return self._j(PASS, f"{last.isoformat()}，周期 {self.period_days} 天，{due.isoformat()} 前有效",
+                           f"{last.isoformat()}, period {self.period_days} days, due {due.isoformat()}")
+        return self._j(OVERDUE, f"{last.isoformat()}，周期 {self.period_days} 天，已于 {due.isoformat()} 逾期",
+                       f"{last.isoformat()}, period {self.period_days} days, overdue since {due.isoformat()}")
+
+
+def _as_date(x: Any) -> dt.date | None:
+    """A date from a date, a datetime or an ISO string; None if it is none of them."""
+    if isinstance(x, dt.datetime):
+        return x.date()
+    if isinstance(x, dt.date):
+        return x
+    if isinstance(x, str):
+        try:
+            return dt.date.fromisoformat(x.strip()[:10])
+        except ValueError:
+            return None
+    return None
 
 
 def criterion_from_dict(d: Mapping[str, Any], *, label_zh: str = "", label_en: str = "", unit: str = "") -> Criterion:
@@ -527,7 +608,18 @@ def criterion_from_dict(d: Mapping[str, Any], *, label_zh: str = "", label_en: s
     unknown = set(d) - known
     if unknown:
         raise CriterionError(f"{d.get('metric')}: unknown criterion fields {sorted(unknown)}")
-    tiers = tuple(Tier(**t) for t in d.pop("tiers", ()))
+    for key in ("metric", "kind"):
+        if not d.get(key):
+            raise CriterionError(f"a criterion needs a {key} ({d.get('metric') or 'no metric'})")
+    tier_fields = set(Tier.__dataclass_fields__)
+    tiers = []
+    for t in d.pop("tiers", ()):
+        if not isinstance(t, Mapping) or set(t) - tier_fields:
+            raise CriterionError(f"{d['metric']}: a tier may hold only {sorted(tier_fields)}, not {t!r}")
+        if t.get("tolerance_abs") is None and t.get("tolerance_rel_percent") is None:
+            raise CriterionError(f"{d['metric']}: a tier needs tolerance_abs or tolerance_rel_percent: {dict(t)!r}")
+        tiers.append(Tier(**t))
+    tiers = tuple(tiers)
     for key in ("required", "required_zh"):
         if key in d:
             d[key] = tuple(d[key])

@@ -1,0 +1,72 @@
+"""Bilingual error messages for the API: every message a client sees reads "中文 / English"."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils import translation
+from django.utils.functional import Promise
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from huren.assessment.models import Immutable
+from huren.evidence.models import EvidenceImmutable
+
+
+class Bilingual:
+    """A lazy message rendered in Chinese and English; ``format`` as DRF's ``fail`` needs."""
+
+    def __init__(self, msg: Promise) -> None:
+        self.msg = msg
+
+    def _render(self, **kwargs) -> str:
+        parts = []
+        for lang in ("zh-hans", "en"):
+            with translation.override(lang):
+                text = str(self.msg)
+                parts.append(text.format(**kwargs) if kwargs else text)
+        zh, en = parts
+        return zh if zh == en else f"{zh} / {en}"
+
+    def format(self, **kwargs) -> str:
+        return self._render(**kwargs)
+
+    def __str__(self) -> str:
+        return self._render()
+
+
+def bilingual_messages(field) -> None:
+    """Make the default messages of ``field`` (and of a list's child) bilingual."""
+    for key, msg in list(field.error_messages.items()):
+        if isinstance(msg, Promise):
+            field.error_messages[key] = Bilingual(msg)
+    child = getattr(field, "child", None) or getattr(field, "child_relation", None)
+    if child is not None:
+        bilingual_messages(child)
+
+
+def _django_errors(e: DjangoValidationError):
+    if hasattr(e, "error_dict"):
+        return {k: [str(m) for err in v for m in err.messages] for k, v in e.error_dict.items()}
+    return {"non_field_errors": [str(m) for m in e.messages]}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_django_errors(exc))
+    elif isinstance(exc, DjangoPermissionDenied) and exc.args:
+        exc = exceptions.PermissionDenied(str(exc.args[0]))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound("未找到 / not found")
+    elif isinstance(exc, (EvidenceImmutable, Immutable)):
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else None
+        if detail is not None and isinstance(detail, str) and " / " not in str(detail):
+            default = getattr(type(exc), "default_detail", None)
+            if isinstance(default, Promise) and str(default) == str(detail):
+                response.data["detail"] = str(Bilingual(default))
+    return response

@@ -1,0 +1,33 @@
+"""Assessments, reviews and decisions in the admin: read-only (the workflow writes them)."""
+
+from django.contrib import admin
+
+from huren.assessment import models as m
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.Assessment)
+class AssessmentAdmin(ReadOnlyAdmin):
+    list_display = ["device", "state", "catalog_key", "as_of", "created_by", "submitted_at"]
+    list_filter = ["state"]
+
+
+@admin.register(m.ItemReview)
+class ItemReviewAdmin(ReadOnlyAdmin):
+    list_display = ["assessment", "item", "derived_verdict", "verdict", "reviewer", "reviewed_at"]
+
+
+@admin.register(m.Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    list_display = ["device", "outcome", "decided_by", "decided_at", "valid_until", "catalog_key"]
+    list_filter = ["outcome"]

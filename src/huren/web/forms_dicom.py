@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+
+from huren.evidence.validation import check_size
+from huren.web.i18n import bilingual, split_bilingual
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -47,11 +49,7 @@ class DicomUploadForm(forms.Form):
         limit = settings.HUREN_MAX_UPLOAD_BYTES
         if not files:
             raise forms.ValidationError(_("Choose at least one file."), code="required")
-        total = sum(f.size for f in files)
-        if total > limit:
-            raise forms.ValidationError(
-                _("The upload is %(size)s; the limit is %(limit)s."),
-                code="too_large",
-                params={"size": filesizeformat(total), "limit": filesizeformat(limit)},
-            )
+        err = check_size(sum(f.size for f in files), limit)
+        if err:
+            raise forms.ValidationError(bilingual(*split_bilingual(err)), code="too_large")
         return files

@@ -57,7 +57,7 @@ def _record(request, pk: int, kind: str, template_title: str):
     device = scoped_device(request.user, pk)
     Form = EVIDENCE_FORMS[kind]
     initial = {"item": request.GET["item"]} if request.GET.get("item") else None
-    form = Form(request.POST or None, request.FILES or None, device=device, user=request.user, initial=initial)
+    form = Form(request.POST or None, request.FILES or None, device=device, request=request, initial=initial)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Recorded."))

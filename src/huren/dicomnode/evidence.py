@@ -12,6 +12,9 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from huren.accounts.audit import acting_as
+from huren.evidence.models import Measurement
+
 SYSTEM_USERNAME = "dicom-intake"
 
 
@@ -35,9 +38,13 @@ def record_measurements(run, result) -> int:
     device = series.device
     if device is None:
         return 0
-    from huren.evidence.models import Measurement
-
     user = run.requested_by or system_user()
+    with acting_as(user):  # the audit log names who (or what) recorded the evidence
+        return _record(run, device, user, result)
+
+
+def _record(run, device, user, result) -> int:
+    series = run.series
     on = timezone.localdate(series.last_received_at)
     head = {k: v for k, v in result.to_dict().items() if k not in ("measurements", "errors", "inputs")}
     n = 0

@@ -1,0 +1,114 @@
+"""DICOM upload through the web page (the SCP's storage path), device matching, scope,
+and the retry of a failed analysis."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pydicom
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.urls import reverse
+
+from huren.dicomnode.models import AnalysisRun, DicomObject, DicomSeries
+from huren.evidence.models import Measurement
+
+IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def dicom_root(tmp_path, settings):
+    settings.DICOM_ROOT = tmp_path / "dicom"
+    settings.HUREN_DICOM_SERIES_QUIET_SECONDS = 0
+    return settings.DICOM_ROOT
+
+
+@pytest.fixture(scope="module")
+def ct_bytes(phantoms) -> bytes:
+    return (phantoms / "ct" / "CTP404_FOV150" / "CTP404_FOV150_001.dcm").read_bytes()
+
+
+def _qc_copy(raw: bytes) -> bytes:
+    """The CT file with its patient name set the way a technologist marks a QC scan."""
+    ds = pydicom.dcmread(io.BytesIO(raw))
+    ds.PatientName = "QC^Phantom"
+    buf = io.BytesIO()
+    ds.save_as(buf)
+    return buf.getvalue()
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_upload_of_a_zip_stores_matches_the_device_and_runs_the_analysis(client, world, dicom_root, ct_bytes,
+                                                                         django_capture_on_commit_callbacks):
+    client.force_login(world.users["evaluator"])
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("ct/001.dcm", _qc_copy(ct_bytes))
+        zf.writestr("ct/readme.txt", b"not dicom")
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(reverse("web:dicom_upload"), {"files": SimpleUploadedFile("qc.zip", buf.getvalue())}, follow=True)
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "已存储 1 个 DICOM 对象" in html and "readme.txt" in html  # the text file is named with its reason
+    good = DicomObject.objects.get(status=DicomObject.Status.STORED)
+    assert (dicom_root / good.path).read_bytes()[128:132] == b"DICM"
+    assert DicomObject.objects.get(status=DicomObject.Status.INVALID).error_zh  # kept, with the reason
+    series = good.series
+    assert series.device == world.ct_a  # matched by the header's device serial number 60005
+    run = AnalysisRun.objects.get(series=series)
+    assert run.status in ("done", "failed") and run.finished_at
+    if run.status == "done":
+        assert Measurement.objects.filter(device=world.ct_a, source="analysis").count() > 0
+    page = client.get(reverse("web:dicom_series", args=[series.pk])).content.decode()
+    assert "分析结果" in page and series.series_instance_uid in page
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_hospital_upload_is_filed_under_the_chosen_device_and_hidden_from_other_hospitals(client, world, dicom_root, ct_bytes):
+    client.force_login(world.users["tech_b"])
+    r = client.post(reverse("web:dicom_upload"), {"files": SimpleUploadedFile("a.dcm", ct_bytes)})
+    assert r.status_code == 200 and "该字段是必填项" in r.content.decode()  # a hospital must say which device
+    r = client.post(reverse("web:dicom_upload"), {"files": SimpleUploadedFile("a.dcm", ct_bytes), "device": world.ct_b.pk})
+    series = DicomSeries.objects.get()
+    assert series.device == world.ct_b and r.status_code == 302
+    assert client.get(reverse("web:dicom_series", args=[series.pk])).status_code == 200
+    client.logout()
+    client.force_login(world.users["tech_a"])
+    assert client.get(reverse("web:dicom_series", args=[series.pk])).status_code == 404
+    assert series.series_instance_uid not in client.get(reverse("web:dicom_list")).content.decode()
+    assert client.post(reverse("web:dicom_retry", args=[series.pk])).status_code == 404
+
+
+def test_upload_above_the_limit_is_refused(client, world, dicom_root, settings, ct_bytes):
+    settings.HUREN_MAX_UPLOAD_BYTES = 1000
+    client.force_login(world.users["evaluator"])
+    r = client.post(reverse("web:dicom_upload"), {"files": SimpleUploadedFile("a.dcm", ct_bytes)})
+    assert r.status_code == 200 and "上限" in r.content.decode()
+    assert not DicomObject.objects.exists()
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_failed_analysis_keeps_its_reason_and_can_be_retried(client, world, dicom_root, ct_bytes,
+                                                              django_capture_on_commit_callbacks):
+    client.force_login(world.users["evaluator"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("web:dicom_upload"), {"files": SimpleUploadedFile("a.dcm", _qc_copy(ct_bytes))})
+    series = DicomSeries.objects.get()
+    obj = series.dicom_objects.get()
+    stored = (dicom_root / obj.path).read_bytes()
+    (dicom_root / obj.path).unlink()  # the storage lost the file: the analysis must say so
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("web:dicom_retry", args=[series.pk]))
+    series.refresh_from_db()
+    last = series.latest_run
+    assert last.status == "failed" and "缺少文件" in last.error_zh and "missing" in last.error_en
+    assert series.status == "failed"
+    page = client.get(reverse("web:dicom_list")).content.decode()
+    assert "分析失败" in page and "重试" in page
+    (dicom_root / obj.path).write_bytes(stored)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("web:dicom_retry", args=[series.pk]))
+    assert series.runs.count() == 3  # the automatic run, the failed retry, this retry: history is kept
+    assert series.latest_run.status in ("done", "failed") and "缺少文件" not in series.latest_run.error_zh

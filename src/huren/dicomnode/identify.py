@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pydicom.dataset import Dataset
 
@@ -78,15 +79,21 @@ def phantom_words(ds: Dataset, words: tuple[str, ...] | list[str] = PHANTOM_WORD
     """The configured phantom words found in the header's descriptive fields."""
     text = " ".join(_s(ds, k) for k in HINT_FIELDS).lower().replace("^", " ")
     found = []
-    for w in words:
-        w = w.lower()
-        if re.search(r"[\u3000-\u9fff]", w):
-            hit = w in text
-        else:
-            hit = re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", text) is not None
-        if hit and w not in found:
+    for w, pattern in _patterns(tuple(words)):
+        if (pattern.search(text) if pattern is not None else w in text) and w not in found:
             found.append(w)
     return found
+
+
+@lru_cache(maxsize=8)
+def _patterns(words: tuple[str, ...]) -> list[tuple[str, re.Pattern | None]]:
+    """Latin words match as whole words; CJK words (no word boundaries) as substrings."""
+    out = []
+    for w in words:
+        w = w.lower()
+        cjk = re.search(r"[\u3000-\u9fff]", w) is not None
+        out.append((w, None if cjk else re.compile(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])")))
+    return out
 
 
 # Storage SOP classes the node accepts (CT, MR, DX, CR, their enhanced forms, and the

@@ -154,7 +154,9 @@ def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str =
                 error_zh=err.reason_zh if err else "",
                 error_en=err.reason_en if err else "",
             )
-            if series is not None:
+            if series is not None and not series.check_pending:
+                # Only the first object of a burst schedules the completeness check; the
+                # pending check reads the series' last arrival when it runs.
                 from .tasks import schedule_series_check
 
                 transaction.on_commit(lambda: schedule_series_check(series.pk))

@@ -112,3 +112,36 @@ def test_failed_analysis_keeps_its_reason_and_can_be_retried(client, world, dico
         client.post(reverse("web:dicom_retry", args=[series.pk]))
     assert series.runs.count() == 3  # the automatic run, the failed retry, this retry: history is kept
     assert series.latest_run.status in ("done", "failed") and "缺少文件" not in series.latest_run.error_zh
+
+
+def test_qc_centre_files_an_unmatched_series_under_a_device(client, world, dicom_root, ct_bytes):
+    from huren.accounts.models import AuditEntry
+
+    ds = pydicom.dcmread(io.BytesIO(ct_bytes))
+    ds.DeviceSerialNumber, ds.StationName = "UNKNOWN-1", "NOWHERE"
+    buf = io.BytesIO()
+    ds.save_as(buf)
+    client.force_login(world.users["evaluator"])
+    client.post(reverse("web:dicom_upload"), {"files": SimpleUploadedFile("x.dcm", buf.getvalue())})
+    series = DicomSeries.objects.get()
+    assert series.device is None
+    page = client.get(reverse("web:dicom_series", args=[series.pk])).content.decode()
+    assert "未匹配到已登记设备" in page and "归入设备" in page
+    client.logout()
+
+    client.force_login(world.users["tech_a"])
+    assert client.get(reverse("web:dicom_series", args=[series.pk])).status_code == 404
+    assert client.post(reverse("web:dicom_assign", args=[series.pk]), {"device": world.ct_a.pk}).status_code == 403
+    client.logout()
+
+    client.force_login(world.users["evaluator"])
+    r = client.post(reverse("web:dicom_assign", args=[series.pk]), {"device": world.ct_a.pk})
+    assert r.status_code == 302
+    series.refresh_from_db()
+    assert series.device == world.ct_a
+    assert AuditEntry.objects.filter(model="dicomnode.dicomseries", object_id=str(series.pk),
+                                     institution=world.hospital_a).exists()
+    assert client.post(reverse("web:dicom_assign", args=[series.pk]), {"device": world.ct_b.pk}).status_code == 404
+    client.logout()
+    client.force_login(world.users["tech_a"])
+    assert client.get(reverse("web:dicom_series", args=[series.pk])).status_code == 200

@@ -22,3 +22,11 @@ def match_series_device(series) -> None:
     if device is not None:
         series.device = device
         series.save(update_fields=["device"])
+
+
+def assign_device(series, device) -> None:
+    """File a series that matched no registered device under ``device`` (chosen by a person)."""
+    if series.device_id is not None:
+        raise ValueError("series already belongs to a device")
+    series.device = device
+    series.save(update_fields=["device"])

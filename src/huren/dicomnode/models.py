@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 class DicomSeries(models.Model):
     """One series as it arrives, object by object, and the state of its analysis."""
 
+    SCOPE = "device__department__institution"  # the platform's scope path (audit log, for_user)
+
     class Status(models.TextChoices):
         RECEIVING = "receiving", _("Receiving")
         NOT_PHANTOM = "not_phantom", _("Not a phantom series")

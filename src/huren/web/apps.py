@@ -6,3 +6,11 @@ class WebConfig(AppConfig):
     name = "huren.web"
     label = "web"
     verbose_name = _("Web interface")
+
+    def ready(self):
+        from django.contrib import admin
+
+        # The configuration pages (Django admin) speak the interface's language too.
+        admin.site.site_header = _("huren configuration")
+        admin.site.site_title = _("huren configuration")
+        admin.site.index_title = _("Configuration")

@@ -24,6 +24,20 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+def _devices(user):
+    from huren.registry.models import Device
+
+    return Device.objects.for_user(user).filter(active=True).select_related("department__institution")
+
+
+class AssignDeviceForm(forms.Form):
+    device = forms.ModelChoiceField(queryset=None, label=_("Device"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["device"].queryset = _devices(user)
+
+
 class DicomUploadForm(forms.Form):
     files = MultipleFileField(
         label=_("DICOM files or zip archives"),
@@ -37,10 +51,8 @@ class DicomUploadForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         from huren.accounts.roles import is_centre_user
-        from huren.registry.models import Device
 
-        self.fields["device"].queryset = Device.objects.for_user(user).filter(active=True).select_related(
-            "department__institution")
+        self.fields["device"].queryset = _devices(user)
         # A hospital user must say which of its devices: an unmatched upload would be invisible to it.
         self.fields["device"].required = not is_centre_user(user)
 

@@ -23,4 +23,5 @@ urlpatterns = [
     path("dicom/upload/", dicom.dicom_upload, name="dicom_upload"),
     path("dicom/series/<int:pk>/", dicom.dicom_series, name="dicom_series"),
     path("dicom/series/<int:pk>/analyse/", dicom.dicom_retry, name="dicom_retry"),
+    path("dicom/series/<int:pk>/assign/", dicom.dicom_assign, name="dicom_assign"),
 ]

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huren.accounts import audit
+from huren.accounts.roles import is_centre_user
+from huren.dicomnode.matching import assign_device
 from huren.dicomnode.models import DicomSeries
 from huren.dicomnode.scope import series_for_user
 from huren.dicomnode.storage import StorageError, store_upload
 from huren.dicomnode.tasks import request_analysis
-from huren.web.forms_dicom import DicomUploadForm
+from huren.web.forms_dicom import AssignDeviceForm, DicomUploadForm
 from huren.web.i18n import bilingual
 
 
@@ -40,6 +44,7 @@ def dicom_series(request, pk: int):
         "objects": series.dicom_objects.all()[:500],
         "measurements": (latest.result or {}).get("measurements", []) if latest and latest.result else [],
         "errors": (latest.result or {}).get("errors", []) if latest and latest.result else [],
+        "assign_form": AssignDeviceForm(user=request.user) if series.device_id is None and is_centre_user(request.user) else None,
     })
 
 
@@ -50,8 +55,28 @@ def dicom_retry(request, pk: int):
     if series.status in (DicomSeries.Status.QUEUED, DicomSeries.Status.RUNNING):
         messages.warning(request, _("An analysis of this series is already queued or running."))
     else:
-        request_analysis(series, user=request.user)
+        run = request_analysis(series, user=request.user)
+        audit.record_action(series, f"analysis requested (run {run.pk})", user=request.user)
         messages.success(request, _("The analysis has been queued."))
+    return redirect("web:dicom_series", pk=series.pk)
+
+
+@login_required
+@require_POST
+def dicom_assign(request, pk: int):
+    """The QC centre files a series no registered device claimed under one of its devices."""
+    if not is_centre_user(request.user):
+        raise PermissionDenied
+    series = get_object_or_404(series_for_user(request.user), pk=pk, device__isnull=True)
+    form = AssignDeviceForm(request.POST, user=request.user)
+    if form.is_valid():
+        assign_device(series, form.cleaned_data["device"])
+        audit.record_action(series, "assigned to a device", {"device": [None, series.device_id]}, user=request.user)
+        messages.success(request, _("The series is now filed under %(device)s.") % {"device": series.device})
+    else:
+        for errs in form.errors.values():
+            for m in errs:
+                messages.error(request, m)
     return redirect("web:dicom_series", pk=series.pk)
 
 

@@ -158,3 +158,17 @@ def test_checklist_question_must_exist(world):
     r = c.post("/api/checklists/", {"device": world.a.ct.pk, "performed_on": "2024-05-01", "item": "CT-EQ-ENV-CLEAN",
                                     "answer": "maybe"}, format="json")
     assert r.status_code == 400 and " / " in r.json()["answer"][0]
+
+
+def test_database_refuses_updates_of_evidence_and_decisions_written_by_hand(world):
+    from django.db import DatabaseError, connection, transaction
+
+    for table, pk in (("evidence_measurement", world.a.measurement.pk), ("evidence_dailylog", world.a.log.pk),
+                      ("evidence_document", world.a.document.pk), ("assessment_decision", world.a.decision.pk)):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(f"UPDATE {table} SET performed_on = performed_on WHERE id = %s" if table.startswith("evidence")
+                        else f"UPDATE {table} SET comment = 'changed' WHERE id = %s", [pk])
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+            cur.execute("DELETE FROM evidence_checklistanswer WHERE id = %s", [world.a.check.pk])
+    assert Measurement.objects.filter(pk=world.a.measurement.pk).exists()

@@ -31,18 +31,12 @@ def guard(*tables: str):
     """A migration operation installing the guard on ``tables`` for the database in use."""
     from django.db import migrations
 
-    def forward(apps, schema_editor):
-        make = {"sqlite": _sqlite, "postgresql": _postgres}.get(schema_editor.connection.vendor)
-        if make is None:
-            return
-        for t in tables:
-            schema_editor.execute(make(t)[0], params=None)
+    def run(which: int):
+        def op(apps, schema_editor):
+            make = {"sqlite": _sqlite, "postgresql": _postgres}.get(schema_editor.connection.vendor)
+            for t in tables if make is not None else ():
+                # params=None: the SQL holds a literal '%' that is no placeholder
+                schema_editor.execute(make(t)[which], params=None)
+        return op
 
-    def backward(apps, schema_editor):
-        make = {"sqlite": _sqlite, "postgresql": _postgres}.get(schema_editor.connection.vendor)
-        if make is None:
-            return
-        for t in tables:
-            schema_editor.execute(make(t)[1], params=None)
-
-    return migrations.RunPython(forward, backward)
+    return migrations.RunPython(run(0), run(1))

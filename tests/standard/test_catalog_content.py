@@ -94,3 +94,18 @@ def test_catalog_json_carries_criteria_checklists_and_notes():
     acc = next(i for i in d["items"] if i["id"] == "CT-EQ-ACCESSORY")
     assert acc["criteria"][0]["kind"] == "all_present" and "1:1000 肾上腺素" in acc["criteria"][0]["required_zh"]
     assert acc["notes"]
+
+
+def test_every_metric_of_docs_measurements_md_has_a_label_and_unit():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "measurements.md").read_text("utf-8")
+    names = set()
+    for line in doc[doc.index("## Metric names"):].splitlines():
+        cells = line.split("|")
+        if line.startswith("|") and not line.startswith("|---") and len(cells) > 3:
+            names |= set(re.findall(r"`([a-z0-9_]+)`", cells[2]))
+    assert len(names) > 30
+    assert names <= set(metrics()), sorted(names - set(metrics()))
+    for m in ("ct_number_air", "ct_number_teflon", "ct_number_bone"):
+        assert m in metrics()

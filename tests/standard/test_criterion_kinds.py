@@ -240,3 +240,14 @@ def test_criterion_from_dict_refuses_unknown_fields_and_bad_tiers():
         criterion_from_dict({"metric": "x", "kind": "deviation", "reference": "nominal", "tiers": [{"ref_min": 1}]})
     with pytest.raises(CriterionError, match="needs a kind"):
         criterion_from_dict({"metric": "x"})
+
+
+def test_a_criterion_applies_only_in_its_window_and_says_so():
+    c = crit(metric="piu", kind="range", min=87.5, unit="%", when_key="field_strength_t", when_max=2.5)
+    assert c.applies(None, {"field_strength_t": 1.5}) and not c.applies(None, {"field_strength_t": 2.5})
+    assert not c.applies(None, {}) and not c.applies(None, {"field_strength_t": "strong"})
+    assert c.text("zh") == "≥ 87.5%（场强 < 2.5 T）" and c.text("en") == "≥ 87.5% (field strength < 2.5 T)"
+    by_method = crit(kind="range", max=2.5, method="acr-psg")
+    assert by_method.applies("acr-psg") and by_method.applies(None) and not by_method.applies("ipem")
+    needs_maker = crit(kind="ratio", reference="detail:maker", min=0.9, when_key="maker")
+    assert needs_maker.applies(None, {"maker": 3.5}) and not needs_maker.applies(None, {"nyquist_lp_mm": 3.5})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -86,7 +87,9 @@ def snapshot(obj) -> dict:
     for f in obj._meta.concrete_fields:
         key = f.attname
         v = f.value_from_object(obj) if not f.is_relation else getattr(obj, f.attname)
-        out[key] = "***" if f.name in SECRET_FIELDS and v else _jsonable(v)
+        # a secret is shown only as a short digest of its stored form: a change is visible,
+        # the value is not
+        out[key] = f"*** {hashlib.sha256(str(v).encode()).hexdigest()[:8]}" if f.name in SECRET_FIELDS and v else _jsonable(v)
     return out
 
 

@@ -87,10 +87,24 @@ def _fmt(x: Any) -> str:
     return s.rstrip("0").rstrip(".") if "." in s else s
 
 
+def _bounds_text(lo, lo_inclusive: bool, hi, hi_inclusive: bool, u: str, zh: bool) -> str:
+    """``≥ 1 mm 且 ≤ 2 mm``: an interval's bounds as people write them."""
+    cond = []
+    if lo is not None:
+        cond.append(f"{'≥' if lo_inclusive else '>'} {_fmt(lo)}{u}")
+    if hi is not None:
+        cond.append(f"{'≤' if hi_inclusive else '<'} {_fmt(hi)}{u}")
+    return (" 且 " if zh else " and ").join(cond)
+
+
 def _unit(u: str) -> str:
     if not u:
         return ""
     return u if u in ("%", "°C", "°") else f" {u}"
+
+
+# How a condition on a measurement detail reads: detail key → (zh, en, unit).
+_WHEN_NAMES = {"field_strength_t": ("场强", "field strength", "T")}
 
 
 @dataclass(frozen=True)
@@ -222,7 +236,19 @@ class Criterion:
         return names[lang].get(key, key)
 
     def text(self, lang: str = "zh") -> str:
-        """The criterion as a person writes it, in ``zh`` or ``en``."""
+        """The criterion as a person writes it, in ``zh`` or ``en``, with its condition."""
+        return self._core_text(lang) + self._when_text(lang)
+
+    def _when_text(self, lang: str) -> str:
+        """``（场强 < 2.5 T）``: the window of ``when_key`` this criterion applies in."""
+        if self.when_key is None or (self.when_min is None and self.when_max is None):
+            return ""
+        zh = lang == "zh"
+        name_zh, name_en, unit = _WHEN_NAMES.get(self.when_key, (self.when_key, self.when_key, ""))
+        joined = _bounds_text(self.when_min, True, self.when_max, False, f" {unit}" if unit else "", zh)
+        return f"（{name_zh} {joined}）" if zh else f" ({name_en} {joined})"
+
+    def _core_text(self, lang: str) -> str:
         zh = lang == "zh"
         u = _unit(self.unit)
         k = self.kind
@@ -242,18 +268,15 @@ class Criterion:
             if self.tiers:
                 bits = []
                 for t in self.tiers:
-                    cond = []
-                    if t.ref_min is not None:
-                        cond.append(f"{'≥' if t.ref_min_inclusive else '>'} {_fmt(t.ref_min)}{u}")
-                    if t.ref_max is not None:
-                        cond.append(f"{'≤' if t.ref_max_inclusive else '<'} {_fmt(t.ref_max)}{u}")
-                    c = (" 且 " if zh else " and ").join(cond)
+                    c = _bounds_text(t.ref_min, t.ref_min_inclusive, t.ref_max, t.ref_max_inclusive, u, zh)
                     tol = self._tol_text(t.tolerance_abs, t.tolerance_rel_percent, lang)
                     bits.append(f"{ref} {c}：{tol}" if zh else f"{tol} for {ref} {c}")
                 return "；".join(bits) if zh else "; ".join(bits)
             tol = self._tol_text(self.tolerance_abs, self.tolerance_rel_percent, lang)
-            if self.reference == "nominal" and self.nominal is not None and self.nominal == 0:
-                return f"{tol}{'内' if zh else ''}"
+            if self.reference == "nominal" and self.nominal is not None:
+                if self.nominal == 0:
+                    return f"{tol}{'内' if zh else ''}"
+                return f"{ref} {tol}{'内' if zh else ''}"
             return f"{ref}{tol}{'内' if zh else ''}" if zh else f"{ref} {tol}"
         if k == "ratio":
             ref = self._ref_name(lang)

@@ -1,0 +1,124 @@
+"""Scope: a hospital user never sees or changes another hospital's records, on every API
+endpoint. The endpoints are read from the router, so a new endpoint is covered at once."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import client_for
+from rest_framework.test import APIClient
+
+from huren.api.urls import router
+
+SCOPED = [(prefix, viewset) for prefix, viewset, _ in router.registry if getattr(viewset, "scoped", True)]
+IDS = [p for p, _ in SCOPED]
+
+
+def owned_by(model, institution) -> set[int]:
+    """Ids of ``model`` rows of ``institution``, found by the model's SCOPE path (not by for_user)."""
+    key = model.SCOPE or "pk"
+    return set(model._base_manager.filter(**{key: institution.pk if not model.SCOPE else institution})
+               .values_list("pk", flat=True))
+
+
+def listed(client, prefix: str, **params) -> set[int]:
+    ids: set[int] = set()
+    url = f"/api/{prefix}/"
+    while url:
+        r = client.get(url, params)
+        assert r.status_code == 200, (prefix, r.status_code, r.content[:300])
+        ids |= {row["id"] for row in r.json()["results"]}
+        url, params = r.json()["next"], {}
+    return ids
+
+
+def test_every_model_endpoint_is_scoped_and_has_a_model():
+    assert len(SCOPED) >= 16
+    for prefix, viewset in SCOPED:
+        assert viewset.model is not None and hasattr(viewset.model, "SCOPE"), prefix
+
+
+@pytest.mark.parametrize("prefix,viewset", SCOPED, ids=IDS)
+def test_hospital_user_lists_only_own_institution(world, prefix, viewset):
+    model = viewset.model
+    mine, theirs = owned_by(model, world.a.institution), owned_by(model, world.b.institution)
+    assert theirs, f"the fixture has no {model.__name__} of hospital B: add one so {prefix} is tested"
+    for user in (world.a.manager, world.a.tech):
+        seen = listed(client_for(user), prefix)
+        assert not seen & theirs, f"{user} sees hospital B's {prefix}"
+        assert mine <= seen, f"{user} misses own {prefix}"
+
+
+@pytest.mark.parametrize("prefix,viewset", SCOPED, ids=IDS)
+def test_hospital_user_gets_404_for_other_institutions_records(world, prefix, viewset):
+    theirs = sorted(owned_by(viewset.model, world.b.institution))[:3]
+    c = client_for(world.a.manager)
+    for pk in theirs:
+        assert c.get(f"/api/{prefix}/{pk}/").status_code == 404
+        for method in ("patch", "put", "delete"):
+            r = getattr(c, method)(f"/api/{prefix}/{pk}/", {"name": "x", "note": "x"}, format="json")
+            assert r.status_code in (403, 404, 405), (prefix, method, r.status_code)
+    # unchanged
+    assert set(owned_by(viewset.model, world.b.institution)) >= set(theirs)
+
+
+@pytest.mark.parametrize("prefix,viewset", SCOPED, ids=IDS)
+def test_qc_centre_users_see_both_hospitals(world, prefix, viewset):
+    model = viewset.model
+    both = owned_by(model, world.a.institution) | owned_by(model, world.b.institution)
+    for user in (world.evaluator, world.qc_admin):
+        assert both <= listed(client_for(user), prefix), (prefix, user)
+
+
+@pytest.mark.parametrize("prefix,viewset", SCOPED, ids=IDS)
+def test_anonymous_gets_nothing(world, prefix, viewset):
+    r = APIClient().get(f"/api/{prefix}/")
+    assert r.status_code in (401, 403)
+
+
+def test_filters_cannot_reach_other_institution(world):
+    c = client_for(world.a.tech)
+    assert listed(c, "measurements", device=world.b.ct.pk) == set()
+    assert listed(c, "devices", institution=world.b.institution.pk) == set()
+    assert c.get("/api/measurements/", {"device": "not-a-number"}).status_code == 400
+
+
+def test_device_subresources_and_assessment_actions_are_scoped(world):
+    c = client_for(world.a.manager)
+    for sub in ("verdicts", "status"):
+        assert c.get(f"/api/devices/{world.b.ct.pk}/{sub}/").status_code == 404
+        assert c.get(f"/api/devices/{world.a.ct.pk}/{sub}/").status_code == 200
+    assert c.post(f"/api/assessments/{world.b.assessment.pk}/submit/").status_code == 404
+    ev = client_for(world.evaluator)
+    assert ev.get(f"/api/devices/{world.b.ct.pk}/verdicts/").status_code == 200
+
+
+def test_hospital_user_cannot_create_records_under_another_institution(world):
+    c = client_for(world.a.manager)
+    r = c.post("/api/devices/", {"department": world.b.department.pk, "name": "X", "modality": "DR",
+                                 "manufacturer": "M", "model_name": "X", "serial_number": "X1"}, format="json")
+    assert r.status_code == 400 and "department" in r.json()
+    r = c.post("/api/measurements/", {"device": world.b.ct.pk, "performed_on": "2024-01-01", "item": "CT-QC-HU-WATER",
+                                      "metric": "ct_number_water", "value": 1, "unit": "HU"}, format="json")
+    assert r.status_code == 400 and "device" in r.json()
+    r = c.post("/api/assessments/", {"device": world.b.ct.pk}, format="json")
+    assert r.status_code == 400
+    r = c.post("/api/institutions/", {"name": "新医院", "parent": world.centre.pk}, format="json")
+    assert r.status_code == 403  # only a QC-centre administrator registers institutions
+
+
+def test_token_authentication_applies_the_same_scope(world):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=world.a.tech)
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    ids = listed(c, "devices")
+    assert world.a.ct.pk in ids and world.b.ct.pk not in ids
+    assert c.get(f"/api/devices/{world.b.ct.pk}/").status_code == 404
+
+
+def test_user_without_profile_sees_nothing(world):
+    from django.contrib.auth import get_user_model
+
+    u = get_user_model().objects.create_user("stranger", password="x")
+    assert listed(client_for(u), "devices") == set()

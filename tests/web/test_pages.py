@@ -211,3 +211,8 @@ def test_hospital_user_cannot_open_another_hospitals_assessment(client, world):
     _login(client, world.users["tech_a"])
     assert client.get(reverse("web:assessment", args=[a.pk])).status_code == 404
     assert client.post(reverse("web:assessment_submit", args=[a.pk])).status_code == 404
+
+
+def test_chinese_is_the_default_even_for_an_english_browser(client, db):
+    r = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="zh-hans"' in _text(r) and "登录" in _text(r)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from huren.evidence.logfields import BY_FIELD
+from huren.assessment.verdicts import current_catalog
+from huren.evidence.logfields import BY_DATE_METRIC, BY_FIELD, BY_METRIC, RATE_METRICS
 from huren.evidence.models import ChecklistAnswer, DailyLog, Document, Measurement
 
 MODELS = {"measurement": Measurement, "log": DailyLog, "check": ChecklistAnswer, "document": Document}
@@ -33,13 +34,26 @@ def _num(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def summarise(kind: str, r) -> str:
+def log_fields_for(item) -> list[str]:
+    """The daily-log fields an item's criteria read (all of them when none is named)."""
+    names = []
+    for c in getattr(item, "criteria", ()):
+        if c.metric in BY_METRIC:
+            names.append(BY_METRIC[c.metric].field)
+        elif c.metric in BY_DATE_METRIC:
+            names.append(BY_DATE_METRIC[c.metric].field)
+        elif c.metric in RATE_METRICS:
+            names.append(RATE_METRICS[c.metric])
+    return [n for n in BY_FIELD if n in names] or list(BY_FIELD)
+
+
+def summarise(kind: str, r, item=None) -> str:
     if kind == "measurement":
         return f"{r.item} {r.metric} = {_num(r.value)} {r.unit}".strip()
     if kind == "log":
         parts = []
-        for name, lf in BY_FIELD.items():
-            v = getattr(r, name)
+        for name in log_fields_for(item):
+            lf, v = BY_FIELD[name], getattr(r, name)
             if v is None:
                 continue
             label = r._meta.get_field(name).verbose_name
@@ -65,6 +79,7 @@ def latest_evidence(verdicts) -> dict[str, Entry]:
             if k in wanted:
                 wanted[k].update(ids)
     loaded = {k: {r.pk: r for r in MODELS[k].objects.filter(pk__in=ids)} for k, ids in wanted.items() if ids}
+    catalog = current_catalog()
     out: dict[str, Entry] = {}
     for v in verdicts:
         best = None
@@ -74,7 +89,7 @@ def latest_evidence(verdicts) -> dict[str, Entry]:
                 if r is not None and (best is None or (r.performed_on, r.recorded_at) > (best[1].performed_on, best[1].recorded_at)):
                     best = (k, r)
         if best:
-            out[v.item] = Entry(best[0], best[1], summarise(*best))
+            out[v.item] = Entry(best[0], best[1], summarise(*best, item=catalog[v.item] if v.item in catalog else None))
     return out
 
 
@@ -91,6 +106,6 @@ def evidence_history(device, *, item=None, limit: int = 50) -> list[Entry]:
         rows = list(qs[: limit * 2 if kind == "document" and item is not None else limit])
         if kind == "document" and item is not None:
             rows = [r for r in rows if item.id in (r.items or [])]
-        entries += [Entry(kind, r, summarise(kind, r)) for r in rows]
+        entries += [Entry(kind, r, summarise(kind, r, item)) for r in rows]
     entries.sort(key=lambda e: (e.record.performed_on, e.record.recorded_at), reverse=True)
     return entries[:limit]

@@ -103,9 +103,8 @@ class DailyLogForm(EvidenceForm):
                     label=label, choices=TRI_STATE, required=False,
                     coerce=lambda v: {"true": True, "false": False}.get(v), empty_value=None)
             else:
-                self.fields[name] = forms.FloatField(
-                    label=label, required=False, help_text=_("unit: %(unit)s") % {"unit": lf.unit},
-                    widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
+                self.fields[name] = forms.FloatField(  # the label carries the unit
+                    label=label, required=False, widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
         self.order_fields(["room", *[n for n in self.fields if n in BY_FIELD], "performed_on", "note"])
 
     def payload(self, data):

@@ -133,3 +133,72 @@ def test_resent_object_is_kept_and_marked_duplicate(node, dicom_root, ct_file):
     assert [r.status for r in rows] == [DicomObject.Status.STORED, DicomObject.Status.DUPLICATE]
     assert rows[0].path != rows[1].path
     assert all((dicom_root / r.path).is_file() for r in rows)
+
+
+@pytest.mark.parametrize("syntax", [pydicom.uid.RLELossless, pydicom.uid.JPEG2000Lossless])
+def test_compressed_object_is_stored_as_received(node, dicom_root, ct_file, syntax):
+    import copy
+
+    ds = pydicom.dcmread(ct_file)
+    original = ds.pixel_array.copy()
+    ds = copy.deepcopy(ds)
+    ds.compress(syntax)
+    assoc = _assoc(node, [(sop_class.CTImageStorage, [syntax])])
+    assert assoc.send_c_store(ds).Status == 0x0000
+    assoc.release()
+    obj = DicomObject.objects.get(sop_instance_uid=ds.SOPInstanceUID)
+    assert obj.transfer_syntax_uid == syntax
+    back = pydicom.dcmread(dicom_root / obj.path)
+    assert back.file_meta.TransferSyntaxUID == syntax
+    assert (back.pixel_array == original).all()  # lossless, and nothing re-encoded on the way
+
+
+def test_every_modality_storage_class_is_offered_with_compressed_syntaxes(node):
+    from huren.dicomnode.identify import STORAGE_SOP_CLASSES
+
+    wanted = ["CTImageStorage", "EnhancedCTImageStorage", "MRImageStorage", "EnhancedMRImageStorage",
+              "DigitalXRayImageStorageForPresentation", "DigitalXRayImageStorageForProcessing",
+              "ComputedRadiographyImageStorage"]
+    assert set(wanted) <= set(STORAGE_SOP_CLASSES)
+    contexts = [(getattr(sop_class, n), [pydicom.uid.JPEGLosslessSV1, pydicom.uid.JPEG2000]) for n in wanted]
+    ae = AE(ae_title="MODALITY")
+    for c, ts in contexts:
+        ae.add_requested_context(c, ts)
+    assoc = ae.associate("127.0.0.1", node, ae_title="HUREN_TEST")
+    assert assoc.is_established
+    accepted = {cx.abstract_syntax for cx in assoc.accepted_contexts}
+    assoc.release()
+    assert accepted == {c for c, _ in contexts}
+
+
+def test_two_senders_filing_one_new_series_at_once_lose_nothing(node, dicom_root, ct_file):
+    import copy
+    import threading
+
+    base = pydicom.dcmread(ct_file)
+    series_uid = pydicom.uid.generate_uid()
+    errors: list = []
+
+    def send(n: int):
+        try:
+            assoc = _assoc(node, [(sop_class.CTImageStorage, [base.file_meta.TransferSyntaxUID])])
+            for _ in range(n):
+                ds = copy.deepcopy(base)
+                ds.SeriesInstanceUID = series_uid
+                ds.SOPInstanceUID = pydicom.uid.generate_uid()
+                status = assoc.send_c_store(ds)
+                if status.Status != 0:
+                    errors.append(hex(status.Status))
+            assoc.release()
+        except Exception as e:  # surfaced below
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=send, args=(6,)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    series = DicomSeries.objects.get(series_instance_uid=series_uid)
+    assert series.object_count == 12 and series.dicom_objects.count() == 12
+    assert sum(1 for _ in dicom_root.rglob("*.dcm")) == 12

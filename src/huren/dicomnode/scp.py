@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, evt, sop_class
 from pynetdicom.transport import ThreadedAssociationServer
 
@@ -55,6 +55,12 @@ def handle_echo(event) -> int:
     return STATUS_SUCCESS
 
 
+def handle_close(event) -> None:
+    """An association ended: close this thread's database connections (each association
+    runs in its own thread, and a connection left open would outlive it)."""
+    connections.close_all()
+
+
 def build_ae(ae_title: str | None = None) -> AE:
     ae = AE(ae_title=ae_title or settings.HUREN_DICOM_AE_TITLE)
     ae.maximum_pdu_size = 0  # no limit: large CT/MR objects in fewer PDUs
@@ -71,7 +77,7 @@ def start(host: str = "0.0.0.0", port: int | None = None, ae_title: str | None =
     """Start the SCP in background threads; returns the server (``.shutdown()`` to stop)."""
     ae = build_ae(ae_title)
     port = settings.HUREN_DICOM_PORT if port is None else port
-    handlers = [(evt.EVT_C_STORE, handle_store), (evt.EVT_C_ECHO, handle_echo)]
+    handlers = [(evt.EVT_C_STORE, handle_store), (evt.EVT_C_ECHO, handle_echo), (evt.EVT_CONN_CLOSE, handle_close)]
     server = ae.start_server((host, port), block=False, evt_handlers=handlers)
     log.info("DICOM Storage SCP %s listening on %s:%s", ae.ae_title, host, server.server_address[1])
     return server

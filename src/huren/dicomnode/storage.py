@@ -15,13 +15,14 @@ import io
 import logging
 import os
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -34,6 +35,7 @@ from .models import DicomObject, DicomSeries
 log = logging.getLogger(__name__)
 
 _UID = re.compile(r"^[0-9.]{1,64}$")
+RECORD_ATTEMPTS = 6  # ~1.6 s of back-off in all, on top of the database's own lock timeout
 
 
 class StorageError(Exception):
@@ -122,48 +124,62 @@ def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str =
     except OSError as e:
         log.error("DICOM write failed for %s: %s", target, e)
         raise StorageError(f"无法写入存储：{e.strerror or e}", f"cannot write to storage: {e.strerror or e}") from e
-    try:
-        with transaction.atomic():
-            series = _file_under_series(ident, calling_ae, now, device) if err is None and ident.series_instance_uid else None
-            if err is not None:
-                status = DicomObject.Status.INVALID
-            elif ident.sop_instance_uid and DicomObject.objects.filter(
-                sop_instance_uid=ident.sop_instance_uid).exclude(status=DicomObject.Status.INVALID).exists():
-                status = DicomObject.Status.DUPLICATE
-            else:
-                status = DicomObject.Status.STORED
-            obj = DicomObject.objects.create(
-                series=series,
-                sop_instance_uid=ident.sop_instance_uid,
-                sop_class_uid=ident.sop_class_uid,
-                series_instance_uid=ident.series_instance_uid,
-                study_instance_uid=ident.study_instance_uid,
-                modality=ident.modality,
-                station_name=ident.station_name,
-                device_serial=ident.device_serial,
-                calling_ae_title=(calling_ae or "")[:16],
-                transfer_syntax_uid=ident.transfer_syntax_uid[:64],
-                source=source,
-                original_name=(original_name or "")[-255:],
-                uploaded_by=user if (user is not None and getattr(user, "pk", None)) else None,
-                path=rel,
-                size_bytes=len(raw),
-                sha256=hashlib.sha256(raw).hexdigest(),
-                received_at=now,
-                status=status,
-                error_zh=err.reason_zh if err else "",
-                error_en=err.reason_en if err else "",
-            )
-            if series is not None and not series.check_pending:
-                # Only the first object of a burst schedules the completeness check; the
-                # pending check reads the series' last arrival when it runs.
-                from .tasks import schedule_series_check
-
-                transaction.on_commit(lambda: schedule_series_check(series.pk))
-    except Exception as e:  # the file is on disk; tell the sender we did not accept it
-        log.exception("DICOM record failed for %s", target)
-        raise StorageError(f"已写入文件但无法登记：{e}", f"file written but could not be recorded: {e}") from e
+    digest = hashlib.sha256(raw).hexdigest()
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            obj, series = _record(len(raw), digest, ident, err, rel, now, source, calling_ae, original_name, user, device)
+            break
+        except OperationalError as e:  # a locked database (SQLite under several senders): try again
+            if attempt + 1 == RECORD_ATTEMPTS or transaction.get_connection().in_atomic_block:
+                log.exception("DICOM record failed for %s", target)
+                raise StorageError(f"已写入文件但无法登记：{e}", f"file written but could not be recorded: {e}") from e
+            time.sleep(0.05 * 2 ** attempt)
+        except Exception as e:  # the file is on disk; tell the sender we did not accept it
+            log.exception("DICOM record failed for %s", target)
+            raise StorageError(f"已写入文件但无法登记：{e}", f"file written but could not be recorded: {e}") from e
     return Stored(obj, series)
+
+
+def _record(size, digest, ident, err, rel, now, source, calling_ae, original_name, user, device):
+    """The database half of :func:`store`: one transaction, the object and its series."""
+    with transaction.atomic():
+        series = _file_under_series(ident, calling_ae, now, device) if err is None and ident.series_instance_uid else None
+        if err is not None:
+            status = DicomObject.Status.INVALID
+        elif ident.sop_instance_uid and DicomObject.objects.filter(
+            sop_instance_uid=ident.sop_instance_uid).exclude(status=DicomObject.Status.INVALID).exists():
+            status = DicomObject.Status.DUPLICATE
+        else:
+            status = DicomObject.Status.STORED
+        obj = DicomObject.objects.create(
+            series=series,
+            sop_instance_uid=ident.sop_instance_uid,
+            sop_class_uid=ident.sop_class_uid,
+            series_instance_uid=ident.series_instance_uid,
+            study_instance_uid=ident.study_instance_uid,
+            modality=ident.modality,
+            station_name=ident.station_name,
+            device_serial=ident.device_serial,
+            calling_ae_title=(calling_ae or "")[:16],
+            transfer_syntax_uid=ident.transfer_syntax_uid[:64],
+            source=source,
+            original_name=(original_name or "")[-255:],
+            uploaded_by=user if (user is not None and getattr(user, "pk", None)) else None,
+            path=rel,
+            size_bytes=size,
+            sha256=digest,
+            received_at=now,
+            status=status,
+            error_zh=err.reason_zh if err else "",
+            error_en=err.reason_en if err else "",
+        )
+        if series is not None and not series.check_pending:
+            # Only the first object of a burst schedules the completeness check; the
+            # pending check reads the series' last arrival when it runs.
+            from .tasks import schedule_series_check
+
+            transaction.on_commit(lambda: schedule_series_check(series.pk))
+    return obj, series
 
 
 def _file_under_series(ident: Identity, calling_ae: str, now, device=None) -> DicomSeries:

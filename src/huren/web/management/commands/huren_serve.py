@@ -51,8 +51,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.say("huren: 收集静态文件 / collecting static files …")
         call_command("collectstatic", interactive=False, verbosity=0)
-        if demo:
-            self.load_demo()
+        just_loaded = self.load_demo() if demo else False
 
         # Bind the web port first: a port in use should fail before children are started.
         from huren.site.wsgi import application
@@ -78,7 +77,8 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, on_term)
             shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
             self.say(f"huren: 网页 / web  http://{shown_host}:{server.effective_port}/")
-            self.print_logins()
+            if not just_loaded:  # huren_demo has just printed them
+                self.print_logins()
             self.say("huren: 按 Ctrl-C 停止 / press Ctrl-C to stop")
             try:
                 server.run()
@@ -120,18 +120,20 @@ class Command(BaseCommand):
                 p.kill()
                 p.wait()
 
-    def load_demo(self) -> None:
+    def load_demo(self) -> bool:
+        """Load the demo into an empty database; True if it was loaded now."""
         from django.contrib.auth import get_user_model
 
         if get_user_model().objects.exists():
             self.say("huren: 数据库已有数据，不载入演示数据 / database not empty; demo data not loaded")
-            return
+            return False
         if "huren_demo" not in get_commands():
             self.stderr.write("huren: 演示数据命令 huren_demo 尚不可用，跳过 / the demo-data command huren_demo "
                               "is not available in this build; starting without demo data")
-            return
+            return False
         self.say("huren: 载入演示数据 / loading demo data …")
         call_command("huren_demo")
+        return True
 
     def print_logins(self) -> None:
         try:

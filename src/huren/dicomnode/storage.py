@@ -153,14 +153,10 @@ def _record(size, digest, ident, err, rel, now, source, calling_ae, original_nam
             status = DicomObject.Status.STORED
         obj = DicomObject.objects.create(
             series=series,
+            **_sender_fields(ident, calling_ae),
             sop_instance_uid=ident.sop_instance_uid,
             sop_class_uid=ident.sop_class_uid,
             series_instance_uid=ident.series_instance_uid,
-            study_instance_uid=ident.study_instance_uid,
-            modality=ident.modality,
-            station_name=ident.station_name,
-            device_serial=ident.device_serial,
-            calling_ae_title=(calling_ae or "")[:16],
             transfer_syntax_uid=ident.transfer_syntax_uid[:64],
             source=source,
             original_name=(original_name or "")[-255:],
@@ -182,16 +178,18 @@ def _record(size, digest, ident, err, rel, now, source, calling_ae, original_nam
     return obj, series
 
 
+def _sender_fields(ident: Identity, calling_ae: str) -> dict:
+    """What an object and its series both keep of who sent it and what it is."""
+    return dict(study_instance_uid=ident.study_instance_uid, modality=ident.modality, station_name=ident.station_name,
+                device_serial=ident.device_serial, calling_ae_title=(calling_ae or "")[:16])
+
+
 def _file_under_series(ident: Identity, calling_ae: str, now, device=None) -> DicomSeries:
     defaults = dict(
-        study_instance_uid=ident.study_instance_uid,
-        modality=ident.modality,
+        **_sender_fields(ident, calling_ae),
         description=ident.series_description,
-        station_name=ident.station_name,
-        device_serial=ident.device_serial,
         manufacturer=ident.manufacturer,
         model_name=ident.model_name,
-        calling_ae_title=(calling_ae or "")[:16],
         first_received_at=now,
         last_received_at=now,
         phantom_hint=", ".join(ident.phantom_words)[:200],

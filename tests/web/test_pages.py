@@ -216,3 +216,11 @@ def test_hospital_user_cannot_open_another_hospitals_assessment(client, world):
 def test_chinese_is_the_default_even_for_an_english_browser(client, db):
     r = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert 'lang="zh-hans"' in _text(r) and "登录" in _text(r)
+
+
+def test_not_found_page_is_in_chinese(client, world):
+    _login(client, world.users["tech_a"])
+    r = client.get(reverse("web:device", args=[world.ct_b.pk]))
+    assert r.status_code == 404 and "页面不存在" in _text(r)
+    r = client.get(reverse("web:qc_overview"))
+    assert r.status_code == 403 and "无权访问" in _text(r)

@@ -115,3 +115,17 @@ def test_project_uses_djangos_default_password_hashers():
     from django.conf import global_settings
 
     assert global_settings.PASSWORD_HASHERS[0].endswith("PBKDF2PasswordHasher")
+
+
+def test_roles_limit_writes_technologist_records_evidence_not_registry(world):
+    tech = client_for(world.a.tech)
+    r = tech.post("/api/rooms/", {"department": world.a.department.pk, "name": "候诊区", "kind": "waiting"}, format="json")
+    assert r.status_code == 403
+    assert tech.patch(f"/api/devices/{world.a.ct.pk}/", {"name": "x"}, format="json").status_code == 403
+    r = tech.post("/api/logs/", {"device": world.a.ct.pk, "performed_on": "2024-05-02", "temperature_c": 21}, format="json")
+    assert r.status_code == 201
+    assert "CT-EQ-ENV-T" in r.json()["items"]
+    mgr = client_for(world.a.manager)
+    assert mgr.patch(f"/api/institutions/{world.a.institution.pk}/", {"name": "x"}, format="json").status_code == 403
+    assert client_for(world.qc_admin).patch(f"/api/institutions/{world.a.institution.pk}/", {"level": "三级甲等"},
+                                            format="json").status_code == 200

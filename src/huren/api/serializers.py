@@ -11,10 +11,10 @@ from rest_framework import serializers
 from huren.accounts.models import AuditEntry
 from huren.accounts.roles import roles_of
 from huren.api.errors import _django_errors, bilingual_messages
-from huren.assessment.models import Assessment, Decision, ItemReview
+from huren.assessment.models import VERDICTS, Assessment, Decision, ItemReview
 from huren.assessment.verdicts import current_catalog
 from huren.evidence import validation as V
-from huren.evidence.logfields import LOG_FIELDS
+from huren.evidence.logfields import LOG_FIELDS, log_items
 from huren.evidence.models import ChecklistAnswer, DailyLog, Document, Measurement
 from huren.recognition.models import RecognitionQuery
 from huren.registry.models import (
@@ -222,9 +222,14 @@ class MeasurementSerializer(EvidenceBase):
 
 
 class DailyLogSerializer(EvidenceBase):
+    items = serializers.SerializerMethodField(help_text="catalog items this entry answers")
+
     class Meta:
         model = DailyLog
-        fields = EvidenceBase.COMMON + ["room"] + [f.field for f in LOG_FIELDS]
+        fields = EvidenceBase.COMMON + ["room", "items"] + [f.field for f in LOG_FIELDS]
+
+    def get_items(self, obj) -> list[str]:
+        return log_items(obj, current_catalog())
 
     def validate(self, attrs):
         errors = {}
@@ -337,7 +342,7 @@ class AssessmentSerializer(Base):
 
 class ReviewInputSerializer(serializers.Serializer):
     item = serializers.CharField(max_length=40)
-    verdict = serializers.ChoiceField(choices=[c for c, _ in ItemReview._meta.get_field("verdict").choices], required=False)
+    verdict = serializers.ChoiceField(choices=VERDICTS, required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
     def __init__(self, *args, **kwargs):
@@ -347,7 +352,7 @@ class ReviewInputSerializer(serializers.Serializer):
 
 
 class OverrideInputSerializer(ReviewInputSerializer):
-    verdict = serializers.ChoiceField(choices=[c for c, _ in ItemReview._meta.get_field("verdict").choices])
+    verdict = serializers.ChoiceField(choices=VERDICTS)
     reason = serializers.CharField(max_length=2000)
 
 

@@ -49,6 +49,14 @@ def test_password_change_is_audited_without_the_hash(world):
     assert "another-secret" not in str(e.changes) and u.password not in str(e.changes)
 
 
+def test_user_changes_are_audited_under_the_users_institution(world):
+    u = world.a.tech
+    u.first_name = "新名字"
+    u.save()
+    e = AuditEntry.objects.filter(model="auth.user", object_id=str(u.pk), action="update").latest("id")
+    assert e.institution_id == world.a.institution.pk and e.changes["first_name"] == ["", "新名字"]
+
+
 def test_hospital_user_sees_only_own_audit_entries(world):
     seen = {row["institution"] for row in client_for(world.a.manager).get("/api/audit/").json()["results"]}
     assert seen == {world.a.institution.pk}
@@ -101,7 +109,7 @@ def test_login_form_and_api_token_are_throttled(world, throttle):
     assert not form_login("pw-a_manager")
     api = APIClient(REMOTE_ADDR="10.0.0.9")
     r = api.post("/api/token/", {"username": "a_manager", "password": "pw-a_manager"}, format="json")
-    assert r.status_code == 400
+    assert r.status_code == 400 and "锁定" in r.json()["non_field_errors"][0]
     r = APIClient(REMOTE_ADDR="10.0.0.10").post("/api/token/", {"username": "a_manager", "password": "pw-a_manager"},
                                                 format="json")
     assert r.status_code == 200 and r.json()["token"]

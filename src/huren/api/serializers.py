@@ -7,6 +7,7 @@ import hashlib
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from huren.accounts.models import AuditEntry
 from huren.accounts.roles import roles_of
@@ -416,3 +417,20 @@ class MeSerializer(serializers.Serializer):
         return {"id": user.pk, "username": user.get_username(), "roles": sorted(roles_of(user)),
                 "is_superuser": user.is_superuser,
                 "institution": None if inst is None else {"id": inst.pk, "name": inst.name, "kind": inst.kind}}
+
+
+class TokenSerializer(AuthTokenSerializer):
+    """Token login with a bilingual refusal (wrong credentials and a locked login alike)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in self.fields.values():
+            bilingual_messages(f)
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except serializers.ValidationError:
+            raise serializers.ValidationError(
+                "无法登录：用户名或密码错误，或登录失败次数过多已暂时锁定 / unable to log in: wrong user name or "
+                "password, or too many failed logins (locked for now)", code="authorization") from None

@@ -15,6 +15,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.views import APIView
 
 from huren.accounts.models import AuditEntry
@@ -385,3 +386,9 @@ class MeView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response(S.MeSerializer.describe(request.user))
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a user name and password for an API token (login throttling applies)."""
+
+    serializer_class = S.TokenSerializer

@@ -122,3 +122,17 @@ def test_user_without_profile_sees_nothing(world):
 
     u = get_user_model().objects.create_user("stranger", password="x")
     assert listed(client_for(u), "devices") == set()
+
+
+def test_admin_lists_only_the_staff_users_scope(world, client):
+    world.a.manager.is_staff = True
+    world.a.manager.save()
+    from django.contrib.auth.models import Permission
+
+    world.a.manager.user_permissions.add(*Permission.objects.filter(codename__in=["view_device", "view_measurement"]))
+    client.force_login(world.a.manager)
+    html = client.get("/admin/registry/device/").content.decode()
+    assert "CT-a" in html and "CT-b" not in html
+    assert client.get(f"/admin/registry/device/{world.b.ct.pk}/change/").status_code in (302, 404)
+    html = client.get("/admin/evidence/measurement/").content.decode()
+    assert "CT-QC-HU-WATER" in html

@@ -137,3 +137,17 @@ def test_roles_limit_writes_technologist_records_evidence_not_registry(world):
     assert mgr.patch(f"/api/institutions/{world.a.institution.pk}/", {"name": "x"}, format="json").status_code == 403
     assert client_for(world.qc_admin).patch(f"/api/institutions/{world.a.institution.pk}/", {"level": "三级甲等"},
                                             format="json").status_code == 200
+
+
+def test_role_groups_carry_admin_permissions_without_changing_evidence(db):
+    from django.contrib.auth.models import Group
+
+    from huren.accounts.roles import ensure_groups
+
+    ensure_groups()
+    ensure_groups()  # idempotent
+    qc = set(Group.objects.get(name="qc_admin").permissions.values_list("codename", flat=True))
+    assert {"change_device", "add_institution", "view_auditentry", "add_measurement"} <= qc
+    assert not {c for c in qc if c.startswith(("change_", "delete_")) and c.split("_", 1)[1] in
+                {"measurement", "dailylog", "checklistanswer", "document", "decision", "itemreview", "auditentry"}}
+    assert not Group.objects.get(name="technologist").permissions.exists()

@@ -80,6 +80,8 @@ def test_filters_cannot_reach_other_institution(world):
     assert listed(c, "measurements", device=world.b.ct.pk) == set()
     assert listed(c, "devices", institution=world.b.institution.pk) == set()
     assert c.get("/api/measurements/", {"device": "not-a-number"}).status_code == 400
+    r = c.get("/api/logs/", {"since": "yesterday"})
+    assert r.status_code == 400 and " / " in r.json()["since"][0]
 
 
 def test_device_subresources_and_assessment_actions_are_scoped(world):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -67,19 +68,9 @@ class ScopedViewSet(viewsets.ModelViewSet):
             if value not in (None, ""):
                 try:
                     qs = qs.filter(**{lookup: value})
-                except (ValueError, TypeError):
+                except (ValueError, TypeError, DjangoValidationError):
                     raise ValidationError({param: ["无效的筛选值 / invalid filter value"]}) from None
         return qs
-
-    def filter_queryset(self, queryset):
-        try:
-            return super().filter_queryset(queryset)
-        except Exception as e:  # a malformed id in a filter (``?device=x``)
-            from django.core.exceptions import ValidationError as DjangoValidationError
-
-            if isinstance(e, (ValueError, DjangoValidationError)):
-                raise ValidationError({"detail": ["无效的筛选值 / invalid filter value"]}) from None
-            raise
 
 
 class InstitutionViewSet(ScopedViewSet):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from huren.accounts.models import Profile
-from huren.accounts.roles import ROLES, ensure_groups
+from huren.accounts.roles import ROLES
 
 
 @pytest.fixture(autouse=True)
@@ -26,10 +26,9 @@ def _fast_and_isolated(settings, tmp_path):
 
 
 def make_user(username, role, institution):
-    ensure_groups()
     u = get_user_model().objects.create_user(username=username, password="pw-" + username)
     if role:
-        u.groups.add(Group.objects.get(name=role))
+        u.groups.add(Group.objects.get_or_create(name=role)[0])
     Profile.objects.create(user=u, institution=institution)
     return u
 

@@ -49,6 +49,14 @@ def test_password_change_is_audited_without_the_hash(world):
     assert "another-secret" not in str(e.changes) and u.password not in str(e.changes)
 
 
+def test_user_changes_are_audited_under_the_users_institution(world):
+    u = world.a.tech
+    u.first_name = "新名字"
+    u.save()
+    e = AuditEntry.objects.filter(model="auth.user", object_id=str(u.pk), action="update").latest("id")
+    assert e.institution_id == world.a.institution.pk and e.changes["first_name"] == ["", "新名字"]
+
+
 def test_hospital_user_sees_only_own_audit_entries(world):
     seen = {row["institution"] for row in client_for(world.a.manager).get("/api/audit/").json()["results"]}
     assert seen == {world.a.institution.pk}
@@ -101,7 +109,7 @@ def test_login_form_and_api_token_are_throttled(world, throttle):
     assert not form_login("pw-a_manager")
     api = APIClient(REMOTE_ADDR="10.0.0.9")
     r = api.post("/api/token/", {"username": "a_manager", "password": "pw-a_manager"}, format="json")
-    assert r.status_code == 400
+    assert r.status_code == 400 and "锁定" in r.json()["non_field_errors"][0]
     r = APIClient(REMOTE_ADDR="10.0.0.10").post("/api/token/", {"username": "a_manager", "password": "pw-a_manager"},
                                                 format="json")
     assert r.status_code == 200 and r.json()["token"]
@@ -115,3 +123,31 @@ def test_project_uses_djangos_default_password_hashers():
     from django.conf import global_settings
 
     assert global_settings.PASSWORD_HASHERS[0].endswith("PBKDF2PasswordHasher")
+
+
+def test_roles_limit_writes_technologist_records_evidence_not_registry(world):
+    tech = client_for(world.a.tech)
+    r = tech.post("/api/rooms/", {"department": world.a.department.pk, "name": "候诊区", "kind": "waiting"}, format="json")
+    assert r.status_code == 403
+    assert tech.patch(f"/api/devices/{world.a.ct.pk}/", {"name": "x"}, format="json").status_code == 403
+    r = tech.post("/api/logs/", {"device": world.a.ct.pk, "performed_on": "2024-05-02", "temperature_c": 21}, format="json")
+    assert r.status_code == 201
+    assert "CT-EQ-ENV-T" in r.json()["items"]
+    mgr = client_for(world.a.manager)
+    assert mgr.patch(f"/api/institutions/{world.a.institution.pk}/", {"name": "x"}, format="json").status_code == 403
+    assert client_for(world.qc_admin).patch(f"/api/institutions/{world.a.institution.pk}/", {"level": "三级甲等"},
+                                            format="json").status_code == 200
+
+
+def test_role_groups_carry_admin_permissions_without_changing_evidence(db):
+    from django.contrib.auth.models import Group
+
+    from huren.accounts.roles import ensure_groups
+
+    ensure_groups()
+    ensure_groups()  # idempotent
+    qc = set(Group.objects.get(name="qc_admin").permissions.values_list("codename", flat=True))
+    assert {"change_device", "add_institution", "view_auditentry", "add_measurement"} <= qc
+    assert not {c for c in qc if c.startswith(("change_", "delete_")) and c.split("_", 1)[1] in
+                {"measurement", "dailylog", "checklistanswer", "document", "decision", "itemreview", "auditentry"}}
+    assert not Group.objects.get(name="technologist").permissions.exists()

@@ -58,6 +58,11 @@ def test_demo_loads_once_quickly_with_the_promised_content(db):
     assert "not empty" in out2.getvalue() and DailyLog.objects.count() == n
 
 
+def test_openapi_schema_generates_without_warnings(db, tmp_path):
+    call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+    assert "/api/recognition/" in (tmp_path / "schema.yml").read_text()
+
+
 def test_openapi_schema_and_docs_are_served_locally(world):
     c = client_for(world.a.tech)
     r = c.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
 from huren.accounts import models as m
-from huren.assessment.admin import ReadOnlyAdmin
+from huren.accounts.admin_base import ReadOnlyAdmin, ScopedAdmin
 
 
 @admin.register(m.Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(ScopedAdmin):
     list_display = ["user", "display_name", "institution"]
     list_filter = ["institution"]
 

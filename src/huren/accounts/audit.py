@@ -108,6 +108,11 @@ def _institution_id(obj):
         return None
     if inst is None and _label(type(obj)) == "registry.institution":
         return obj.pk
+    if inst is None and _label(type(obj)) == "auth.user":
+        # a user's changes belong to the institution of its profile
+        from huren.accounts.models import Profile
+
+        return Profile.objects.filter(user_id=obj.pk).values_list("institution_id", flat=True).first()
     return getattr(inst, "pk", None)
 
 

@@ -45,9 +45,29 @@ def is_centre_user(user) -> bool:
     return has_role(user, *CENTRE_ROLES)
 
 
+# Django model permissions of each role, for the admin site (the API and the web pages
+# check roles themselves). Evidence and decisions are never changed, so nobody is given
+# change or delete permissions on them.
+ADMIN_PERMISSIONS = {
+    QC_ADMIN: {"registry": ("view", "add", "change", "delete"), "accounts": ("view", "add", "change"),
+               "evidence": ("view", "add"), "assessment": ("view",), "recognition": ("view",)},
+    EVALUATOR: {"registry": ("view",), "evidence": ("view", "add"), "assessment": ("view",), "recognition": ("view",)},
+}
+
+
 def ensure_groups() -> None:
-    """Create the role groups (idempotent)."""
-    from django.contrib.auth.models import Group
+    """Create the role groups with their admin permissions (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
 
     for name in ROLES:
-        Group.objects.get_or_create(name=name)
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = ADMIN_PERMISSIONS.get(name, {})
+        perms = []
+        for p in Permission.objects.filter(content_type__app_label__in=list(wanted)).select_related("content_type"):
+            action = p.codename.split("_", 1)[0]
+            model = p.content_type.model
+            if model == "loginfailure" or (model == "auditentry" and action != "view"):
+                continue  # the audit log is read, never written by hand
+            if action in wanted[p.content_type.app_label]:
+                perms.append(p)
+        group.permissions.set(perms)

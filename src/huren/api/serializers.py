@@ -7,14 +7,15 @@ import hashlib
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from huren.accounts.models import AuditEntry
 from huren.accounts.roles import roles_of
 from huren.api.errors import _django_errors, bilingual_messages
-from huren.assessment.models import Assessment, Decision, ItemReview
+from huren.assessment.models import VERDICTS, Assessment, Decision, ItemReview
 from huren.assessment.verdicts import current_catalog
 from huren.evidence import validation as V
-from huren.evidence.logfields import LOG_FIELDS
+from huren.evidence.logfields import LOG_FIELDS, log_items
 from huren.evidence.models import ChecklistAnswer, DailyLog, Document, Measurement
 from huren.recognition.models import RecognitionQuery
 from huren.registry.models import (
@@ -222,9 +223,14 @@ class MeasurementSerializer(EvidenceBase):
 
 
 class DailyLogSerializer(EvidenceBase):
+    items = serializers.SerializerMethodField(help_text="catalog items this entry answers")
+
     class Meta:
         model = DailyLog
-        fields = EvidenceBase.COMMON + ["room"] + [f.field for f in LOG_FIELDS]
+        fields = EvidenceBase.COMMON + ["room", "items"] + [f.field for f in LOG_FIELDS]
+
+    def get_items(self, obj) -> list[str]:
+        return log_items(obj, current_catalog())
 
     def validate(self, attrs):
         errors = {}
@@ -337,7 +343,7 @@ class AssessmentSerializer(Base):
 
 class ReviewInputSerializer(serializers.Serializer):
     item = serializers.CharField(max_length=40)
-    verdict = serializers.ChoiceField(choices=[c for c, _ in ItemReview._meta.get_field("verdict").choices], required=False)
+    verdict = serializers.ChoiceField(choices=VERDICTS, required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
     def __init__(self, *args, **kwargs):
@@ -347,7 +353,7 @@ class ReviewInputSerializer(serializers.Serializer):
 
 
 class OverrideInputSerializer(ReviewInputSerializer):
-    verdict = serializers.ChoiceField(choices=[c for c, _ in ItemReview._meta.get_field("verdict").choices])
+    verdict = serializers.ChoiceField(choices=VERDICTS)
     reason = serializers.CharField(max_length=2000)
 
 
@@ -411,3 +417,20 @@ class MeSerializer(serializers.Serializer):
         return {"id": user.pk, "username": user.get_username(), "roles": sorted(roles_of(user)),
                 "is_superuser": user.is_superuser,
                 "institution": None if inst is None else {"id": inst.pk, "name": inst.name, "kind": inst.kind}}
+
+
+class TokenSerializer(AuthTokenSerializer):
+    """Token login with a bilingual refusal (wrong credentials and a locked login alike)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in self.fields.values():
+            bilingual_messages(f)
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except serializers.ValidationError:
+            raise serializers.ValidationError(
+                "无法登录：用户名或密码错误，或登录失败次数过多已暂时锁定 / unable to log in: wrong user name or "
+                "password, or too many failed logins (locked for now)", code="authorization") from None

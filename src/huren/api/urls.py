@@ -2,7 +2,6 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from huren.api import views as V
@@ -31,7 +30,7 @@ urlpatterns = [
     path("", include(router.urls)),
     path("recognition/", V.RecognitionView.as_view(), name="recognition"),
     path("me/", V.MeView.as_view(), name="me"),
-    path("token/", obtain_auth_token, name="token"),
+    path("token/", V.TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

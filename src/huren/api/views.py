@@ -8,13 +8,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.views import APIView
 
 from huren.accounts.models import AuditEntry
@@ -66,19 +68,9 @@ class ScopedViewSet(viewsets.ModelViewSet):
             if value not in (None, ""):
                 try:
                     qs = qs.filter(**{lookup: value})
-                except (ValueError, TypeError):
+                except (ValueError, TypeError, DjangoValidationError):
                     raise ValidationError({param: ["无效的筛选值 / invalid filter value"]}) from None
         return qs
-
-    def filter_queryset(self, queryset):
-        try:
-            return super().filter_queryset(queryset)
-        except Exception as e:  # a malformed id in a filter (``?device=x``)
-            from django.core.exceptions import ValidationError as DjangoValidationError
-
-            if isinstance(e, (ValueError, DjangoValidationError)):
-                raise ValidationError({"detail": ["无效的筛选值 / invalid filter value"]}) from None
-            raise
 
 
 class InstitutionViewSet(ScopedViewSet):
@@ -385,3 +377,9 @@ class MeView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response(S.MeSerializer.describe(request.user))
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a user name and password for an API token (login throttling applies)."""
+
+    serializer_class = S.TokenSerializer

@@ -2,18 +2,8 @@
 
 from django.contrib import admin
 
+from huren.accounts.admin_base import ReadOnlyAdmin, ScopedAdmin  # noqa: F401  (others import ReadOnlyAdmin from here)
 from huren.assessment import models as m
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.Assessment)

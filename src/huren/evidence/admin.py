@@ -2,10 +2,11 @@
 
 from django.contrib import admin
 
+from huren.accounts.admin_base import ScopedAdmin
 from huren.evidence import models as m
 
 
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(ScopedAdmin):
     list_filter = ["performed_on"]
     readonly_fields = ["recorded_at"]
 

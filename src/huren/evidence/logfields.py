@@ -51,3 +51,20 @@ BY_DATE_METRIC = {f.date_metric: f for f in LOG_FIELDS if f.date_metric}
 
 # Metrics derived from a log series: the fall per day between consecutive entries.
 RATE_METRICS = {"helium_drop_percent_per_day": "helium_level_percent"}
+
+
+def log_items(entry, catalog) -> list[str]:
+    """The catalog items a daily-log entry answers: the log items of its device's modality
+    (every modality without a device) that judge a metric the entry records, or its dates."""
+    recorded = {f.metric for f in LOG_FIELDS if getattr(entry, f.field) is not None}
+    recorded |= {f.date_metric for f in LOG_FIELDS if f.date_metric and getattr(entry, f.field) is True}
+    recorded |= {m for m, src in RATE_METRICS.items() if getattr(entry, src) is not None}
+    modality = entry.device.modality if entry.device_id else None
+    out = []
+    for item in catalog.items.values():
+        if "log" not in item.kinds or (modality and item.modality != modality):
+            continue
+        metrics = {c.metric for c in item.criteria}
+        if metrics & recorded or "log_days" in metrics and not metrics - {"log_days", "checklist_ok"}:
+            out.append(item.id)
+    return out

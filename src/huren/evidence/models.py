@@ -8,7 +8,6 @@ refers to (``performed_on``) and which catalog item(s) it answers.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from pathlib import PurePath
 

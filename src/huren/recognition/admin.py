@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from huren.assessment.admin import ReadOnlyAdmin
+from huren.accounts.admin_base import ReadOnlyAdmin
 from huren.recognition import models as m
 
 

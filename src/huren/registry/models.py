@@ -7,11 +7,10 @@ Every model names the path to its institution in ``SCOPE`` and lists through
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from huren.accounts.scope import ScopedQuerySet
@@ -153,7 +152,7 @@ class Device(models.Model):
             errors["field_strength_t"] = "磁共振设备须填写场强 / an MR device needs its field strength"
         if self.modality != "MR" and self.field_strength_t:
             errors["field_strength_t"] = "只有磁共振设备有场强 / only MR devices have a field strength"
-        if self.install_date and self.install_date > dt.date.today():
+        if self.install_date and self.install_date > timezone.localdate():
             errors["install_date"] = "安装日期不能在将来 / the installation date cannot be in the future"
         if self.room_id and self.department_id and self.room.department_id != self.department_id:
             errors["room"] = "机房须属于同一科室 / the room must belong to the same department"
@@ -306,7 +305,7 @@ class ShieldingMeasurement(models.Model):
         return f"{self.room} {self.get_position_display()} {self.label} {self.lead_equivalence_mm} mm Pb".strip()
 
     def clean(self) -> None:
-        if self.measured_on and self.measured_on > dt.date.today():
+        if self.measured_on and self.measured_on > timezone.localdate():
             raise ValidationError({"measured_on": "测量日期不能在将来 / the measurement date cannot be in the future"})
 
 

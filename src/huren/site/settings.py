@@ -164,8 +164,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
-        "VerdictEnum": ["pass", "fail", "missing", "overdue", "not_applicable"],
-        "ModalityEnum": ["DR", "CT", "MR"],
+        "VerdictEnum": "huren.assessment.models.VERDICTS",
+        "ModalityEnum": "huren.registry.models.MODALITIES",
     },
 }
 

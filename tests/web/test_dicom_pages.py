@@ -145,3 +145,24 @@ def test_qc_centre_files_an_unmatched_series_under_a_device(client, world, dicom
     client.logout()
     client.force_login(world.users["tech_a"])
     assert client.get(reverse("web:dicom_series", args=[series.pk])).status_code == 200
+
+
+def test_admin_lists_received_dicom_within_scope_and_read_only(client, world, dicom_root, ct_bytes, settings):
+    from django.contrib.auth.models import Permission
+
+    client.force_login(world.users["tech_b"])
+    client.post(reverse("web:dicom_upload"), {"files": SimpleUploadedFile("a.dcm", ct_bytes), "device": world.ct_b.pk})
+    series = DicomSeries.objects.get()
+    for key in ("tech_a", "tech_b"):
+        u = world.users[key]
+        u.is_staff = True
+        u.save()
+        u.user_permissions.add(Permission.objects.get(codename="view_dicomseries"))
+    client.force_login(world.users["tech_b"])
+    r = client.get(reverse("admin:dicomnode_dicomseries_changelist"))
+    assert r.status_code == 200 and series.series_instance_uid in r.content.decode()
+    r = client.get(reverse("admin:dicomnode_dicomseries_change", args=[series.pk]))
+    assert r.status_code == 200 and 'name="_save"' not in r.content.decode()  # read-only
+    client.force_login(world.users["tech_a"])
+    r = client.get(reverse("admin:dicomnode_dicomseries_changelist"))
+    assert series.series_instance_uid not in r.content.decode()

@@ -43,3 +43,13 @@ def test_measurements_of_a_matched_series_are_recorded_by_the_system_account(wor
 def test_an_unmatched_series_gives_no_evidence(db):
     assert record_measurements(_run(None), _result()) == 0
     assert not Measurement.objects.exists()
+
+
+def test_a_reanalysis_of_the_same_series_supersedes_the_earlier_measurements(world):
+    first = _run(world.ct_a)
+    record_measurements(first, _result())
+    again = AnalysisRun.objects.create(series=first.series, queued_at=timezone.now())
+    record_measurements(again, _result())
+    rows = list(Measurement.objects.order_by("id"))
+    assert len(rows) == 2 and rows[1].supersedes == rows[0]
+    assert list(Measurement.objects.current()) == [rows[1]]

@@ -2,7 +2,8 @@
 
 Each numeric measurement becomes one :class:`huren.evidence.models.Measurement` (source
 "image analysis"), carrying a one-measurement ``huren.result/1`` document (its provenance,
-ROIs and verdict as the analysis judged it) and the SOP Instance UIDs it came from.
+ROIs and verdict as the analysis judged it) and the SOP Instance UIDs it came from. A
+re-analysis of the same series supersedes the earlier run's measurement of each quantity.
 Evidence needs a person who recorded it; for automatic intake that is the inactive
 system account ``dicom-intake``, which cannot log in.
 """
@@ -26,6 +27,15 @@ def system_user():
         user.set_unusable_password()
         user.save(update_fields=["password"])
     return user
+
+
+def _earlier(device, series_uid: str, m):
+    """The current measurement an earlier analysis of the same series made of the same
+    quantity: a re-analysis corrects it (evidence is append-only: the old row stays)."""
+    return (Measurement.objects.current()
+            .filter(device=device, source=Measurement.Source.ANALYSIS, item=m.item[:40], metric=m.metric[:60],
+                    method=(m.method or "")[:60], conditions__dicom_series=series_uid)
+            .order_by("-recorded_at", "-id").first())
 
 
 def record_measurements(run, result) -> int:
@@ -54,6 +64,7 @@ def _record(run, device, user, result) -> int:
             continue
         prov = md.get("provenance") or {}
         Measurement.objects.create(
+            supersedes=_earlier(device, series.series_instance_uid, m),
             department_id=device.department_id,
             device=device,
             recorded_by=user,

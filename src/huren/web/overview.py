@@ -9,11 +9,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from huren.assessment.status import device_status
-from huren.assessment.verdicts import FAIL, MISSING, OVERDUE, ItemVerdict, device_verdicts, summary
+from huren.assessment.verdicts import FAIL, OVERDUE, ItemVerdict, current_catalog, device_verdicts, summary
 from huren.evidence.models import DailyLog
-from huren.assessment.verdicts import current_catalog
-
-ATTENTION = (FAIL, OVERDUE)
 
 
 @dataclass
@@ -53,5 +50,3 @@ def device_rows(devices, *, on=None) -> list[DeviceRow]:
         ))
     return rows
 
-
-__all__ = ["ATTENTION", "DeviceRow", "MISSING", "daily_log_items", "device_rows"]

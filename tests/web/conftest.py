@@ -61,6 +61,16 @@ def build_world() -> World:
     return World(centre, hospitals["a"], hospitals["b"], devices["a"], devices["b"], users)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rolled-back tests reuse primary keys on SQLite: no cached page data may outlive a test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def world(db, fast_passwords) -> World:
     return build_world()

@@ -223,3 +223,24 @@ def test_not_found_page_is_in_chinese(client, world):
     assert r.status_code == 404 and "页面不存在" in _text(r)
     r = client.get(reverse("web:qc_overview"))
     assert r.status_code == 403 and "无权访问" in _text(r)
+
+
+def test_overview_rows_are_reused_until_the_institution_records_something(client, world, django_assert_max_num_queries):
+    from django.core.cache import cache
+
+    from huren.web.overview import device_rows
+
+    cache.clear()
+    _login(client, world.users["evaluator"])
+    client.get(reverse("web:qc_overview"))
+    with django_assert_max_num_queries(12):  # warm: no verdict is recomputed
+        html = _text(client.get(reverse("web:qc_overview")))
+    assert "CT-a" in html
+    before = {r.device.pk: r.counts["fail"] for r in device_rows([world.ct_a, world.ct_b])}
+    client.logout()
+    _login(client, world.users["tech_a"])
+    client.post(reverse("web:record_log", args=[world.ct_a.pk]),
+                {"performed_on": timezone.localdate().isoformat(), "temperature_c": "35"})
+    after = {r.device.pk: r.counts["fail"] for r in device_rows([world.ct_a, world.ct_b])}
+    assert after[world.ct_a.pk] == before[world.ct_a.pk] + 1  # hospital A's change is seen at once
+    assert after[world.ct_b.pk] == before[world.ct_b.pk]

@@ -166,3 +166,20 @@ def test_admin_lists_received_dicom_within_scope_and_read_only(client, world, di
     client.force_login(world.users["tech_a"])
     r = client.get(reverse("admin:dicomnode_dicomseries_changelist"))
     assert series.series_instance_uid not in r.content.decode()
+
+
+def test_an_upload_cannot_add_images_to_another_devices_series(client, world, dicom_root, ct_bytes):
+    client.force_login(world.users["tech_a"])
+    client.post(reverse("web:dicom_upload"), {"files": SimpleUploadedFile("a.dcm", ct_bytes), "device": world.ct_a.pk})
+    series = DicomSeries.objects.get()
+    client.logout()
+    client.force_login(world.users["tech_b"])
+    other = pydicom.dcmread(io.BytesIO(ct_bytes))
+    other.SOPInstanceUID = pydicom.uid.generate_uid()  # same series, a new image
+    buf = io.BytesIO()
+    other.save_as(buf)
+    r = client.post(reverse("web:dicom_upload"), {"files": SimpleUploadedFile("b.dcm", buf.getvalue()), "device": world.ct_b.pk},
+                    follow=True)
+    assert "该序列已属于另一台设备" in r.content.decode()
+    assert series.dicom_objects.count() == 1 and DicomObject.objects.count() == 1
+    assert sum(1 for _ in dicom_root.rglob("*.dcm")) == 1  # refused before anything was written

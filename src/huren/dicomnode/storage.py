@@ -117,6 +117,12 @@ def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str =
     """
     now = timezone.now()
     ident, err = _parse(raw, original_name)
+    if device is not None and ident.series_instance_uid:
+        owner = (DicomSeries.objects.filter(series_instance_uid=ident.series_instance_uid)
+                 .values_list("device_id", flat=True).first())
+        if owner is not None and owner != device.pk:
+            # An upload may not add images to a series that belongs to another device.
+            raise StorageError("该序列已属于另一台设备，未存储", "this series belongs to another device; not stored")
     rel = generated_path(ident, now)
     target = dicom_root() / rel
     try:
@@ -205,6 +211,9 @@ def _file_under_series(ident: Identity, calling_ae: str, now, device=None) -> Di
         from .matching import match_series_device
 
         match_series_device(series)
+    elif device is not None and series.device_id is None:
+        series.device = device  # an upload names the device of a series nobody had claimed
+        series.save(update_fields=["device"])
     DicomSeries.objects.filter(pk=series.pk).update(object_count=F("object_count") + 1, last_received_at=now)
     series.refresh_from_db()
     return series
@@ -226,14 +235,22 @@ def series_files(series: DicomSeries) -> list[Path]:
 def store_upload(uploaded, *, user, device=None) -> tuple[list[Stored], list[tuple[str, str, str]]]:
     """Store an uploaded file (a DICOM file or a zip of them) through :func:`store`.
 
-    Returns what was stored and, for members that could not be taken, (name, zh, en).
+    Returns what was stored and, for files or members that could not be taken, (name, zh, en);
+    one refused member does not stop the others.
     """
-    from huren.dicomio.reader import _iter_zip
-
     name = os.path.basename(getattr(uploaded, "name", "") or "upload")
     stored: list[Stored] = []
     problems: list[tuple[str, str, str]] = []
+
+    def take(data: bytes, member: str) -> None:
+        try:
+            stored.append(store(data, source=DicomObject.Source.UPLOAD, original_name=member, user=user, device=device))
+        except StorageError as e:
+            problems.append((member, e.reason_zh, e.reason_en))
+
     if name.lower().endswith(".zip"):
+        from huren.dicomio.reader import _iter_zip
+
         tmp_dir = dicom_root() / "incoming"
         tmp_dir.mkdir(parents=True, exist_ok=True)
         tmp = tmp_dir / f"{uuid.uuid4().hex}.zip"
@@ -245,17 +262,15 @@ def store_upload(uploaded, *, user, device=None) -> tuple[list[Stored], list[tup
                 member = member.replace(str(tmp), name)
                 if isinstance(data, DicomInputError):
                     problems.append((name, data.reason_zh, data.reason_en))
-                    continue
-                stored.append(store(data, source=DicomObject.Source.UPLOAD, original_name=member, user=user,
-                                    device=device))
+                else:
+                    take(data, member)
         finally:
             tmp.unlink(missing_ok=True)
     else:
         buf = io.BytesIO()
         for chunk in uploaded.chunks():
             buf.write(chunk)
-        stored.append(store(buf.getvalue(), source=DicomObject.Source.UPLOAD, original_name=name, user=user,
-                            device=device))
+        take(buf.getvalue(), name)
     for s in stored:
         if s.obj.status == DicomObject.Status.INVALID:
             problems.append((s.obj.original_name, s.obj.error_zh, s.obj.error_en))

@@ -15,7 +15,7 @@ from huren.accounts.roles import is_centre_user
 from huren.dicomnode.matching import assign_device
 from huren.dicomnode.models import DicomSeries
 from huren.dicomnode.scope import series_for_user
-from huren.dicomnode.storage import StorageError, store_upload
+from huren.dicomnode.storage import store_upload
 from huren.dicomnode.tasks import request_analysis
 from huren.web.forms_dicom import AssignDeviceForm, DicomUploadForm
 from huren.web.i18n import bilingual
@@ -85,13 +85,10 @@ def dicom_upload(request):
     form = DicomUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         stored, problems = [], []
-        try:
-            for f in form.cleaned_data["files"]:
-                s, p = store_upload(f, user=request.user, device=form.cleaned_data.get("device"))
-                stored += s
-                problems += p
-        except StorageError as e:
-            messages.error(request, bilingual(e.reason_zh, e.reason_en))
+        for f in form.cleaned_data["files"]:
+            s, p = store_upload(f, user=request.user, device=form.cleaned_data.get("device"))
+            stored += s
+            problems += p
         for name, zh, en in problems:
             messages.warning(request, f"{name}: {bilingual(zh, en)}")
         ok = [s for s in stored if s.series is not None]

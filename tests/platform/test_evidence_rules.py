@@ -172,3 +172,13 @@ def test_database_refuses_updates_of_evidence_and_decisions_written_by_hand(worl
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
             cur.execute("DELETE FROM evidence_checklistanswer WHERE id = %s", [world.a.check.pk])
     assert Measurement.objects.filter(pk=world.a.measurement.pk).exists()
+
+
+def test_evidence_list_costs_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    for n in range(2, 30):
+        DailyLog.objects.create(device=world.a.ct, recorded_by=world.a.tech, temperature_c=20,
+                                performed_on=timezone.localdate() - dt.timedelta(days=n))
+    c = client_for(world.a.tech)
+    with django_assert_max_num_queries(12):
+        r = c.get("/api/logs/")
+    assert r.json()["count"] >= 29

@@ -176,7 +176,7 @@ class EvidenceViewSet(ScopedViewSet):
                "until": "performed_on__lte"}
 
     def get_queryset(self):
-        qs = super().get_queryset().select_related("recorded_by")
+        qs = super().get_queryset().select_related("recorded_by", "superseded_by", "device")
         if self.request.query_params.get("current") in ("1", "true", "yes"):
             qs = qs.current()
         return qs

@@ -182,3 +182,14 @@ def test_evidence_list_costs_a_fixed_number_of_queries(world, django_assert_max_
     with django_assert_max_num_queries(12):
         r = c.get("/api/logs/")
     assert r.json()["count"] >= 29
+
+
+def test_expert_score_is_recorded_as_a_measurement_and_judges_the_image_item(world):
+    c = client_for(world.evaluator)  # an evaluator scores images on site
+    body = {"device": world.a.ct.pk, "performed_on": "2024-05-01", "item": "CT-IQ-ARTIFACT", "metric": "expert_score",
+            "unit": ""}
+    r = c.post("/api/measurements/", body | {"value": 5}, format="json")
+    assert r.status_code == 400 and "0–3" in r.json()["value"][0]
+    assert c.post("/api/measurements/", body | {"value": 2.6}, format="json").status_code == 201
+    items = {v["item"]: v for v in c.get(f"/api/devices/{world.a.ct.pk}/verdicts/").json()["items"]}
+    assert items["CT-IQ-ARTIFACT"]["verdict"] == "pass" and "2.6" in items["CT-IQ-ARTIFACT"]["reason_zh"]

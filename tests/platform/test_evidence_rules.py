@@ -34,7 +34,8 @@ def test_api_offers_no_update_or_delete_of_evidence(world, prefix):
            "documents": world.a.document}[prefix]
     c = client_for(world.a.manager)
     for method in ("put", "patch", "delete"):
-        assert getattr(c, method)(f"/api/{prefix}/{obj.pk}/", {"note": "x"}, format="json").status_code == 405
+        r = getattr(c, method)(f"/api/{prefix}/{obj.pk}/", {"note": "x"}, format="json")
+        assert r.status_code == 405 and "append-only" in r.json()["detail"] and "更正" in r.json()["detail"]
 
 
 def test_correction_supersedes_once(world):

@@ -62,6 +62,9 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound("未找到 / not found")
     elif isinstance(exc, (EvidenceImmutable, Immutable)):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    elif isinstance(exc, exceptions.MethodNotAllowed) and " / " not in str(exc.detail):
+        method = context["request"].method if context.get("request") else ""
+        exc = exceptions.MethodNotAllowed(method, detail=f"不允许使用 {method} 方法 / method {method} not allowed")
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else None

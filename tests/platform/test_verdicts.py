@@ -289,3 +289,17 @@ def test_correction_that_moves_the_date_out_of_the_window_replaces_the_old_entry
     v = verdict(site.ct, "CT-EQ-ENV-T")
     assert not any("30°C" in z for z, _ in v.reasons), v.reasons
     assert v.verdict == "pass", v.reasons
+
+
+def test_catalog_in_force_is_a_setting_and_assessments_record_it(site, settings, tmp_path):
+    from importlib import resources
+
+    from huren.assessment import workflow
+
+    text = resources.files("huren.standard").joinpath("catalogs", "taiyuan-trial.toml").read_text("utf-8")
+    f = tmp_path / "next.toml"
+    f.write_text(text.replace('version = "2024.1"', 'version = "2099.1"', 1), "utf-8")
+    settings.HUREN_CATALOG = str(f)
+    a = workflow.create(site.ct, make_user("mgr", "hospital_manager", site.h))
+    assert a.catalog_key == "taiyuan-trial@2099.1"
+    assert {e["item"] for e in a.snapshot} == {v.item for v in device_verdicts(site.ct)}

@@ -4,6 +4,7 @@ logs over their window, checklists, documents and the register; and the device s
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from conftest import make_user
@@ -298,7 +299,7 @@ def test_catalog_in_force_is_a_setting_and_assessments_record_it(site, settings,
 
     text = resources.files("huren.standard").joinpath("catalogs", "taiyuan-trial.toml").read_text("utf-8")
     f = tmp_path / "next.toml"
-    f.write_text(text.replace('version = "2024.1"', 'version = "2099.1"', 1), "utf-8")
+    f.write_text(re.sub(r'(?m)^version = ".*"$', 'version = "2099.1"', text, count=1), "utf-8")
     settings.HUREN_CATALOG = str(f)
     a = workflow.create(site.ct, make_user("mgr", "hospital_manager", site.h))
     assert a.catalog_key == "taiyuan-trial@2099.1"

@@ -123,3 +123,29 @@ def test_admin_lists_only_the_staff_users_scope(world, client):
     assert client.get(f"/admin/registry/device/{world.b.ct.pk}/change/").status_code in (302, 404)
     html = client.get("/admin/evidence/measurement/").content.decode()
     assert "CT-QC-HU-WATER" in html
+
+
+BAD_BODIES = [
+    {},
+    {"id": 1, "value": "NaN", "performed_on": "2024-13-45", "device": "x", "department": -1, "items": "not a list"},
+    {"value": 1e300, "performed_on": None, "device": None, "conditions": [1, 2], "sop_instance_uids": "1.2.3"},
+    {"name": "x" * 5000, "kind": "?", "modality": "PET", "lead_equivalence_mm": "-1", "field_strength_t": "strong"},
+]
+
+
+@pytest.mark.parametrize("prefix", [p for p, _, _ in router.registry])
+def test_malformed_input_never_causes_a_server_error(world, prefix):
+    for user in (world.qc_admin, world.a.manager):
+        c = client_for(user)
+        for body in BAD_BODIES:
+            r = c.post(f"/api/{prefix}/", body, format="json")
+            assert r.status_code < 500, (prefix, body, r.content[:300])
+            if r.status_code == 400:
+                assert all(" / " in str(m) for msgs in r.json().values() for m in (msgs if isinstance(msgs, list) else [msgs])), r.json()
+        for raw in ("{not json", '{"value": 1e400, "temperature_c": 1e400, "area_m2": 1e400}', '{"value": NaN}'):
+            r = c.generic("POST", f"/api/{prefix}/", raw, content_type="application/json")
+            assert r.status_code in (400, 403, 405), (prefix, raw, r.content[:300])
+    for action in ("submit", "review", "override", "decide"):
+        r = client_for(world.evaluator).post(f"/api/assessments/{world.a.assessment.pk}/{action}/", {"item": 5, "outcome": []},
+                                             format="json")
+        assert r.status_code < 500

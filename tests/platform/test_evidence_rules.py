@@ -34,7 +34,8 @@ def test_api_offers_no_update_or_delete_of_evidence(world, prefix):
            "documents": world.a.document}[prefix]
     c = client_for(world.a.manager)
     for method in ("put", "patch", "delete"):
-        assert getattr(c, method)(f"/api/{prefix}/{obj.pk}/", {"note": "x"}, format="json").status_code == 405
+        r = getattr(c, method)(f"/api/{prefix}/{obj.pk}/", {"note": "x"}, format="json")
+        assert r.status_code == 405 and "append-only" in r.json()["detail"] and "更正" in r.json()["detail"]
 
 
 def test_correction_supersedes_once(world):
@@ -172,3 +173,24 @@ def test_database_refuses_updates_of_evidence_and_decisions_written_by_hand(worl
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
             cur.execute("DELETE FROM evidence_checklistanswer WHERE id = %s", [world.a.check.pk])
     assert Measurement.objects.filter(pk=world.a.measurement.pk).exists()
+
+
+def test_evidence_list_costs_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    for n in range(2, 30):
+        DailyLog.objects.create(device=world.a.ct, recorded_by=world.a.tech, temperature_c=20,
+                                performed_on=timezone.localdate() - dt.timedelta(days=n))
+    c = client_for(world.a.tech)
+    with django_assert_max_num_queries(12):
+        r = c.get("/api/logs/")
+    assert r.json()["count"] >= 29
+
+
+def test_expert_score_is_recorded_as_a_measurement_and_judges_the_image_item(world):
+    c = client_for(world.evaluator)  # an evaluator scores images on site
+    body = {"device": world.a.ct.pk, "performed_on": "2024-05-01", "item": "CT-IQ-ARTIFACT", "metric": "expert_score",
+            "unit": ""}
+    r = c.post("/api/measurements/", body | {"value": 5}, format="json")
+    assert r.status_code == 400 and "0–3" in r.json()["value"][0]
+    assert c.post("/api/measurements/", body | {"value": 2.6}, format="json").status_code == 201
+    items = {v["item"]: v for v in c.get(f"/api/devices/{world.a.ct.pk}/verdicts/").json()["items"]}
+    assert items["CT-IQ-ARTIFACT"]["verdict"] == "pass" and "2.6" in items["CT-IQ-ARTIFACT"]["reason_zh"]

@@ -53,3 +53,14 @@ def test_room_of_another_department_is_refused(world):
 def test_coils_only_on_mr(world):
     r = client_for(world.a.manager).post("/api/coils/", {"device": world.a.ct.pk, "kind": "head"}, format="json")
     assert r.status_code == 400 and "device" in r.json()
+
+
+def test_deleting_a_device_with_evidence_is_refused_cleanly(world):
+    c = client_for(world.a.manager)
+    r = c.delete(f"/api/devices/{world.a.ct.pk}/")
+    assert r.status_code == 409 and " / " in r.json()["detail"]
+    assert Device.objects.filter(pk=world.a.ct.pk).exists()
+    r = c.delete(f"/api/departments/{world.a.department.pk}/")
+    assert r.status_code == 409
+    r = c.patch(f"/api/devices/{world.a.ct.pk}/", {"active": False}, format="json")
+    assert r.status_code == 200 and r.json()["active"] is False

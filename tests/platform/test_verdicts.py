@@ -4,6 +4,7 @@ logs over their window, checklists, documents and the register; and the device s
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from conftest import make_user
@@ -264,3 +265,42 @@ def test_status_is_not_qualified_after_the_validity_ends(site):
                             decided_at=at(400), valid_from=days_ago(400), valid_until=days_ago(35), catalog_key="k")
     st = device_status(site.ct)
     assert st.status == "not_qualified" and str(days_ago(35)) in st.reasons[0][0]
+
+
+def test_periodic_task_done_long_before_the_log_window_still_counts(site):
+    from huren.standard import load_catalog
+
+    crit = next(c for c in load_catalog()["CT-EQ-MAINT"].criteria if c.metric == "last_pm_date")
+    log(site, site.ct, crit.period_days - 10, preventive_maintenance_done=True)
+    for n in range(0, 20):
+        log(site, site.ct, n, warm_up_done=True, air_calibration_done=True, storage_free_percent=50)
+    v = verdict(site.ct, "CT-EQ-MAINT")
+    pm = next(z for z, _ in v.reasons if z.startswith(crit.label_zh))
+    assert str(days_ago(crit.period_days - 10)) in pm and "前有效" in pm
+    assert "never recorded" not in v.reason_en
+
+
+def test_correction_that_moves_the_date_out_of_the_window_replaces_the_old_entry(site):
+    bad = log(site, site.ct, 2, temperature_c=30.0)
+    DailyLog.objects.create(device=site.ct, recorded_by=site.tech, performed_on=days_ago(60), temperature_c=30.0,
+                            supersedes=bad, note="wrong day")
+    for n in range(0, 30):
+        if n != 2:
+            log(site, site.ct, n, temperature_c=21.0)
+    v = verdict(site.ct, "CT-EQ-ENV-T")
+    assert not any("30°C" in z for z, _ in v.reasons), v.reasons
+    assert v.verdict == "pass", v.reasons
+
+
+def test_catalog_in_force_is_a_setting_and_assessments_record_it(site, settings, tmp_path):
+    from importlib import resources
+
+    from huren.assessment import workflow
+
+    text = resources.files("huren.standard").joinpath("catalogs", "taiyuan-trial.toml").read_text("utf-8")
+    f = tmp_path / "next.toml"
+    f.write_text(re.sub(r'(?m)^version = ".*"$', 'version = "2099.1"', text, count=1), "utf-8")
+    settings.HUREN_CATALOG = str(f)
+    a = workflow.create(site.ct, make_user("mgr", "hospital_manager", site.h))
+    assert a.catalog_key == "taiyuan-trial@2099.1"
+    assert {e["item"] for e in a.snapshot} == {v.item for v in device_verdicts(site.ct)}

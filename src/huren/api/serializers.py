@@ -152,8 +152,11 @@ class EvidenceBase(Base):
               "recorded_by", "recorded_at"]
 
     def get_superseded_by(self, obj) -> int | None:
-        nxt = type(obj).objects.filter(supersedes=obj).values_list("id", flat=True).first()
-        return nxt
+        # the reverse one-to-one is joined by the view (select_related), so no query per row
+        try:
+            return obj.superseded_by.pk
+        except type(obj).DoesNotExist:
+            return None
 
     def get_fields(self):
         fields = super().get_fields()

@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.views import APIView
@@ -26,7 +26,7 @@ from huren.assessment import workflow
 from huren.assessment.models import Assessment, Decision
 from huren.assessment.status import device_status
 from huren.assessment.verdicts import current_catalog, device_verdicts, summary
-from huren.evidence.models import ChecklistAnswer, DailyLog, Document, Measurement
+from huren.evidence.models import ChecklistAnswer, DailyLog, Document, EvidenceImmutable, Measurement
 from huren.evidence.validation import check_size
 from huren.recognition.models import RecognitionQuery
 from huren.recognition.services import RecognitionInputError, recognise
@@ -175,8 +175,11 @@ class EvidenceViewSet(ScopedViewSet):
     filters = {"device": "device_id", "department": "department_id", "since": "performed_on__gte",
                "until": "performed_on__lte"}
 
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise MethodNotAllowed(request.method, detail=str(EvidenceImmutable()))
+
     def get_queryset(self):
-        qs = super().get_queryset().select_related("recorded_by")
+        qs = super().get_queryset().select_related("recorded_by", "superseded_by", "device")
         if self.request.query_params.get("current") in ("1", "true", "yes"):
             qs = qs.current()
         return qs

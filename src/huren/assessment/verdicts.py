@@ -32,7 +32,7 @@ from typing import Iterable
 from django.conf import settings
 from django.utils import timezone
 
-from huren.evidence.logfields import BY_DATE_METRIC, BY_METRIC, RATE_METRICS
+from huren.evidence.logfields import BY_DATE_METRIC, BY_METRIC, LOG_FIELDS, RATE_METRICS
 from huren.evidence.models import ChecklistAnswer, DailyLog, Document, Measurement
 from huren.registry.models import (
     COIL_NAMES, ROOM_NAMES, Accessory, Coil, ProtectiveEquipment, Room, ShieldingMeasurement,
@@ -100,13 +100,6 @@ class ItemVerdict:
         }
 
 
-def _current(rows: list) -> list:
-    """Rows not superseded by another row of the same list (a correction made later than the
-    day of judgement is not in the list, so history is judged as it stood)."""
-    replaced = {r.supersedes_id for r in rows if r.supersedes_id}
-    return [r for r in rows if r.pk not in replaced]
-
-
 def _latest_key(r):
     return (r.performed_on, r.recorded_at, r.pk)
 
@@ -125,6 +118,7 @@ class Evidence:
     register: dict  # all_present metric -> ({name: expiry or None}, {evidence key: [ids]})
     ppe: list
     shielding: list
+    last_done: dict  # date metric (last_backup_date…) -> (date, log id)
 
 
 def gather(device, on: dt.date) -> Evidence:
@@ -133,17 +127,28 @@ def gather(device, on: dt.date) -> Evidence:
     window = int(getattr(settings, "HUREN_LOG_WINDOW_DAYS", 30))
     start = on - dt.timedelta(days=window - 1)
 
+    def current(model):
+        # recorded by the end of ``on``, and not corrected by a record made by then
+        return (model.objects.for_device(device).filter(recorded_at__lt=cutoff, performed_on__lte=on)
+                .exclude(superseded_by__recorded_at__lt=cutoff))
+
     def rows(model, **extra):
-        qs = model.objects.for_device(device).filter(recorded_at__lt=cutoff, performed_on__lte=on, **extra)
-        return _current(list(qs.order_by("performed_on", "recorded_at", "id")))
+        return list(current(model).filter(**extra).order_by("performed_on", "recorded_at", "id"))
 
     logs = rows(DailyLog, performed_on__gte=start - dt.timedelta(days=1))
     # the last entry before the window lets a gap that began before it be measured
-    before = (DailyLog.objects.for_device(device)
-              .filter(recorded_at__lt=cutoff, performed_on__lt=start - dt.timedelta(days=1))
-              .order_by("-performed_on", "-recorded_at").first())
-    if before is not None and not DailyLog.objects.filter(supersedes=before, recorded_at__lt=cutoff).exists():
+    before = current(DailyLog).filter(performed_on__lt=start - dt.timedelta(days=1)).order_by(
+        "-performed_on", "-recorded_at").first()
+    if before is not None:
         logs.insert(0, before)
+    # the last day each periodic task (backup, maintenance…) was ticked, however long ago
+    last_done = {}
+    for lf in LOG_FIELDS:
+        if lf.date_metric:
+            hit = current(DailyLog).filter(**{lf.field: True}).order_by("-performed_on").values_list(
+                "performed_on", "pk").first()
+            if hit is not None:
+                last_done[lf.date_metric] = hit
 
     register: dict = {}
 
@@ -176,7 +181,7 @@ def gather(device, on: dt.date) -> Evidence:
     return Evidence(
         device=device, on=on, window_start=start,
         measurements=rows(Measurement), logs=logs, checks=rows(ChecklistAnswer), documents=rows(Document),
-        register=register, ppe=ppe, shielding=list(latest_per_place.values()),
+        register=register, ppe=ppe, shielding=list(latest_per_place.values()), last_done=last_done,
     )
 
 
@@ -304,23 +309,24 @@ def _log_part(item: Item, ev: Evidence) -> Part:
     for crit in item.criteria:
         lf = BY_METRIC.get(crit.metric)
         if crit.kind == "log_gap":
-            # the dates of every entry (a day logged at all counts as a day logged)
-            dates = [lg.performed_on for lg in logs]
+            # the dates of every entry (a day logged at all counts as a day logged); an entry
+            # before the window stands at its edge, so only the part of a gap inside the
+            # window counts
+            edge = ev.window_start - dt.timedelta(days=1)
+            dates = [max(lg.performed_on, edge) for lg in logs]
             j = crit.evaluate(dates, on=ev.on)
             used = used or bool(dates)
             verdicts.append(j.verdict if j.verdict in RANK else MISSING)
             reasons.append((j.reason_zh, j.reason_en))
             continue
         if crit.kind == "within_period":
-            df = BY_DATE_METRIC.get(crit.metric)
-            if df is None:
+            if crit.metric not in BY_DATE_METRIC:
                 continue
-            dates = [lg.performed_on for lg in logs if getattr(lg, df.field) is True]
-            if not dates:
+            if crit.metric not in ev.last_done:
                 verdicts.append(MISSING)
                 reasons.append((f"{crit.label_zh or crit.metric}：无记录", f"{crit.label_en or crit.metric}: never recorded"))
                 continue
-            j = crit.evaluate(max(dates), on=ev.on)
+            j = crit.evaluate(ev.last_done[crit.metric][0], on=ev.on)
             used = True
             verdicts.append(j.verdict if j.verdict in RANK else MISSING)
             reasons.append((j.reason_zh, j.reason_en))

@@ -31,6 +31,10 @@ PLAUSIBLE = {f.metric: (f.lo, f.hi) for f in LOG_FIELDS if f.kind == "number"} |
     "artifact_count": (0.0, 10000.0),
     "low_contrast_spokes": (0.0, 100.0),
     "resonance_frequency": (0.0, 1000.0),
+    "expert_score": (0.0, 3.0),  # the catalog's one scale for every modality (docs/standard.md)
+    "centre_offset_percent": (0.0, 100.0),
+    "missing_slices": (0.0, 100000.0),
+    "misordered_slices": (0.0, 100000.0),
 }
 ANY = (-1e6, 1e6)
 UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")

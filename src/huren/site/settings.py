@@ -136,6 +136,9 @@ AUTHENTICATION_BACKENDS = ["huren.accounts.throttle.ThrottledModelBackend"]
 HUREN_LOGIN_MAX_FAILURES = int(os.environ.get("HUREN_LOGIN_MAX_FAILURES", 5))
 HUREN_LOGIN_LOCK_SECONDS = int(os.environ.get("HUREN_LOGIN_LOCK_SECONDS", 15 * 60))
 
+# The standard in force: a shipped catalog name or a .toml file (default: the Taiyuan trial standard).
+HUREN_CATALOG = os.environ.get("HUREN_CATALOG") or None
+
 # Verdicts: daily-log range criteria are judged over this many days up to the day of judgement.
 HUREN_LOG_WINDOW_DAYS = int(os.environ.get("HUREN_LOG_WINDOW_DAYS", 30))
 

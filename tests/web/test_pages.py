@@ -244,3 +244,38 @@ def test_overview_rows_are_reused_until_the_institution_records_something(client
     after = {r.device.pk: r.counts["fail"] for r in device_rows([world.ct_a, world.ct_b])}
     assert after[world.ct_a.pk] == before[world.ct_a.pk] + 1  # hospital A's change is seen at once
     assert after[world.ct_b.pk] == before[world.ct_b.pk]
+
+
+def test_a_wrong_log_entry_is_corrected_and_the_original_kept(client, world):
+    _login(client, world.users["tech_a"])
+    today = timezone.localdate().isoformat()
+    client.post(reverse("web:record_log", args=[world.ct_a.pk]), {"performed_on": today, "temperature_c": "35"})
+    wrong = DailyLog.objects.get()
+    dev = reverse("web:device", args=[world.ct_a.pk])
+    assert 'data-verdict="fail"' in _row(_text(client.get(dev)), "CT-EQ-ENV-T")
+    # The same day again is refused: the API asks for a correction instead.
+    r = client.post(reverse("web:record_log", args=[world.ct_a.pk]), {"performed_on": today, "temperature_c": "21"})
+    assert r.status_code == 200 and "更正" in _text(r)
+    url = reverse("web:record_log", args=[world.ct_a.pk]) + f"?supersedes={wrong.pk}"
+    assert url in _text(client.get(dev))
+    form = _text(client.get(url))
+    assert 'value="35.0"' in form and f'name="supersedes" value="{wrong.pk}"' in form
+    r = client.post(url, {"performed_on": today, "temperature_c": "21", "supersedes": wrong.pk})
+    assert r.status_code == 302, _text(r)
+    fixed = DailyLog.objects.exclude(pk=wrong.pk).get()
+    assert fixed.supersedes == wrong and fixed.temperature_c == 21
+    html = _text(client.get(dev))
+    assert 'data-verdict="fail"' not in _row(html, "CT-EQ-ENV-T")
+    assert "已被更正" in html and url not in html  # the original stays, but cannot be corrected twice
+
+
+def test_a_correction_of_another_hospitals_record_is_not_found(client, world):
+    DailyLog.objects.create(department=world.ct_b.department, device=world.ct_b, recorded_by=world.users["tech_b"],
+                            performed_on=timezone.localdate(), temperature_c=22)
+    other = DailyLog.objects.get()
+    _login(client, world.users["tech_a"])
+    r = client.get(reverse("web:record_log", args=[world.ct_a.pk]) + f"?supersedes={other.pk}")
+    assert r.status_code == 404
+    r = client.post(reverse("web:record_log", args=[world.ct_a.pk]),
+                    {"performed_on": timezone.localdate().isoformat(), "temperature_c": "21", "supersedes": other.pk})
+    assert r.status_code == 200 and DailyLog.objects.count() == 1

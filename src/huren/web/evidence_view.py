@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from huren.assessment.verdicts import current_catalog
@@ -12,6 +13,8 @@ from huren.evidence.logfields import BY_DATE_METRIC, BY_FIELD, BY_METRIC, RATE_M
 from huren.evidence.models import ChecklistAnswer, DailyLog, Document, Measurement
 
 MODELS = {"measurement": Measurement, "log": DailyLog, "check": ChecklistAnswer, "document": Document}
+CORRECT_VIEWS = {"measurement": "web:record_measurement", "log": "web:record_log", "check": "web:record_checklist",
+                 "document": "web:record_document"}
 KIND_LABELS = {"measurement": _("measurement"), "log": _("daily log"), "check": _("checklist"), "document": _("document")}
 
 
@@ -28,6 +31,13 @@ class Entry:
     @property
     def superseded(self) -> bool:
         return not self.record.is_current
+
+    @property
+    def correct_url(self) -> str | None:
+        """Where to record a correction of this record (only device records that stand)."""
+        if self.superseded or not self.record.device_id:
+            return None
+        return reverse(CORRECT_VIEWS[self.kind], args=[self.record.device_id]) + f"?supersedes={self.record.pk}"
 
 
 def _num(v) -> str:
@@ -97,7 +107,7 @@ def evidence_history(device, *, item=None, limit: int = 50) -> list[Entry]:
     """The device's records (and its department's), newest first; only those about ``item`` if given."""
     entries: list[Entry] = []
     for kind, model in MODELS.items():
-        qs = model.objects.for_device(device).select_related("recorded_by").order_by("-performed_on", "-recorded_at")
+        qs = model.objects.for_device(device).select_related("recorded_by", "superseded_by").order_by("-performed_on", "-recorded_at")
         if item is not None:
             if kind == "log" and "log" not in item.kinds:
                 continue

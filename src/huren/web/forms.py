@@ -51,6 +51,29 @@ class EvidenceForm(forms.Form):
     serializer_class = None
     performed_on = _date_field(_("date"))
     note = forms.CharField(label=_("note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    supersedes = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    @classmethod
+    def initial_from(cls, record) -> dict:
+        """The form's starting values for a correction of ``record``."""
+        out = {}
+        for name in cls.base_fields:
+            v = getattr(record, name, None)
+            if name == "supersedes":
+                v = record.pk
+            elif hasattr(v, "pk"):
+                v = v.pk
+            elif isinstance(v, bool):
+                v = "true" if v else "false"
+            elif hasattr(v, "name") and hasattr(v, "url"):  # a stored file: a correction uploads its own
+                continue
+            if v is not None:
+                out[name] = v
+        for name in BY_FIELD:  # daily-log values live in fields added per modality
+            v = getattr(record, name, None)
+            if v is not None:
+                out[name] = ("true" if v else "false") if isinstance(v, bool) else v
+        return out
 
     def __init__(self, *args, device, request, **kwargs):
         self.device = device

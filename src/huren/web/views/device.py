@@ -56,13 +56,20 @@ def item_page(request, pk: int, item: str):
 def _record(request, pk: int, kind: str, template_title: str):
     device = scoped_device(request.user, pk)
     Form = EVIDENCE_FORMS[kind]
-    initial = {"item": request.GET["item"]} if request.GET.get("item") else None
+    initial = {"item": request.GET["item"]} if request.GET.get("item") else {}
+    corrects = None
+    if request.GET.get("supersedes", "").isdigit():
+        # A correction: the form starts from the record it replaces (evidence is append-only).
+        corrects = get_object_or_404(Form.serializer_class.Meta.model.objects.for_user(request.user).for_device(device),
+                                     pk=int(request.GET["supersedes"]))
+        initial = Form.initial_from(corrects)
     form = Form(request.POST or None, request.FILES or None, device=device, request=request, initial=initial)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Recorded."))
         return redirect("web:device", pk=device.pk)
-    return render(request, "web/record.html", {"nav": "home", "device": device, "form": form, "title": template_title})
+    return render(request, "web/record.html", {"nav": "home", "device": device, "form": form, "title": template_title,
+                                               "corrects": corrects})
 
 
 @login_required

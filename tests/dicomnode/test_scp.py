@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pydicom
@@ -19,12 +18,6 @@ IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBa
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def dicom_root(tmp_path, settings):
     settings.DICOM_ROOT = tmp_path / "dicom"
@@ -34,9 +27,8 @@ def dicom_root(tmp_path, settings):
 
 @pytest.fixture
 def node(dicom_root):
-    port = _free_port()
-    server = scp.start("127.0.0.1", port, "HUREN_TEST")
-    yield port
+    server = scp.start("127.0.0.1", 0, "HUREN_TEST")  # port 0: the system picks a free one
+    yield server.server_address[1]
     server.shutdown()
 
 

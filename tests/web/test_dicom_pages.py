@@ -183,3 +183,22 @@ def test_an_upload_cannot_add_images_to_another_devices_series(client, world, di
     assert "该序列已属于另一台设备" in r.content.decode()
     assert series.dicom_objects.count() == 1 and DicomObject.objects.count() == 1
     assert sum(1 for _ in dicom_root.rglob("*.dcm")) == 1  # refused before anything was written
+
+
+def test_a_zip_that_would_unpack_too_large_is_refused(client, world, dicom_root, settings):
+    settings.HUREN_MAX_UNZIPPED_BYTES = 1024 * 1024
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("zeros.dcm", b"\0" * (8 * 1024 * 1024))  # 8 MB of zeros, a few kB zipped
+    client.force_login(world.users["evaluator"])
+    r = client.post(reverse("web:dicom_upload"), {"files": SimpleUploadedFile("bomb.zip", buf.getvalue())}, follow=True)
+    assert "解压后为 8 MB" in r.content.decode() and not DicomObject.objects.exists()
+
+
+def test_a_truncated_dicom_file_is_kept_and_named_with_its_reason(client, world, dicom_root, ct_bytes):
+    client.force_login(world.users["evaluator"])
+    r = client.post(reverse("web:dicom_upload"), {"files": SimpleUploadedFile("cut.dcm", ct_bytes[:900])}, follow=True)
+    obj = DicomObject.objects.get()
+    assert obj.status == DicomObject.Status.INVALID and obj.error_zh and obj.error_en
+    assert (dicom_root / obj.path).read_bytes() == ct_bytes[:900]  # nothing received is dropped
+    assert "cut.dcm" in r.content.decode() and obj.error_zh in r.content.decode()

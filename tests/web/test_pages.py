@@ -279,3 +279,18 @@ def test_a_correction_of_another_hospitals_record_is_not_found(client, world):
     r = client.post(reverse("web:record_log", args=[world.ct_a.pk]),
                     {"performed_on": timezone.localdate().isoformat(), "temperature_c": "21", "supersedes": other.pk})
     assert r.status_code == 200 and DailyLog.objects.count() == 1
+
+
+def test_an_mr_device_gets_the_mr_log_fields(client, world):
+    from huren.registry.models import Device
+
+    mr = Device.objects.create(department=world.ct_a.department, name="MR-a", modality="MR", manufacturer="GE",
+                               model_name="Signa HDxt", serial_number="MR-1", field_strength_t=1.5)
+    _login(client, world.users["tech_a"])
+    html = _text(client.get(reverse("web:record_log", args=[mr.pk])))
+    assert "液氦液面" in html and "压缩机" in html and "球管预热" not in html
+    r = client.post(reverse("web:record_log", args=[mr.pk]),
+                    {"performed_on": timezone.localdate().isoformat(), "helium_level_percent": "45", "compressor_running": "true"})
+    assert r.status_code == 302
+    row = _row(_text(client.get(reverse("web:device", args=[mr.pk]))), "MR-EQ-HE-LEVEL")
+    assert "45" in row

@@ -96,6 +96,34 @@ def _patterns(words: tuple[str, ...]) -> list[tuple[str, re.Pattern | None]]:
     return out
 
 
+def incomplete(ds: Dataset) -> tuple[str, str] | None:
+    """Why an image object is not whole (a truncated file), or None.
+
+    pydicom reads a cut-off file without complaint, so the check is explicit: an image
+    needs its pixel data, and uncompressed pixel data needs rows × columns × samples ×
+    bytes per sample × frames bytes (DICOM PS3.5 §8.1.1).
+    """
+    if "PixelData" not in ds:
+        return ("缺少像素数据（文件可能被截断）", "no pixel data (the file may be truncated)")
+    meta = getattr(ds, "file_meta", None)
+    ts = meta.get("TransferSyntaxUID") if meta is not None else None
+    if ts is None or ts.is_compressed:
+        return None  # encapsulated fragments: their length is not predictable
+    try:
+        rows, cols = int(ds.Rows), int(ds.Columns)
+        bits = int(ds.BitsAllocated)
+        spp = int(ds.get("SamplesPerPixel", 1) or 1)
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
+    except (AttributeError, TypeError, ValueError):
+        return ("缺少图像尺寸（Rows/Columns/BitsAllocated）", "image size tags (Rows/Columns/BitsAllocated) missing")
+    need = (rows * cols * spp * frames * bits + 7) // 8
+    have = len(ds.PixelData or b"")
+    if have < need:
+        return (f"像素数据不完整：{have} / {need} 字节（文件被截断）",
+                f"pixel data incomplete: {have} of {need} bytes (truncated file)")
+    return None
+
+
 # Storage SOP classes the node accepts (CT, MR, DX, CR, their enhanced forms, and the
 # secondary-capture and XA/RF that some DR consoles send). Keyed by the name pynetdicom uses.
 STORAGE_SOP_CLASSES = (

@@ -72,7 +72,7 @@ class DicomObject(models.Model):
     class Status(models.TextChoices):
         STORED = "stored", _("Stored")
         DUPLICATE = "duplicate", _("Duplicate (stored again)")
-        INVALID = "invalid", _("Not readable as DICOM")
+        INVALID = "invalid", _("Not usable (unreadable or truncated)")
 
     series = models.ForeignKey(DicomSeries, null=True, blank=True, on_delete=models.PROTECT, related_name="dicom_objects",
                                verbose_name=_("series"))

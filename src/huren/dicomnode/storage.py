@@ -29,7 +29,7 @@ from django.utils import timezone
 from huren.dicomio import DicomInputError
 from huren.dicomio.reader import read_dataset
 
-from .identify import PHANTOM_WORDS, Identity, identify
+from .identify import PHANTOM_WORDS, Identity, identify, incomplete
 from .models import DicomObject, DicomSeries
 
 log = logging.getLogger(__name__)
@@ -101,11 +101,14 @@ def write_durably(path: Path, data: bytes) -> None:
 
 
 def _parse(raw: bytes, name: str):
+    """The header's identity, and the reason the object is not usable (or None)."""
     try:
-        ds = read_dataset(name or "dataset", raw, stop_before_pixels=True)
-        return identify(ds, phantom_words_setting()), None
+        ds = read_dataset(name or "dataset", raw)
     except DicomInputError as e:
         return Identity(), e
+    ident = identify(ds, phantom_words_setting())
+    why = incomplete(ds)
+    return ident, (DicomInputError(name, *why) if why else None)
 
 
 def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str = "", user=None, device=None) -> Stored:
@@ -232,6 +235,24 @@ def series_files(series: DicomSeries) -> list[Path]:
     return [o.absolute_path for o in latest.values()]
 
 
+def _unzipped_too_large(path: Path) -> tuple[str, str] | None:
+    """Refuse an uploaded zip that would unpack to more than ``HUREN_MAX_UNZIPPED_BYTES``
+    (each member is read into memory, so a small zip of zeros must not become gigabytes)."""
+    import zipfile
+
+    limit = int(getattr(settings, "HUREN_MAX_UNZIPPED_BYTES", 20 * settings.HUREN_MAX_UPLOAD_BYTES))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return None  # the reader names the broken archive
+    if total > limit:
+        mb = lambda n: f"{n / 1024 / 1024:.0f} MB"  # noqa: E731
+        return (f"zip 压缩包解压后为 {mb(total)}，超过上限 {mb(limit)}，已拒绝",
+                f"the zip archive would unpack to {mb(total)}, above the {mb(limit)} limit; refused")
+    return None
+
+
 def store_upload(uploaded, *, user, device=None) -> tuple[list[Stored], list[tuple[str, str, str]]]:
     """Store an uploaded file (a DICOM file or a zip of them) through :func:`store`.
 
@@ -258,6 +279,10 @@ def store_upload(uploaded, *, user, device=None) -> tuple[list[Stored], list[tup
             for chunk in uploaded.chunks():
                 fh.write(chunk)
         try:
+            refused = _unzipped_too_large(tmp)
+            if refused:
+                problems.append((name, *refused))
+                return stored, problems
             for member, data in _iter_zip(tmp):
                 member = member.replace(str(tmp), name)
                 if isinstance(data, DicomInputError):

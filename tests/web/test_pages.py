@@ -193,6 +193,11 @@ def test_assessment_workflow_create_submit_review_decide(client, world):
     assert "改判须写明理由" in _text(r) and not ItemReview.objects.exists()
     client.post(reverse("web:assessment_review", args=[a.pk]), {"item": item, "verdict": "pass", "reason": "现场核查温度记录齐全"})
     assert ItemReview.objects.get().verdict == "pass"
+    client.post(reverse("web:assessment_accept_rest", args=[a.pk]))
+    reviews = ItemReview.objects.filter(assessment=a)
+    assert reviews.count() == len(a.snapshot)  # every other item accepted once, the override kept
+    assert reviews.get(item=item).reason == "现场核查温度记录齐全"
+    assert all(r.verdict == r.derived_verdict for r in reviews.exclude(item=item))
     r = client.post(reverse("web:assessment_decide", args=[a.pk]),
                     {"outcome": "qualified", "valid_until": (timezone.localdate() + dt.timedelta(days=365)).isoformat()})
     assert r.status_code == 400 and "不能判定合格" in _text(r) and not Decision.objects.exists()

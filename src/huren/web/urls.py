@@ -18,6 +18,7 @@ urlpatterns = [
     path("assessments/<int:pk>/", assessment.assessment_detail, name="assessment"),
     path("assessments/<int:pk>/submit/", assessment.assessment_submit, name="assessment_submit"),
     path("assessments/<int:pk>/review/", assessment.assessment_review, name="assessment_review"),
+    path("assessments/<int:pk>/accept-rest/", assessment.assessment_accept_rest, name="assessment_accept_rest"),
     path("assessments/<int:pk>/decide/", assessment.assessment_decide, name="assessment_decide"),
     path("dicom/", dicom.dicom_list, name="dicom_list"),
     path("dicom/upload/", dicom.dicom_upload, name="dicom_upload"),

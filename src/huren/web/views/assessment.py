@@ -106,6 +106,24 @@ def assessment_review(request, pk: int):
 
 
 @login_required
+@require_POST
+def assessment_accept_rest(request, pk: int):
+    """Accept the derived verdict of every item not reviewed yet (one review each, as if
+    accepted one by one: QATrack+ users' most asked-for review feature)."""
+    a = _scoped(request.user, pk)
+    done = 0
+    try:
+        for e in workflow.final_verdicts(a):
+            if not e.get("review_id"):
+                workflow.review(a, request.user, e["item"])
+                done += 1
+        messages.success(request, _("%(n)d items accepted as derived.") % {"n": done})
+    except (PermissionDenied, ValidationError) as e:
+        _say(request, e)
+    return redirect("web:assessment", pk=a.pk)
+
+
+@login_required
 def assessment_decide(request, pk: int):
     a = _scoped(request.user, pk)
     if request.method != "POST":

@@ -202,3 +202,22 @@ def test_a_truncated_dicom_file_is_kept_and_named_with_its_reason(client, world,
     assert obj.status == DicomObject.Status.INVALID and obj.error_zh and obj.error_en
     assert (dicom_root / obj.path).read_bytes() == ct_bytes[:900]  # nothing received is dropped
     assert "cut.dcm" in r.content.decode() and obj.error_zh in r.content.decode()
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_a_stuck_analysis_can_be_requested_again_once_stale(client, world, dicom_root, ct_bytes, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client.force_login(world.users["evaluator"])
+    client.post(reverse("web:dicom_upload"), {"files": SimpleUploadedFile("a.dcm", ct_bytes), "device": world.ct_a.pk})
+    series = DicomSeries.objects.get()
+    # A worker died mid-analysis: the run stays "running".
+    run = AnalysisRun.objects.create(series=series, queued_at=timezone.now(), status="running")
+    DicomSeries.objects.filter(pk=series.pk).update(status="running")
+    r = client.post(reverse("web:dicom_retry", args=[series.pk]), follow=True)
+    assert "已在排队或运行中" in r.content.decode() and series.runs.count() == 1
+    AnalysisRun.objects.filter(pk=run.pk).update(queued_at=timezone.now() - dt.timedelta(minutes=31))
+    client.post(reverse("web:dicom_retry", args=[series.pk]))
+    assert series.runs.count() == 2

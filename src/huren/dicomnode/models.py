@@ -6,8 +6,11 @@ they are never deleted by the application, so every received object can be trace
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -60,6 +63,16 @@ class DicomSeries(models.Model):
     @property
     def latest_run(self) -> "AnalysisRun | None":
         return self.runs.order_by("-id").first()
+
+    @property
+    def can_request_analysis(self) -> bool:
+        """Not while an analysis is queued or running, unless that one is stale (its worker
+        died): after ``HUREN_DICOM_ANALYSIS_STALE_MINUTES`` a new request is allowed."""
+        if self.status not in (self.Status.QUEUED, self.Status.RUNNING):
+            return True
+        run = self.latest_run
+        minutes = float(getattr(settings, "HUREN_DICOM_ANALYSIS_STALE_MINUTES", 30))
+        return run is None or run.queued_at < timezone.now() - timedelta(minutes=minutes)
 
 
 class DicomObject(models.Model):

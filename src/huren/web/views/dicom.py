@@ -52,7 +52,7 @@ def dicom_series(request, pk: int):
 @require_POST
 def dicom_retry(request, pk: int):
     series = get_object_or_404(series_for_user(request.user), pk=pk)
-    if series.status in (DicomSeries.Status.QUEUED, DicomSeries.Status.RUNNING):
+    if not series.can_request_analysis:
         messages.warning(request, _("An analysis of this series is already queued or running."))
     else:
         run = request_analysis(series, user=request.user)

@@ -6,6 +6,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
@@ -259,7 +260,24 @@ def _upload_error(f) -> str | None:
     return V.check_size(f.size, settings.HUREN_MAX_UPLOAD_BYTES) if f is not None else None
 
 
-class ChecklistAnswerSerializer(EvidenceBase):
+class DownloadLinkMixin:
+    """Files are served only through the API's scoped download action (``<id>/download/``),
+    never from a public media URL."""
+
+    file_field = "file"
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if getattr(instance, self.file_field):
+            url = reverse(f"api:{self.basename}-download", args=[instance.pk])
+            data[self.file_field] = request.build_absolute_uri(url) if request is not None else url
+        return data
+
+
+class ChecklistAnswerSerializer(DownloadLinkMixin, EvidenceBase):
+    file_field, basename = "attachment", "checklist"
+
     class Meta:
         model = ChecklistAnswer
         fields = EvidenceBase.COMMON + ["item", "question", "answer", "attachment"]
@@ -280,7 +298,9 @@ class ChecklistAnswerSerializer(EvidenceBase):
         return super().validate(attrs)
 
 
-class DocumentSerializer(EvidenceBase):
+class DocumentSerializer(DownloadLinkMixin, EvidenceBase):
+    basename = "document"
+
     class Meta:
         model = Document
         fields = EvidenceBase.COMMON + ["items", "kind", "title", "file", "original_name", "size_bytes", "sha256",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.http import FileResponse
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -211,14 +212,32 @@ class UploadLimitMixin:
         return super().create(request, *args, **kwargs)
 
 
-class ChecklistAnswerViewSet(UploadLimitMixin, EvidenceViewSet):
+class DownloadMixin:
+    """``<id>/download/``: the stored file of a record the user may see, under its original
+    name (the stored name is generated and never shown)."""
+
+    file_field = "file"
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        obj = self.get_object()
+        f = getattr(obj, self.file_field)
+        if not f:
+            raise NotFound("没有文件 / no file")
+        name = getattr(obj, "original_name", "") or f.name.rsplit("/", 1)[-1]
+        return FileResponse(f.open("rb"), as_attachment=True, filename=name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
+
+
+class ChecklistAnswerViewSet(DownloadMixin, UploadLimitMixin, EvidenceViewSet):
     model = ChecklistAnswer
+    file_field = "attachment"
     queryset = ChecklistAnswer.objects.none()
     serializer_class = S.ChecklistAnswerSerializer
     filters = EvidenceViewSet.filters | {"item": "item"}
 
 
-class DocumentViewSet(UploadLimitMixin, EvidenceViewSet):
+class DocumentViewSet(DownloadMixin, UploadLimitMixin, EvidenceViewSet):
     model = Document
     queryset = Document.objects.none()
     serializer_class = S.DocumentSerializer

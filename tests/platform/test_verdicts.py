@@ -304,3 +304,17 @@ def test_catalog_in_force_is_a_setting_and_assessments_record_it(site, settings,
     a = workflow.create(site.ct, make_user("mgr", "hospital_manager", site.h))
     assert a.catalog_key == "taiyuan-trial@2099.1"
     assert {e["item"] for e in a.snapshot} == {v.item for v in device_verdicts(site.ct)}
+
+
+def test_test_that_becomes_overdue_after_the_decision_puts_the_device_at_risk(site):
+    ev = make_user("ev", "evaluator", Institution.objects.create(name="中心", kind="qc_centre"))
+    site.h.parent = ev.profile.institution
+    site.h.save()
+    mgr = make_user("mgr", "hospital_manager", site.h)
+    measure(site, site.ct, "CT-QC-HU-WATER", "ct_number_water", 1.0, "HU", n_days=360, recorded=at(360),
+            test_type="status")
+    _decide_now(site, site.ct, ev, mgr)
+    assert "CT-QC-HU-WATER" not in device_status(site.ct).items_at_risk
+    later = device_status(site.ct, on=days_ago(-10))
+    assert later.status == "at_risk" and "CT-QC-HU-WATER" in later.items_at_risk
+    assert any("逾期" in z for z, _ in later.reasons)

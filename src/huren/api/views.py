@@ -292,6 +292,13 @@ class AssessmentViewSet(ScopedViewSet):
                             reason=inp.validated_data.get("reason", ""))
         return Response(S.ItemReviewSerializer(r).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses=S.ItemReviewSerializer(many=True))
+    @action(detail=True, methods=["post"], url_path="accept-remaining")
+    def accept_remaining(self, request, pk=None):
+        """An evaluator accepts the derived verdict of every item not yet reviewed."""
+        reviews = workflow.accept_remaining(self.get_object(), request.user)
+        return Response(S.ItemReviewSerializer(reviews, many=True).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(request=S.DecideInputSerializer, responses=S.DecisionSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):

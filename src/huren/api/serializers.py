@@ -43,9 +43,20 @@ class Base(serializers.ModelSerializer):
         for f in self.fields.values():
             bilingual_messages(f)
 
+    # (fields, field to blame, bilingual message): a uniqueness the model's constraint also
+    # enforces, checked here so the message is field-level and bilingual
+    unique: tuple[tuple[tuple[str, ...], str, str], ...] = ()
+
     def validate(self, attrs):
         attrs = super().validate(attrs)
         model = self.Meta.model
+        for fields, blame, message in self.unique:
+            values = {f: attrs.get(f, getattr(self.instance, f, None)) for f in fields}
+            dup = model.objects.filter(**values)
+            if self.instance is not None:
+                dup = dup.exclude(pk=self.instance.pk)
+            if dup.exists():
+                raise serializers.ValidationError({blame: [message]})
         if self.instance is not None:
             obj = model(**{f.attname: getattr(self.instance, f.attname) for f in model._meta.concrete_fields})
             obj._state.adding = False
@@ -68,20 +79,12 @@ class InstitutionSerializer(Base):
 
 
 class DepartmentSerializer(Base):
+    unique = ((("institution", "name"), "name", "该机构已有同名科室 / the institution already has a department of this name"),)
+
     class Meta:
         model = Department
         fields = ["id", "institution", "name", "head"]
-        validators = []  # the unique name check is below, bilingual
-
-    def validate(self, attrs):
-        inst = attrs.get("institution", getattr(self.instance, "institution", None))
-        name = attrs.get("name", getattr(self.instance, "name", None))
-        dup = Department.objects.filter(institution=inst, name=name)
-        if self.instance is not None:
-            dup = dup.exclude(pk=self.instance.pk)
-        if dup.exists():
-            raise serializers.ValidationError({"name": ["该机构已有同名科室 / the institution already has a department of this name"]})
-        return super().validate(attrs)
+        validators = []  # the unique name check is ``unique``, bilingual
 
 
 class RoomSerializer(Base):
@@ -92,6 +95,8 @@ class RoomSerializer(Base):
 
 class DeviceSerializer(Base):
     institution = serializers.IntegerField(source="department.institution_id", read_only=True)
+    unique = ((("manufacturer", "serial_number"), "serial_number",
+               "该厂家的此序列号已登记 / this maker's serial number is already registered"),)
 
     class Meta:
         model = Device
@@ -99,17 +104,6 @@ class DeviceSerializer(Base):
                   "serial_number", "install_date", "field_strength_t", "ae_title", "station_name",
                   "device_serial_number", "active"]
         validators = []
-
-    def validate(self, attrs):
-        manu = attrs.get("manufacturer", getattr(self.instance, "manufacturer", None))
-        serial = attrs.get("serial_number", getattr(self.instance, "serial_number", None))
-        dup = Device.objects.filter(manufacturer=manu, serial_number=serial)
-        if self.instance is not None:
-            dup = dup.exclude(pk=self.instance.pk)
-        if dup.exists():
-            raise serializers.ValidationError(
-                {"serial_number": ["该厂家的此序列号已登记 / this maker's serial number is already registered"]})
-        return super().validate(attrs)
 
 
 class CoilSerializer(Base):

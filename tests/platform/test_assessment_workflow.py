@@ -118,6 +118,20 @@ def test_review_needs_a_submitted_assessment_and_a_known_item(world):
     assert r.status_code == 400 and "verdict" in r.json()
 
 
+def test_bulk_acceptance_reviews_only_the_items_left(world, submitted):
+    ev = client_for(world.evaluator)
+    ev.post(f"/api/assessments/{submitted}/override/", {"item": "CT-QC-HU-WATER", "verdict": "pass", "reason": "复测合格"},
+            format="json")
+    r = ev.post(f"/api/assessments/{submitted}/accept-remaining/")
+    assert r.status_code == 201
+    a = Assessment.objects.get(pk=submitted)
+    assert len(r.json()) == len(a.snapshot) - 1 and all(not x["overridden"] for x in r.json())
+    assert ev.post(f"/api/assessments/{submitted}/accept-remaining/").json() == []
+    final = {e["item"]: e["verdict"] for e in client_for(world.a.manager).get(f"/api/assessments/{submitted}/final/").json()}
+    assert final["CT-QC-HU-WATER"] == "pass"
+    assert client_for(world.a.manager).post(f"/api/assessments/{submitted}/accept-remaining/").status_code == 403
+
+
 def test_rectification_needs_items_and_deadline_and_shows_at_risk(world, submitted):
     ev = client_for(world.evaluator)
     r = ev.post(f"/api/assessments/{submitted}/decide/", {"outcome": "rectify"}, format="json")

@@ -194,3 +194,14 @@ def test_expert_score_is_recorded_as_a_measurement_and_judges_the_image_item(wor
     assert c.post("/api/measurements/", body | {"value": 2.6}, format="json").status_code == 201
     items = {v["item"]: v for v in c.get(f"/api/devices/{world.a.ct.pk}/verdicts/").json()["items"]}
     assert items["CT-IQ-ARTIFACT"]["verdict"] == "pass" and "2.6" in items["CT-IQ-ARTIFACT"]["reason_zh"]
+
+
+def test_files_are_downloaded_only_through_the_scoped_api(world):
+    c = client_for(world.a.tech)
+    row = c.get(f"/api/documents/{world.a.document.pk}/").json()
+    assert row["file"].endswith(f"/api/documents/{world.a.document.pk}/download/")
+    r = c.get(f"/api/documents/{world.a.document.pk}/download/")
+    assert r.status_code == 200 and b"".join(r.streaming_content) == b"%PDF-1.4 test"
+    assert "attachment" in r["Content-Disposition"]
+    assert c.get(f"/api/documents/{world.b.document.pk}/download/").status_code == 404
+    assert c.get(f"/api/checklists/{world.a.check.pk}/download/").status_code == 404  # no attachment

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import time
 
 import pytest
 from conftest import client_for
@@ -29,9 +28,7 @@ def test_demo_loads_once_quickly_with_the_promised_content(db):
     from huren.registry.models import Device, Institution
 
     out = io.StringIO()
-    t0 = time.perf_counter()
-    call_command("huren_demo", stdout=out)
-    assert time.perf_counter() - t0 < 10
+    call_command("huren_demo", stdout=out)  # its speed is measured in bench/platform_timings.py
     assert Institution.objects.filter(kind="hospital", parent__kind="qc_centre").count() >= 2
     for h in Institution.objects.filter(kind="hospital"):
         mods = sorted(Device.objects.filter(department__institution=h).values_list("modality", flat=True))

@@ -64,3 +64,12 @@ def test_deleting_a_device_with_evidence_is_refused_cleanly(world):
     assert r.status_code == 409
     r = c.patch(f"/api/devices/{world.a.ct.pk}/", {"active": False}, format="json")
     assert r.status_code == 200 and r.json()["active"] is False
+
+
+def test_duplicates_are_refused_field_by_field_in_both_languages(world):
+    r = client_for(world.a.manager).post("/api/departments/", {"institution": world.a.institution.pk, "name": "放射科"},
+                                         format="json")
+    assert r.status_code == 400 and "同名科室" in r.json()["name"][0] and "same" not in r.json()["name"][0]
+    assert "department of this name" in r.json()["name"][0]
+    r = client_for(world.qc_admin).post("/api/institutions/", {"name": "医院a", "parent": world.centre.pk}, format="json")
+    assert r.status_code == 400 and " / " in r.json()["name"][0]

@@ -304,3 +304,38 @@ def test_catalog_in_force_is_a_setting_and_assessments_record_it(site, settings,
     a = workflow.create(site.ct, make_user("mgr", "hospital_manager", site.h))
     assert a.catalog_key == "taiyuan-trial@2099.1"
     assert {e["item"] for e in a.snapshot} == {v.item for v in device_verdicts(site.ct)}
+
+
+def test_test_that_becomes_overdue_after_the_decision_puts_the_device_at_risk(site):
+    ev = make_user("ev", "evaluator", Institution.objects.create(name="中心", kind="qc_centre"))
+    site.h.parent = ev.profile.institution
+    site.h.save()
+    mgr = make_user("mgr", "hospital_manager", site.h)
+    measure(site, site.ct, "CT-QC-HU-WATER", "ct_number_water", 1.0, "HU", n_days=360, recorded=at(360),
+            test_type="status")
+    _decide_now(site, site.ct, ev, mgr)
+    assert "CT-QC-HU-WATER" not in device_status(site.ct).items_at_risk
+    later = device_status(site.ct, on=days_ago(-10))
+    assert later.status == "at_risk" and "CT-QC-HU-WATER" in later.items_at_risk
+    assert any("逾期" in z for z, _ in later.reasons)
+
+
+def test_stability_test_takes_its_baseline_from_the_latest_status_test(site):
+    measure(site, site.ct, "CT-QC-HU-WATER", "ct_number_water", 3.0, "HU", n_days=100, recorded=at(100),
+            test_type="status")
+    base = measure(site, site.ct, "CT-QC-HU-WATER", "ct_number_water", 2.0, "HU", n_days=50, recorded=at(50),
+                   test_type="status")
+    measure(site, site.ct, "CT-QC-HU-WATER", "ct_number_water", 5.5, "HU", n_days=5, test_type="stability")
+    v = verdict(site.ct, "CT-QC-HU-WATER")
+    # 5.5 HU is within the status limit (±6 HU) but 3.5 HU from the baseline 2.0 (limit ±4): still a pass;
+    # 6.5 HU would fail both
+    assert v.verdict == "pass" and str(days_ago(50)) in v.reason_zh and base.pk in v.evidence["measurement"]
+    measure(site, site.ct, "CT-QC-HU-WATER", "ct_number_water", -2.5, "HU", n_days=1, test_type="stability")
+    v = verdict(site.ct, "CT-QC-HU-WATER")
+    assert v.verdict == "fail" and "基线值 2 HU" in v.reason_zh, v.reasons
+
+
+def test_stability_test_without_any_baseline_is_missing_evidence(site):
+    measure(site, site.ct, "CT-QC-HU-WATER", "ct_number_water", 1.0, "HU", n_days=5, test_type="stability")
+    v = verdict(site.ct, "CT-QC-HU-WATER")
+    assert v.verdict == "missing" and "基线" in v.reason_zh

@@ -6,6 +6,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
@@ -42,9 +43,20 @@ class Base(serializers.ModelSerializer):
         for f in self.fields.values():
             bilingual_messages(f)
 
+    # (fields, field to blame, bilingual message): a uniqueness the model's constraint also
+    # enforces, checked here so the message is field-level and bilingual
+    unique: tuple[tuple[tuple[str, ...], str, str], ...] = ()
+
     def validate(self, attrs):
         attrs = super().validate(attrs)
         model = self.Meta.model
+        for fields, blame, message in self.unique:
+            values = {f: attrs.get(f, getattr(self.instance, f, None)) for f in fields}
+            dup = model.objects.filter(**values)
+            if self.instance is not None:
+                dup = dup.exclude(pk=self.instance.pk)
+            if dup.exists():
+                raise serializers.ValidationError({blame: [message]})
         if self.instance is not None:
             obj = model(**{f.attname: getattr(self.instance, f.attname) for f in model._meta.concrete_fields})
             obj._state.adding = False
@@ -67,20 +79,12 @@ class InstitutionSerializer(Base):
 
 
 class DepartmentSerializer(Base):
+    unique = ((("institution", "name"), "name", "该机构已有同名科室 / the institution already has a department of this name"),)
+
     class Meta:
         model = Department
         fields = ["id", "institution", "name", "head"]
-        validators = []  # the unique name check is below, bilingual
-
-    def validate(self, attrs):
-        inst = attrs.get("institution", getattr(self.instance, "institution", None))
-        name = attrs.get("name", getattr(self.instance, "name", None))
-        dup = Department.objects.filter(institution=inst, name=name)
-        if self.instance is not None:
-            dup = dup.exclude(pk=self.instance.pk)
-        if dup.exists():
-            raise serializers.ValidationError({"name": ["该机构已有同名科室 / the institution already has a department of this name"]})
-        return super().validate(attrs)
+        validators = []  # the unique name check is ``unique``, bilingual
 
 
 class RoomSerializer(Base):
@@ -91,6 +95,8 @@ class RoomSerializer(Base):
 
 class DeviceSerializer(Base):
     institution = serializers.IntegerField(source="department.institution_id", read_only=True)
+    unique = ((("manufacturer", "serial_number"), "serial_number",
+               "该厂家的此序列号已登记 / this maker's serial number is already registered"),)
 
     class Meta:
         model = Device
@@ -98,17 +104,6 @@ class DeviceSerializer(Base):
                   "serial_number", "install_date", "field_strength_t", "ae_title", "station_name",
                   "device_serial_number", "active"]
         validators = []
-
-    def validate(self, attrs):
-        manu = attrs.get("manufacturer", getattr(self.instance, "manufacturer", None))
-        serial = attrs.get("serial_number", getattr(self.instance, "serial_number", None))
-        dup = Device.objects.filter(manufacturer=manu, serial_number=serial)
-        if self.instance is not None:
-            dup = dup.exclude(pk=self.instance.pk)
-        if dup.exists():
-            raise serializers.ValidationError(
-                {"serial_number": ["该厂家的此序列号已登记 / this maker's serial number is already registered"]})
-        return super().validate(attrs)
 
 
 class CoilSerializer(Base):
@@ -259,7 +254,24 @@ def _upload_error(f) -> str | None:
     return V.check_size(f.size, settings.HUREN_MAX_UPLOAD_BYTES) if f is not None else None
 
 
-class ChecklistAnswerSerializer(EvidenceBase):
+class DownloadLinkMixin:
+    """Files are served only through the API's scoped download action (``<id>/download/``),
+    never from a public media URL."""
+
+    file_field = "file"
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if getattr(instance, self.file_field):
+            url = reverse(f"api:{self.basename}-download", args=[instance.pk])
+            data[self.file_field] = request.build_absolute_uri(url) if request is not None else url
+        return data
+
+
+class ChecklistAnswerSerializer(DownloadLinkMixin, EvidenceBase):
+    file_field, basename = "attachment", "checklist"
+
     class Meta:
         model = ChecklistAnswer
         fields = EvidenceBase.COMMON + ["item", "question", "answer", "attachment"]
@@ -280,7 +292,9 @@ class ChecklistAnswerSerializer(EvidenceBase):
         return super().validate(attrs)
 
 
-class DocumentSerializer(EvidenceBase):
+class DocumentSerializer(DownloadLinkMixin, EvidenceBase):
+    basename = "document"
+
     class Meta:
         model = Document
         fields = EvidenceBase.COMMON + ["items", "kind", "title", "file", "original_name", "size_bytes", "sha256",

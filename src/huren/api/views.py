@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.http import FileResponse
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -211,14 +212,32 @@ class UploadLimitMixin:
         return super().create(request, *args, **kwargs)
 
 
-class ChecklistAnswerViewSet(UploadLimitMixin, EvidenceViewSet):
+class DownloadMixin:
+    """``<id>/download/``: the stored file of a record the user may see, under its original
+    name (the stored name is generated and never shown)."""
+
+    file_field = "file"
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        obj = self.get_object()
+        f = getattr(obj, self.file_field)
+        if not f:
+            raise NotFound("没有文件 / no file")
+        name = getattr(obj, "original_name", "") or f.name.rsplit("/", 1)[-1]
+        return FileResponse(f.open("rb"), as_attachment=True, filename=name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
+
+
+class ChecklistAnswerViewSet(DownloadMixin, UploadLimitMixin, EvidenceViewSet):
     model = ChecklistAnswer
+    file_field = "attachment"
     queryset = ChecklistAnswer.objects.none()
     serializer_class = S.ChecklistAnswerSerializer
     filters = EvidenceViewSet.filters | {"item": "item"}
 
 
-class DocumentViewSet(UploadLimitMixin, EvidenceViewSet):
+class DocumentViewSet(DownloadMixin, UploadLimitMixin, EvidenceViewSet):
     model = Document
     queryset = Document.objects.none()
     serializer_class = S.DocumentSerializer
@@ -272,6 +291,13 @@ class AssessmentViewSet(ScopedViewSet):
         r = workflow.review(a, request.user, inp.validated_data["item"], verdict=inp.validated_data.get("verdict"),
                             reason=inp.validated_data.get("reason", ""))
         return Response(S.ItemReviewSerializer(r).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=S.ItemReviewSerializer(many=True))
+    @action(detail=True, methods=["post"], url_path="accept-remaining")
+    def accept_remaining(self, request, pk=None):
+        """An evaluator accepts the derived verdict of every item not yet reviewed."""
+        reviews = workflow.accept_remaining(self.get_object(), request.user)
+        return Response(S.ItemReviewSerializer(reviews, many=True).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=S.DecideInputSerializer, responses=S.DecisionSerializer)
     @action(detail=True, methods=["post"])

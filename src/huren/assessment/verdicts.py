@@ -226,11 +226,16 @@ def _measure_part(item: Item, ev: Evidence) -> Part:
             reasons.append((f"{m.metric} {_fmt(m.value)} {m.unit}（{m.performed_on}）已记录，本条目无判定标准",
                             f"{m.metric} {_fmt(m.value)} {m.unit} ({m.performed_on}) recorded; no criterion for it"))
             continue
-        j = crit.evaluate(_value_for(crit, m), reference=details.get("nominal"), baseline=m.baseline, details=details,
+        baseline, base_from = _baseline(m, ms, crit)
+        if base_from is not None:
+            ids.append(base_from.pk)
+        j = crit.evaluate(_value_for(crit, m), reference=details.get("nominal"), baseline=baseline, details=details,
                           on=ev.on)
         v = j.verdict if j.verdict in RANK else MISSING
         verdicts.append(v)
-        reasons.append((f"{j.reason_zh}（{m.performed_on}）", f"{j.reason_en} ({m.performed_on})"))
+        src_zh = f"；基线取自 {base_from.performed_on} {TEST_TYPE_ZH[base_from.test_type]}" if base_from else ""
+        src_en = f"; baseline from the {base_from.test_type} test of {base_from.performed_on}" if base_from else ""
+        reasons.append((f"{j.reason_zh}（{m.performed_on}{src_zh}）", f"{j.reason_en} ({m.performed_on}{src_en})"))
     # register values stand for typed measurements of lead equivalence
     reg = _register_lead(item, ev)
     if reg is not None:
@@ -244,6 +249,24 @@ def _measure_part(item: Item, ev: Evidence) -> Part:
         evidence.update(reg.evidence)
         last = max([d for d in (last, reg.last) if d], default=None)
     return Part("measure", worst(verdicts), _fail_first(verdicts, reasons), evidence, last=last)
+
+
+TEST_TYPE_ZH = {"acceptance": "验收检测", "status": "状态检测", "stability": "稳定性检测"}
+
+
+def _baseline(m, ms: list, crit):
+    """The baseline a stability test is judged against: the one typed with it, else the value
+    of the latest acceptance or status test of the same metric and method done on or before
+    it (WS 519-2019 / WS 76-2020: the baseline is set by the acceptance or status test).
+    Returns (value, the measurement it came from or None)."""
+    if m.baseline is not None or crit.reference != "baseline":
+        return m.baseline, None
+    earlier = [b for b in ms if b.metric == m.metric and b.method == m.method and b.pk != m.pk
+               and b.test_type in ("acceptance", "status") and b.performed_on <= m.performed_on]
+    if not earlier:
+        return None, None
+    b = max(earlier, key=_latest_key)
+    return b.value, b
 
 
 def _value_for(crit, m):

@@ -91,6 +91,14 @@ def review(assessment: Assessment, user, item: str, *, verdict: str | None = Non
                                      reason=reason.strip(), reviewer=user, reviewed_at=_now(at))
 
 
+def accept_remaining(assessment: Assessment, user, *, at: dt.datetime | None = None) -> list[ItemReview]:
+    """Accept the derived verdict of every item not reviewed yet (bulk review: an evaluator
+    overrides the few items that need it, then accepts the rest at once)."""
+    _require(user, assessment, EVALUATOR, message=NOT_EVALUATOR)
+    done = set(assessment.reviews.values_list("item", flat=True))
+    return [review(assessment, user, e["item"], at=at) for e in assessment.snapshot if e["item"] not in done]
+
+
 def final_verdicts(assessment: Assessment) -> list[dict]:
     """The snapshot with each item's latest review applied."""
     latest: dict[str, ItemReview] = {}

@@ -73,9 +73,12 @@ class Base(serializers.ModelSerializer):
 
 
 class InstitutionSerializer(Base):
+    unique = ((("name",), "name", "同名机构已登记 / an institution of this name is already registered"),)
+
     class Meta:
         model = Institution
         fields = ["id", "name", "name_en", "kind", "parent", "code", "level", "address", "contact"]
+        extra_kwargs = {"name": {"validators": []}}
 
 
 class DepartmentSerializer(Base):

@@ -151,3 +151,14 @@ def test_role_groups_carry_admin_permissions_without_changing_evidence(db):
     assert not {c for c in qc if c.startswith(("change_", "delete_")) and c.split("_", 1)[1] in
                 {"measurement", "dailylog", "checklistanswer", "document", "decision", "itemreview", "auditentry"}}
     assert not Group.objects.get(name="technologist").permissions.exists()
+
+
+def test_old_failures_are_pruned(world, throttle):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    LoginFailure.objects.create(username="ghost", ip="1.1.1.1")
+    LoginFailure.objects.update(at=timezone.now() - dt.timedelta(days=2))
+    _login("a_tech", "wrong")
+    assert list(LoginFailure.objects.values_list("username", flat=True)) == ["a_tech"]

@@ -403,7 +403,8 @@ class DecisionSerializer(serializers.ModelSerializer):
 class AuditEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEntry
-        fields = ["id", "at", "username", "action", "model", "object_id", "object_repr", "institution", "changes", "note"]
+        fields = ["id", "at", "username", "ip", "action", "model", "object_id", "object_repr", "institution", "changes",
+                  "note"]
         read_only_fields = fields
 
 

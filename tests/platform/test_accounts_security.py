@@ -13,10 +13,11 @@ from huren.accounts.models import AuditEntry, LoginFailure
 
 def test_api_change_is_audited_with_old_and_new_values(world):
     c = client_for(world.a.manager)
-    r = c.patch(f"/api/devices/{world.a.ct.pk}/", {"name": "CT-新名称", "station_name": "NEWSTATION"}, format="json")
+    r = c.patch(f"/api/devices/{world.a.ct.pk}/", {"name": "CT-新名称", "station_name": "NEWSTATION"}, format="json",
+                REMOTE_ADDR="10.1.2.3")
     assert r.status_code == 200, r.content
     e = AuditEntry.objects.filter(model="registry.device", object_id=str(world.a.ct.pk), action="update").latest("id")
-    assert e.username == "a_manager" and e.user == world.a.manager
+    assert e.username == "a_manager" and e.user == world.a.manager and e.ip == "10.1.2.3"
     assert e.changes["name"] == ["CT-a", "CT-新名称"]
     assert e.changes["station_name"] == ["CTSTATION1", "NEWSTATION"]
     assert "manufacturer" not in e.changes
@@ -151,3 +152,14 @@ def test_role_groups_carry_admin_permissions_without_changing_evidence(db):
     assert not {c for c in qc if c.startswith(("change_", "delete_")) and c.split("_", 1)[1] in
                 {"measurement", "dailylog", "checklistanswer", "document", "decision", "itemreview", "auditentry"}}
     assert not Group.objects.get(name="technologist").permissions.exists()
+
+
+def test_old_failures_are_pruned(world, throttle):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    LoginFailure.objects.create(username="ghost", ip="1.1.1.1")
+    LoginFailure.objects.update(at=timezone.now() - dt.timedelta(days=2))
+    _login("a_tech", "wrong")
+    assert list(LoginFailure.objects.values_list("username", flat=True)) == ["a_tech"]

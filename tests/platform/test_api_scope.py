@@ -149,3 +149,12 @@ def test_malformed_input_never_causes_a_server_error(world, prefix):
         r = client_for(world.evaluator).post(f"/api/assessments/{world.a.assessment.pk}/{action}/", {"item": 5, "outcome": []},
                                              format="json")
         assert r.status_code < 500
+
+
+def test_status_list_is_scoped_and_filtered(world):
+    rows = client_for(world.a.tech).get("/api/devices/statuses/").json()["results"]
+    assert {r["device"] for r in rows} == {world.a.ct.pk, world.a.mr.pk}
+    assert {r["status"] for r in rows} == {"not_qualified", "never_assessed"}
+    both = client_for(world.evaluator).get("/api/devices/statuses/", {"status": "not_qualified"}).json()["results"]
+    assert {r["device"] for r in both} == {world.a.ct.pk, world.b.ct.pk}
+    assert client_for(world.evaluator).get("/api/devices/statuses/", {"status": "good"}).status_code == 400

@@ -148,3 +148,30 @@ def test_rectification_needs_items_and_deadline_and_shows_at_risk(world, submitt
 def test_not_qualified_needs_a_written_reason(world, submitted):
     r = client_for(world.evaluator).post(f"/api/assessments/{submitted}/decide/", {"outcome": "not_qualified"}, format="json")
     assert r.status_code == 400 and "comment" in r.json()
+
+
+def test_reviews_are_kept_and_only_drafts_may_be_discarded(world):
+    r = world.a.review
+    with pytest.raises(Immutable):
+        r.reason = "changed"
+        r.save()
+    with pytest.raises(Immutable):
+        ItemReview.objects.filter(pk=r.pk).update(verdict="pass")
+    with pytest.raises(Immutable):
+        r.delete()
+    with pytest.raises(Immutable):
+        world.a.assessment.delete()
+    from huren.assessment import workflow
+
+    draft = workflow.create(world.a.ct, world.a.manager)
+    draft.delete()
+    assert not Assessment.objects.filter(pk=draft.pk).exists()
+
+
+def test_override_reason_is_enforced_by_the_model_too(world, submitted):
+    from django.core.exceptions import ValidationError
+
+    a = Assessment.objects.get(pk=submitted)
+    with pytest.raises(ValidationError):
+        ItemReview.objects.create(assessment=a, item="CT-QC-HU-WATER", derived_verdict="fail", verdict="pass",
+                                  reviewer=world.evaluator)

@@ -20,7 +20,7 @@ def test_models_and_migrations_agree(db):
 
 
 def test_demo_loads_once_quickly_with_the_promised_content(db):
-    from django.contrib.auth import authenticate
+    from django.contrib.auth import authenticate, get_user_model
 
     from huren.assessment.models import Decision
     from huren.assessment.status import device_status
@@ -42,6 +42,11 @@ def test_demo_loads_once_quickly_with_the_promised_content(db):
     for user in ("qcadmin", "evaluator", "a_manager", "a_tech", "b_manager", "b_tech"):
         assert user in text
         assert authenticate(username=user, password="huren-demo") is not None
+    from django.test import Client
+
+    admin = Client()
+    admin.force_login(get_user_model().objects.get(username="qcadmin"))
+    assert admin.get("/admin/registry/device/").status_code == 200
     statuses = {device_status(d).status for d in Device.objects.all()}
     assert {"qualified", "at_risk", "never_assessed"} <= statuses
     from huren.assessment.verdicts import device_verdicts

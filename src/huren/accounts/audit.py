@@ -120,9 +120,11 @@ def write(action: str, obj, changes: dict, note: str = "", user=None) -> None:
     from huren.accounts.models import AuditEntry
 
     user = user if user is not None else current_user()
+    req = _request.get()
     AuditEntry.objects.create(
         user=user,
         username=user.get_username() if user is not None else "",
+        ip=(req.META.get("REMOTE_ADDR", "") if req is not None else "")[:45],
         action=action,
         model=_label(type(obj)),
         object_id=str(obj.pk),

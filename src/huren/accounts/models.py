@@ -50,6 +50,7 @@ class AuditEntry(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+", verbose_name=_("user"))
     username = models.CharField(_("user name"), max_length=150, blank=True)
+    ip = models.CharField(_("address"), max_length=45, blank=True)
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     model = models.CharField(_("record type"), max_length=100, db_index=True)
     object_id = models.CharField(_("record id"), max_length=64, db_index=True)

@@ -68,3 +68,6 @@ def _record_failure(sender, credentials, request=None, **kwargs):
         # A refused attempt while locked does not extend the lock.
         return
     LoginFailure.objects.create(username=str(username)[:150], ip=client_ip(request))
+    # failures older than any lock window are of no more use: keep the table small
+    _n, seconds = _limits()
+    LoginFailure.objects.filter(at__lt=timezone.now() - dt.timedelta(seconds=max(seconds, 86400))).delete()

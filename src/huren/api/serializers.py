@@ -73,9 +73,12 @@ class Base(serializers.ModelSerializer):
 
 
 class InstitutionSerializer(Base):
+    unique = ((("name",), "name", "同名机构已登记 / an institution of this name is already registered"),)
+
     class Meta:
         model = Institution
         fields = ["id", "name", "name_en", "kind", "parent", "code", "level", "address", "contact"]
+        extra_kwargs = {"name": {"validators": []}}
 
 
 class DepartmentSerializer(Base):
@@ -400,7 +403,8 @@ class DecisionSerializer(serializers.ModelSerializer):
 class AuditEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEntry
-        fields = ["id", "at", "username", "action", "model", "object_id", "object_repr", "institution", "changes", "note"]
+        fields = ["id", "at", "username", "ip", "action", "model", "object_id", "object_repr", "institution", "changes",
+                  "note"]
         read_only_fields = fields
 
 

@@ -25,7 +25,7 @@ from huren.accounts.roles import EVALUATOR, HOSPITAL_MANAGER, QC_ADMIN, TECHNOLO
 from huren.api import serializers as S
 from huren.assessment import workflow
 from huren.assessment.models import Assessment, Decision
-from huren.assessment.status import device_status
+from huren.assessment.status import STATUS_ZH, device_status
 from huren.assessment.verdicts import current_catalog, device_verdicts, summary
 from huren.evidence.models import ChecklistAnswer, DailyLog, Document, EvidenceImmutable, Measurement
 from huren.evidence.validation import check_size
@@ -129,6 +129,27 @@ class DeviceViewSet(ScopedViewSet):
         vs = device_verdicts(device, on=self._on(request), catalog=catalog)
         return Response({"device": device.pk, "catalog_key": catalog.key, "on": self._on(request).isoformat(),
                          "summary": summary(vs), "items": [v.to_dict() for v in vs]})
+
+    @extend_schema(parameters=[OpenApiParameter("status", str, enum=list(STATUS_ZH)),
+                               OpenApiParameter("on", OpenApiTypes.DATE, description="day (today)")],
+                   responses=OpenApiTypes.OBJECT)
+    @action(detail=False, methods=["get"])
+    def statuses(self, request):
+        """Every device in scope with its qualification status (the list of recognised
+        devices, when filtered with ``?status=qualified``)."""
+        on = self._on(request)
+        wanted = request.query_params.get("status")
+        if wanted and wanted not in STATUS_ZH:
+            raise ValidationError({"status": [f"须为 {', '.join(STATUS_ZH)} 之一 / must be one of {', '.join(STATUS_ZH)}"]})
+        rows = []
+        for d in self.filter_queryset(self.get_queryset()):
+            st = device_status(d, on=on).to_dict()
+            if wanted and st["status"] != wanted:
+                continue
+            rows.append({"device": d.pk, "name": d.name, "modality": d.modality, "institution": d.department.institution.name,
+                         "institution_id": d.department.institution_id, "status": st["status"],
+                         "valid_until": (st["decision"] or {}).get("valid_until"), "items_at_risk": st["items_at_risk"]})
+        return Response({"on": on.isoformat(), "count": len(rows), "results": rows})
 
     @extend_schema(parameters=[OpenApiParameter("on", OpenApiTypes.DATE, description="day (today)")],
                    responses=OpenApiTypes.OBJECT)

@@ -69,7 +69,8 @@ def _users(centre, hospitals, out):
     hashed = make_password(DEMO_PASSWORD)
 
     def make(username, role, inst, name):
-        u = User.objects.create(username=username, password=hashed, first_name=name)
+        # QC-centre administrators may also use the admin site (scoped, see accounts.admin_base)
+        u = User.objects.create(username=username, password=hashed, first_name=name, is_staff=role == QC_ADMIN)
         u.groups.add(Group.objects.get(name=role))
         Profile.objects.create(user=u, institution=inst, display_name=name)
         out.append((username, role, inst.name))

@@ -299,3 +299,12 @@ def test_an_mr_device_gets_the_mr_log_fields(client, world):
     assert r.status_code == 302
     row = _row(_text(client.get(reverse("web:device", args=[mr.pk]))), "MR-EQ-HE-LEVEL")
     assert "45" in row
+
+
+def test_a_locked_out_user_is_told_why_in_chinese(client, world, settings):
+    settings.HUREN_LOGIN_MAX_FAILURES = 3
+    for _ in range(3):
+        r = client.post(reverse("login"), {"username": "tech_a", "password": "wrong"})
+        assert "请输入" in _text(r)  # Django's own "enter a correct user name and password", in Chinese
+    r = client.post(reverse("login"), {"username": "tech_a", "password": "test-pass-123"})
+    assert r.status_code == 200 and "登录失败次数过多" in _text(r) and "too many" not in _text(r)

@@ -17,6 +17,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 @pytest.mark.browser
 def test_technologist_records_out_of_range_temperature_and_sees_fail_in_chinese(live_server, transactional_db, fast_passwords):
     playwright = pytest.importorskip("playwright.sync_api")
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's chromium (scripts/test.sh does as root)")
     world = build_world()
     requested: list[str] = []
     with playwright.sync_playwright() as p:

@@ -158,3 +158,22 @@ def test_status_list_is_scoped_and_filtered(world):
     both = client_for(world.evaluator).get("/api/devices/statuses/", {"status": "not_qualified"}).json()["results"]
     assert {r["device"] for r in both} == {world.a.ct.pk, world.b.ct.pk}
     assert client_for(world.evaluator).get("/api/devices/statuses/", {"status": "good"}).status_code == 400
+
+
+def test_every_platform_model_declares_its_scope():
+    from django.apps import apps
+
+    unscoped = {"accounts.loginfailure"}  # keyed by user name and address, never listed
+    for label in ("accounts", "registry", "evidence", "assessment", "recognition"):
+        for model in apps.get_app_config(label).get_models():
+            key = f"{label}.{model._meta.model_name}"
+            if key in unscoped:
+                continue
+            assert hasattr(model, "SCOPE"), key
+            assert hasattr(model.objects, "for_user"), key
+            # the path really leads to an institution
+            path = model.SCOPE
+            target = model
+            for part in filter(None, path.split("__")):
+                target = target._meta.get_field(part).related_model
+            assert target._meta.label_lower == "registry.institution", key

@@ -308,3 +308,13 @@ def test_a_locked_out_user_is_told_why_in_chinese(client, world, settings):
         assert "请输入" in _text(r)  # Django's own "enter a correct user name and password", in Chinese
     r = client.post(reverse("login"), {"username": "tech_a", "password": "test-pass-123"})
     assert r.status_code == 200 and "登录失败次数过多" in _text(r) and "too many" not in _text(r)
+
+
+def test_device_page_in_english_has_no_chinese_interface_text(client, world):
+    _login(client, world.users["tech_a"])
+    client.post(reverse("set_language"), {"language": "en"})
+    html = _text(client.get(reverse("web:device", args=[world.ct_a.pk])))
+    assert "Catalog items" in html and "missing evidence" in html and "Room temperature" in html
+    # Chinese left on the page is data (names of the institution, department, rooms), not interface text
+    chrome = re.sub(r"甲医院|放射科|CT 检查间|简体中文", "", re.sub(r"<option.*?</option>", "", html, flags=re.S))
+    assert CJK.findall(chrome) == []

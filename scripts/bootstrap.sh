@@ -31,4 +31,6 @@ fi
 SPEC="."
 if [ -n "$EXTRAS" ]; then SPEC=".[$EXTRAS]"; fi
 .venv/bin/python -m pip install -q -e "$SPEC" 2>&1 | grep -v -E "^(WARNING|  Location)" || true
+# The Chinese interface: compile the message catalogs in pure Python (no gettext needed).
+.venv/bin/python -m huren.web.pofile >/dev/null
 .venv/bin/python -c "import huren, django; print('huren', huren.__version__, 'django', django.get_version())"

@@ -142,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--demo", action="store_true", help="load demo data into an empty database")
     s.add_argument("--no-dicom", action="store_true", help="do not start the DICOM Storage SCP")
+    s.add_argument("--dicom-port", type=int, default=None, help="DICOM port (default HUREN_DICOM_PORT or 11112)")
     c = sub.add_parser("catalog", help="评估标准条目 / the standard's catalog")
     c.add_argument("--json", action="store_true")
     c.add_argument("--standard", default=None, help="catalog name or .toml path")
@@ -157,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_catalog(args)
     if args.command == "serve":
         return _django(["huren_serve", "--host", args.host, "--port", str(args.port)]
-                       + (["--demo"] if args.demo else []) + (["--no-dicom"] if args.no_dicom else []))
+                       + (["--demo"] if args.demo else []) + (["--no-dicom"] if args.no_dicom else [])
+                       + (["--dicom-port", str(args.dicom_port)] if args.dicom_port else []))
     parser.print_help()
     return 2
 

@@ -48,17 +48,27 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks_db",
+    "huren.accounts",
+    "huren.registry",
+    "huren.evidence",
+    "huren.assessment",
+    "huren.recognition",
+    # web interface and DICOM intake
+    "huren.web",
+    "huren.dicomnode",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "huren.web.middleware.LocaleMiddleware",  # Chinese first; the language cookie switches
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "huren.accounts.audit.AuditUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -77,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "huren.web.context.huren",
             ],
         },
     },
@@ -119,6 +130,18 @@ HUREN_MAX_UPLOAD_BYTES = int(os.environ.get("HUREN_MAX_UPLOAD_BYTES", 50 * 1024 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Login throttling: this many failed logins for one user name from one address lock it
+# out from that address for this many seconds (huren.accounts.throttle).
+AUTHENTICATION_BACKENDS = ["huren.accounts.throttle.ThrottledModelBackend"]
+HUREN_LOGIN_MAX_FAILURES = int(os.environ.get("HUREN_LOGIN_MAX_FAILURES", 5))
+HUREN_LOGIN_LOCK_SECONDS = int(os.environ.get("HUREN_LOGIN_LOCK_SECONDS", 15 * 60))
+
+# The standard in force: a shipped catalog name or a .toml file (default: the Taiyuan trial standard).
+HUREN_CATALOG = os.environ.get("HUREN_CATALOG") or None
+
+# Verdicts: daily-log range criteria are judged over this many days up to the day of judgement.
+HUREN_LOG_WINDOW_DAYS = int(os.environ.get("HUREN_LOG_WINDOW_DAYS", 30))
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -132,12 +155,21 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "huren.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "huren API",
     "DESCRIPTION": "互认：医学影像检查结果互认资格评估 / mutual-recognition qualification of imaging devices",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from the package's own static files: no CDN on hospital intranets.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "VerdictEnum": "huren.assessment.models.VERDICTS",
+        "ModalityEnum": "huren.registry.models.MODALITIES",
+    },
 }
 
 # Background jobs go through Django's Tasks API; the embedded default keeps the queue
@@ -151,6 +183,8 @@ TASKS = {
 # DICOM intake (Storage SCP)
 HUREN_DICOM_AE_TITLE = os.environ.get("HUREN_DICOM_AE_TITLE", "HUREN")
 HUREN_DICOM_PORT = int(os.environ.get("HUREN_DICOM_PORT", 11112))
+# A series is taken as complete when nothing has arrived for this long (seconds).
+HUREN_DICOM_SERIES_QUIET_SECONDS = float(os.environ.get("HUREN_DICOM_SERIES_QUIET_SECONDS", 30))
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,14 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth.views import LoginView
+from django.urls import include, path
+
+from huren.web.forms_login import LoginForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("huren.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("huren.web.urls")),
 ]

@@ -1,0 +1,1 @@
+"""People, roles, data scope, audit log and login throttling."""

@@ -1,0 +1,1 @@
+"""Verdicts per catalog item, qualification assessments, reviews and decisions."""

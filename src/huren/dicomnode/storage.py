@@ -1,0 +1,302 @@
+"""The one storage path for received DICOM: C-STORE and web upload both come here.
+
+Order matters: the bytes are written to a generated path and fsync'ed, then the row is
+recorded, and only then does the caller acknowledge (C-STORE success status, or the
+upload page's message). A write failure raises :class:`StorageError`, which the SCP turns
+into a C-STORE failure status so that the sender keeps the object and retries; nothing
+is ever silently lost. Objects that cannot be read as DICOM are still kept and recorded,
+with the reason, so that a person can look at them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from huren.dicomio import DicomInputError
+from huren.dicomio.reader import read_dataset
+
+from .identify import PHANTOM_WORDS, Identity, identify, incomplete
+from .models import DicomObject, DicomSeries
+
+log = logging.getLogger(__name__)
+
+_UID = re.compile(r"^[0-9.]{1,64}$")
+RECORD_ATTEMPTS = 6  # ~1.6 s of back-off in all, on top of the database's own lock timeout
+
+
+class StorageError(Exception):
+    """The object could not be written to disk or recorded; it was not accepted."""
+
+    def __init__(self, reason_zh: str, reason_en: str):
+        super().__init__(reason_en)
+        self.reason_zh = reason_zh
+        self.reason_en = reason_en
+
+
+@dataclass
+class Stored:
+    obj: DicomObject
+    series: DicomSeries | None
+
+
+def dicom_root() -> Path:
+    return Path(settings.DICOM_ROOT)
+
+
+def phantom_words_setting() -> tuple[str, ...]:
+    return tuple(getattr(settings, "HUREN_DICOM_PHANTOM_WORDS", PHANTOM_WORDS))
+
+
+def generated_path(ident: Identity, when) -> str:
+    """``YYYY/MM/DD/<series>/<random>.dcm``, relative to the DICOM root.
+
+    The series folder is the Series Instance UID when it is a well-formed UID, else a
+    hash of it; the file name is random, so a sender's names or UIDs never become
+    paths (no traversal, no collisions between re-sends).
+    """
+    series = ident.series_instance_uid
+    if not _UID.match(series):
+        series = "x" + hashlib.sha1(series.encode("utf-8", "replace")).hexdigest()[:16] if series else "unknown"
+    local = timezone.localtime(when)
+    return f"{local:%Y/%m/%d}/{series}/{uuid.uuid4().hex}.dcm"
+
+
+def write_durably(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that it survives a crash once this returns.
+
+    Written to a temporary name in the same folder, fsync'ed, renamed into place, and
+    the folder fsync'ed so that the rename itself is on disk.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    dfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+def _parse(raw: bytes, name: str):
+    """The header's identity, and the reason the object is not usable (or None)."""
+    try:
+        ds = read_dataset(name or "dataset", raw)
+    except DicomInputError as e:
+        return Identity(), e
+    ident = identify(ds, phantom_words_setting())
+    why = incomplete(ds)
+    return ident, (DicomInputError(name, *why) if why else None)
+
+
+def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str = "", user=None, device=None) -> Stored:
+    """Write one received object durably, record it, and file it under its series.
+
+    ``device`` (uploads) files a new series under that device instead of matching the
+    header's identity. Raises :class:`StorageError` when the object could not be kept
+    (disk full, database down); the sender must then be told so (C-STORE failure status).
+    """
+    now = timezone.now()
+    ident, err = _parse(raw, original_name)
+    if device is not None and ident.series_instance_uid:
+        owner = (DicomSeries.objects.filter(series_instance_uid=ident.series_instance_uid)
+                 .values_list("device_id", flat=True).first())
+        if owner is not None and owner != device.pk:
+            # An upload may not add images to a series that belongs to another device.
+            raise StorageError("该序列已属于另一台设备，未存储", "this series belongs to another device; not stored")
+    rel = generated_path(ident, now)
+    target = dicom_root() / rel
+    try:
+        write_durably(target, raw)
+    except OSError as e:
+        log.error("DICOM write failed for %s: %s", target, e)
+        raise StorageError(f"无法写入存储：{e.strerror or e}", f"cannot write to storage: {e.strerror or e}") from e
+    digest = hashlib.sha256(raw).hexdigest()
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            obj, series = _record(len(raw), digest, ident, err, rel, now, source, calling_ae, original_name, user, device)
+            break
+        except OperationalError as e:  # a locked database (SQLite under several senders): try again
+            if attempt + 1 == RECORD_ATTEMPTS or transaction.get_connection().in_atomic_block:
+                log.exception("DICOM record failed for %s", target)
+                raise StorageError(f"已写入文件但无法登记：{e}", f"file written but could not be recorded: {e}") from e
+            time.sleep(0.05 * 2 ** attempt)
+        except Exception as e:  # the file is on disk; tell the sender we did not accept it
+            log.exception("DICOM record failed for %s", target)
+            raise StorageError(f"已写入文件但无法登记：{e}", f"file written but could not be recorded: {e}") from e
+    return Stored(obj, series)
+
+
+def _record(size, digest, ident, err, rel, now, source, calling_ae, original_name, user, device):
+    """The database half of :func:`store`: one transaction, the object and its series."""
+    with transaction.atomic():
+        series = _file_under_series(ident, calling_ae, now, device) if err is None and ident.series_instance_uid else None
+        if err is not None:
+            status = DicomObject.Status.INVALID
+        elif ident.sop_instance_uid and DicomObject.objects.filter(
+            sop_instance_uid=ident.sop_instance_uid).exclude(status=DicomObject.Status.INVALID).exists():
+            status = DicomObject.Status.DUPLICATE
+        else:
+            status = DicomObject.Status.STORED
+        obj = DicomObject.objects.create(
+            series=series,
+            **_sender_fields(ident, calling_ae),
+            sop_instance_uid=ident.sop_instance_uid,
+            sop_class_uid=ident.sop_class_uid,
+            series_instance_uid=ident.series_instance_uid,
+            transfer_syntax_uid=ident.transfer_syntax_uid[:64],
+            source=source,
+            original_name=(original_name or "")[-255:],
+            uploaded_by=user if (user is not None and getattr(user, "pk", None)) else None,
+            path=rel,
+            size_bytes=size,
+            sha256=digest,
+            received_at=now,
+            status=status,
+            error_zh=err.reason_zh if err else "",
+            error_en=err.reason_en if err else "",
+        )
+        if series is not None and not series.check_pending:
+            # Only the first object of a burst schedules the completeness check; the
+            # pending check reads the series' last arrival when it runs.
+            from .tasks import schedule_series_check
+
+            transaction.on_commit(lambda: schedule_series_check(series.pk))
+    return obj, series
+
+
+def _sender_fields(ident: Identity, calling_ae: str) -> dict:
+    """What an object and its series both keep of who sent it and what it is."""
+    return dict(study_instance_uid=ident.study_instance_uid, modality=ident.modality, station_name=ident.station_name,
+                device_serial=ident.device_serial, calling_ae_title=(calling_ae or "")[:16])
+
+
+def _file_under_series(ident: Identity, calling_ae: str, now, device=None) -> DicomSeries:
+    defaults = dict(
+        **_sender_fields(ident, calling_ae),
+        description=ident.series_description,
+        manufacturer=ident.manufacturer,
+        model_name=ident.model_name,
+        first_received_at=now,
+        last_received_at=now,
+        phantom_hint=", ".join(ident.phantom_words)[:200],
+        device=device,
+    )
+    try:
+        with transaction.atomic():
+            series, created = DicomSeries.objects.select_for_update().get_or_create(
+                series_instance_uid=ident.series_instance_uid, defaults=defaults)
+    except IntegrityError:  # another association created it at the same moment
+        series, created = DicomSeries.objects.select_for_update().get(series_instance_uid=ident.series_instance_uid), False
+    if created:
+        from .matching import match_series_device
+
+        match_series_device(series)
+    elif device is not None and series.device_id is None:
+        series.device = device  # an upload names the device of a series nobody had claimed
+        series.save(update_fields=["device"])
+    DicomSeries.objects.filter(pk=series.pk).update(object_count=F("object_count") + 1, last_received_at=now)
+    series.refresh_from_db()
+    return series
+
+
+def quiet_period() -> timedelta:
+    """How long a series must be silent before it is taken as complete."""
+    return timedelta(seconds=float(getattr(settings, "HUREN_DICOM_SERIES_QUIET_SECONDS", 30)))
+
+
+def series_files(series: DicomSeries) -> list[Path]:
+    """The stored files of a series, one per SOP Instance UID (the latest copy of a re-send)."""
+    latest: dict[str, DicomObject] = {}
+    for o in series.dicom_objects.exclude(status=DicomObject.Status.INVALID).order_by("received_at", "id"):
+        latest[o.sop_instance_uid or o.path] = o
+    return [o.absolute_path for o in latest.values()]
+
+
+def _unzipped_too_large(path: Path) -> tuple[str, str] | None:
+    """Refuse an uploaded zip that would unpack to more than ``HUREN_MAX_UNZIPPED_BYTES``
+    (each member is read into memory, so a small zip of zeros must not become gigabytes)."""
+    import zipfile
+
+    limit = int(getattr(settings, "HUREN_MAX_UNZIPPED_BYTES", 20 * settings.HUREN_MAX_UPLOAD_BYTES))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return None  # the reader names the broken archive
+    if total > limit:
+        mb = lambda n: f"{n / 1024 / 1024:.0f} MB"  # noqa: E731
+        return (f"zip 压缩包解压后为 {mb(total)}，超过上限 {mb(limit)}，已拒绝",
+                f"the zip archive would unpack to {mb(total)}, above the {mb(limit)} limit; refused")
+    return None
+
+
+def store_upload(uploaded, *, user, device=None) -> tuple[list[Stored], list[tuple[str, str, str]]]:
+    """Store an uploaded file (a DICOM file or a zip of them) through :func:`store`.
+
+    Returns what was stored and, for files or members that could not be taken, (name, zh, en);
+    one refused member does not stop the others.
+    """
+    name = os.path.basename(getattr(uploaded, "name", "") or "upload")
+    stored: list[Stored] = []
+    problems: list[tuple[str, str, str]] = []
+
+    def take(data: bytes, member: str) -> None:
+        try:
+            stored.append(store(data, source=DicomObject.Source.UPLOAD, original_name=member, user=user, device=device))
+        except StorageError as e:
+            problems.append((member, e.reason_zh, e.reason_en))
+
+    if name.lower().endswith(".zip"):
+        from huren.dicomio.reader import _iter_zip
+
+        tmp_dir = dicom_root() / "incoming"
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        tmp = tmp_dir / f"{uuid.uuid4().hex}.zip"
+        with open(tmp, "wb") as fh:
+            for chunk in uploaded.chunks():
+                fh.write(chunk)
+        try:
+            refused = _unzipped_too_large(tmp)
+            if refused:
+                problems.append((name, *refused))
+                return stored, problems
+            for member, data in _iter_zip(tmp):
+                member = member.replace(str(tmp), name)
+                if isinstance(data, DicomInputError):
+                    problems.append((name, data.reason_zh, data.reason_en))
+                else:
+                    take(data, member)
+        finally:
+            tmp.unlink(missing_ok=True)
+    else:
+        buf = io.BytesIO()
+        for chunk in uploaded.chunks():
+            buf.write(chunk)
+        take(buf.getvalue(), name)
+    for s in stored:
+        if s.obj.status == DicomObject.Status.INVALID:
+            problems.append((s.obj.original_name, s.obj.error_zh, s.obj.error_en))
+    return stored, problems

@@ -1,0 +1,1 @@
+"""Evidence: append-only measurements, daily logs, checklist answers and documents."""

@@ -1,0 +1,1 @@
+"""Recognition queries: is a study from this device on this date recognised?"""

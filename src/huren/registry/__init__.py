@@ -1,0 +1,1 @@
+"""The register: institutions, departments, rooms, devices and their equipment."""

@@ -1,0 +1,32 @@
+"""Finding a registered device from the identity in a DICOM header."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from huren.registry.models import Device
+
+
+def find_device(*, device_serial: str | None = None, station_name: str | None = None,
+                ae_title: str | None = None, manufacturer: str | None = None, queryset=None) -> Device | None:
+    """The one active device that matches a DICOM identity, or None.
+
+    The device serial number (0018,1000) is the strongest key, then the station name
+    (0008,1010), then the sending AE title; each is compared without case or surrounding
+    blanks, and a key that matches several devices is not used. ``manufacturer`` narrows
+    the serial-number match (serial numbers are only unique per maker).
+    """
+    qs = (queryset if queryset is not None else Device.objects.all()).filter(active=True)
+    for field, value in (("device_serial_number", device_serial), ("station_name", station_name), ("ae_title", ae_title)):
+        value = (value or "").strip()
+        if not value:
+            continue
+        found = qs.filter(**{f"{field}__iexact": value})
+        if field == "device_serial_number" and manufacturer:
+            narrowed = found.filter(Q(manufacturer__iexact=manufacturer.strip()) | Q(manufacturer=""))
+            if narrowed.exists():
+                found = narrowed
+        hits = list(found[:2])
+        if len(hits) == 1:
+            return hits[0]
+    return None

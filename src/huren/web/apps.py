@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WebConfig(AppConfig):
+    name = "huren.web"
+    label = "web"
+    verbose_name = _("Web interface")
+
+    def ready(self):
+        from django.contrib import admin
+
+        # The configuration pages (Django admin) speak the interface's language too.
+        admin.site.site_header = _("huren configuration")
+        admin.site.site_title = _("huren configuration")
+        admin.site.index_title = _("Configuration")

@@ -1,0 +1,17 @@
+"""Template context for every page: the user's institution and whether they work for the QC centre."""
+
+from __future__ import annotations
+
+
+def huren(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from huren.accounts.models import Profile
+    from huren.accounts.roles import is_centre_user
+
+    profile = Profile.objects.filter(user=user).select_related("institution").first()
+    return {
+        "huren_is_qc_centre": is_centre_user(user),
+        "huren_institution": profile.institution if profile else None,
+    }

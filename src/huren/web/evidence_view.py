@@ -1,0 +1,121 @@
+"""Evidence records as the device pages show them: the latest one behind each item's
+verdict, and a device's (or one item's) history, newest first, corrections included."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from huren.assessment.verdicts import current_catalog
+from huren.evidence.logfields import BY_DATE_METRIC, BY_FIELD, BY_METRIC, RATE_METRICS
+from huren.evidence.models import ChecklistAnswer, DailyLog, Document, Measurement
+
+MODELS = {"measurement": Measurement, "log": DailyLog, "check": ChecklistAnswer, "document": Document}
+CORRECT_VIEWS = {"measurement": "web:record_measurement", "log": "web:record_log", "check": "web:record_checklist",
+                 "document": "web:record_document"}
+KIND_LABELS = {"measurement": _("measurement"), "log": _("daily log"), "check": _("checklist"), "document": _("document")}
+
+
+@dataclass
+class Entry:
+    kind: str
+    record: object
+    summary: str
+
+    @property
+    def kind_label(self):
+        return KIND_LABELS[self.kind]
+
+    @property
+    def superseded(self) -> bool:
+        return not self.record.is_current
+
+    @property
+    def correct_url(self) -> str | None:
+        """Where to record a correction of this record (only device records that stand)."""
+        if self.superseded or not self.record.device_id:
+            return None
+        return reverse(CORRECT_VIEWS[self.kind], args=[self.record.device_id]) + f"?supersedes={self.record.pk}"
+
+
+def _num(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def log_fields_for(item) -> list[str]:
+    """The daily-log fields an item's criteria read (all of them when none is named)."""
+    names = []
+    for c in getattr(item, "criteria", ()):
+        if c.metric in BY_METRIC:
+            names.append(BY_METRIC[c.metric].field)
+        elif c.metric in BY_DATE_METRIC:
+            names.append(BY_DATE_METRIC[c.metric].field)
+        elif c.metric in RATE_METRICS:
+            names.append(RATE_METRICS[c.metric])
+    return [n for n in BY_FIELD if n in names] or list(BY_FIELD)
+
+
+def summarise(kind: str, r, item=None) -> str:
+    if kind == "measurement":
+        return f"{r.item} {r.metric} = {_num(r.value)} {r.unit}".strip()
+    if kind == "log":
+        parts = []
+        for name in log_fields_for(item):
+            lf, v = BY_FIELD[name], getattr(r, name)
+            if v is None:
+                continue
+            label = r._meta.get_field(name).verbose_name
+            if lf.kind == "bool":
+                parts.append(f"{label}: {_('yes') if v else _('no')}")
+            else:
+                parts.append(f"{label} {_num(v)}")
+        return "; ".join(str(p) for p in parts)
+    if kind == "check":
+        q = f" Q{r.question}" if r.question else ""
+        return f"{r.item}{q}: {r.get_answer_display()}"
+    if kind == "document":
+        until = f" ({_('valid until')} {r.valid_until:%Y-%m-%d})" if r.valid_until else ""
+        return f"{r.title}{until}"
+    return str(r)
+
+
+def latest_evidence(verdicts) -> dict[str, Entry]:
+    """For each item's verdict, the newest record among the evidence it rests on."""
+    wanted: dict[str, set[int]] = {k: set() for k in MODELS}
+    for v in verdicts:
+        for k, ids in (v.evidence or {}).items():
+            if k in wanted:
+                wanted[k].update(ids)
+    loaded = {k: {r.pk: r for r in MODELS[k].objects.filter(pk__in=ids)} for k, ids in wanted.items() if ids}
+    catalog = current_catalog()
+    out: dict[str, Entry] = {}
+    for v in verdicts:
+        best = None
+        for k, ids in (v.evidence or {}).items():
+            for i in ids:
+                r = loaded.get(k, {}).get(i)
+                if r is not None and (best is None or (r.performed_on, r.recorded_at) > (best[1].performed_on, best[1].recorded_at)):
+                    best = (k, r)
+        if best:
+            out[v.item] = Entry(best[0], best[1], summarise(*best, item=catalog[v.item] if v.item in catalog else None))
+    return out
+
+
+def evidence_history(device, *, item=None, limit: int = 50) -> list[Entry]:
+    """The device's records (and its department's), newest first; only those about ``item`` if given."""
+    entries: list[Entry] = []
+    for kind, model in MODELS.items():
+        qs = model.objects.for_device(device).select_related("recorded_by", "superseded_by").order_by("-performed_on", "-recorded_at")
+        if item is not None:
+            if kind == "log" and "log" not in item.kinds:
+                continue
+            if kind in ("measurement", "check"):
+                qs = qs.filter(item=item.id)
+        rows = list(qs[: limit * 2 if kind == "document" and item is not None else limit])
+        if kind == "document" and item is not None:
+            rows = [r for r in rows if item.id in (r.items or [])]
+        entries += [Entry(kind, r, summarise(kind, r, item)) for r in rows]
+    entries.sort(key=lambda e: (e.record.performed_on, e.record.recorded_at), reverse=True)
+    return entries[:limit]

@@ -1,0 +1,147 @@
+"""``huren serve``: everything a site needs, in one command.
+
+1. migrate the database (SQLite under HUREN_HOME unless DATABASE_URL says otherwise);
+2. collect static files (served by whitenoise; nothing comes from a CDN);
+3. with ``--demo``, load the demo data into an empty database (``huren_demo``);
+4. start the background task worker (``db_worker`` of django_tasks_db) as a child process;
+5. start the DICOM Storage SCP (``huren_dicom_scp``) as a child process, unless ``--no-dicom``;
+6. serve the web application with waitress on host:port until Ctrl-C or SIGTERM,
+   then stop the children and exit.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError
+
+STOP_TIMEOUT_S = 15
+
+
+class Command(BaseCommand):
+    help = "运行网页服务、后台任务与 DICOM 接收 / run the web service, background worker and DICOM intake"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--demo", action="store_true", help="load demo data into an empty database")
+        parser.add_argument("--no-dicom", action="store_true", help="do not start the DICOM Storage SCP")
+        parser.add_argument("--dicom-port", type=int, default=None, help="DICOM port (default HUREN_DICOM_PORT)")
+        parser.add_argument("--threads", type=int, default=8, help="web server threads")
+
+    def say(self, msg: str) -> None:
+        self.stdout.write(msg)
+        self.stdout.flush()
+
+    def handle(self, *args, host, port, demo, no_dicom, dicom_port, threads, **opts):
+        try:
+            from waitress import create_server
+        except ImportError:
+            raise CommandError("缺少 waitress，请安装依赖 / waitress is missing: pip install waitress") from None
+
+        self.say(f"huren: 数据目录 / data folder {settings.HUREN_HOME}")
+        self.say("huren: 迁移数据库 / migrating the database …")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.say("huren: 收集静态文件 / collecting static files …")
+        call_command("collectstatic", interactive=False, verbosity=0)
+        just_loaded = self.load_demo() if demo else False
+
+        # Bind the web port first: a port in use should fail before children are started.
+        from huren.site.wsgi import application
+
+        try:
+            server = create_server(application, host=host, port=port, threads=threads, ident="huren")
+        except OSError as e:
+            raise CommandError(f"无法监听 {host}:{port}（端口被占用？）/ cannot listen on {host}:{port} (port in use?): {e}")
+
+        children: list[tuple[str, subprocess.Popen]] = []
+        stopping = threading.Event()
+        try:
+            children.append(("worker", self.spawn(["db_worker", "--interval", "1"])))
+            if not no_dicom:
+                dport = dicom_port or settings.HUREN_DICOM_PORT
+                children.append(("dicom", self.spawn(["huren_dicom_scp", "--host", host, "--port", str(dport)])))
+                self.say(f"huren: DICOM 接收 / DICOM Storage SCP  AE={settings.HUREN_DICOM_AE_TITLE}  {host}:{dport}")
+            threading.Thread(target=self.watch, args=(children, stopping), daemon=True).start()
+
+            def on_term(signum, frame):
+                raise KeyboardInterrupt
+
+            signal.signal(signal.SIGTERM, on_term)
+            shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+            self.say(f"huren: 网页 / web  http://{shown_host}:{server.effective_port}/")
+            if not just_loaded:  # huren_demo has just printed them
+                self.print_logins()
+            self.say("huren: 按 Ctrl-C 停止 / press Ctrl-C to stop")
+            try:
+                server.run()
+            except KeyboardInterrupt:
+                pass
+        finally:
+            stopping.set()
+            self.say("\nhuren: 正在停止 / stopping …")
+            try:
+                server.close()
+            except Exception:
+                pass
+            self.stop_children(children)
+            self.say("huren: 已停止 / stopped")
+
+    def spawn(self, argv: list[str]) -> subprocess.Popen:
+        # A new session: Ctrl-C reaches only this process, which then stops the children
+        # in order (worker finishes its current task, SCP closes its associations).
+        return subprocess.Popen([sys.executable, "-m", "huren", *argv], env=os.environ.copy(), start_new_session=True)
+
+    def watch(self, children, stopping: threading.Event) -> None:
+        while not stopping.wait(2):
+            for name, p in children:
+                if p.poll() is not None and not stopping.is_set():
+                    self.stderr.write(f"huren: 子进程 {name} 已退出（代码 {p.returncode}）/ child {name} exited with {p.returncode}")
+                    children.remove((name, p))
+                    break
+
+    def stop_children(self, children) -> None:
+        for _, p in children:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for name, p in children:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.stderr.write(f"huren: {name} 未按时停止，强制结束 / {name} did not stop in time; killing")
+                p.kill()
+                p.wait()
+
+    def load_demo(self) -> bool:
+        """Load the demo into an empty database; True if it was loaded now."""
+        from django.contrib.auth import get_user_model
+
+        if get_user_model().objects.exists():
+            self.say("huren: 数据库已有数据，不载入演示数据 / database not empty; demo data not loaded")
+            return False
+        if "huren_demo" not in get_commands():
+            self.stderr.write("huren: 演示数据命令 huren_demo 尚不可用，跳过 / the demo-data command huren_demo "
+                              "is not available in this build; starting without demo data")
+            return False
+        self.say("huren: 载入演示数据 / loading demo data …")
+        call_command("huren_demo")
+        return True
+
+    def print_logins(self) -> None:
+        try:
+            from huren.web.demo_info import demo_logins
+        except ImportError:
+            return
+        logins = demo_logins()
+        if logins:
+            self.say("huren: 演示账号 / demo logins:")
+            for user, password, role in logins:
+                self.say(f"    {user:<16} {password:<16} {role}")

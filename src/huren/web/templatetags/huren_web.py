@@ -1,0 +1,81 @@
+"""Template helpers: verdict and status badges, reasons in the user's language."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from huren.web.i18n import bilingual, is_chinese
+
+register = template.Library()
+
+# One word for one thing (docs glossary): the verdicts of an item and of a measurement.
+VERDICT_LABELS = {
+    "pass": _("pass"),
+    "fail": _("fail"),
+    "missing": _("missing evidence"),
+    "overdue": _("overdue"),
+    "not_applicable": _("not applicable"),
+    "info": _("for information"),
+    "not_evaluable": _("not evaluable"),
+}
+
+# A device's qualification status now (huren.assessment.status).
+STATUS_LABELS = {
+    "qualified": _("qualified"),
+    "at_risk": _("at risk"),
+    "not_qualified": _("not qualified"),
+    "never_assessed": _("never assessed"),
+}
+# The evaluator's decision (glossary: 评估结论).
+OUTCOME_LABELS = {
+    "qualified": _("qualified"),
+    "rectify": _("rectification required"),
+    "not_qualified": _("not qualified"),
+}
+
+
+@register.simple_tag
+def device_status_badge(status):
+    v = str(status)
+    return format_html('<span class="badge q-{}" data-status="{}">{}</span>', v, v, STATUS_LABELS.get(v, v))
+
+
+@register.simple_tag
+def outcome_badge(outcome):
+    v = str(outcome)
+    return format_html('<span class="badge q-{}">{}</span>', v, OUTCOME_LABELS.get(v, v))
+
+
+@register.simple_tag
+def reasons(pairs):
+    """A list of (zh, en) reason pairs, in the user's language, joined."""
+    sep = "；" if is_chinese() else "; "
+    return sep.join(bilingual(z, e) for z, e in (pairs or []))
+
+
+@register.simple_tag
+def verdict_badge(verdict):
+    v = str(verdict or "missing")
+    return format_html('<span class="badge v-{}" data-verdict="{}">{}</span>', v, v, VERDICT_LABELS.get(v, v))
+
+
+@register.simple_tag
+def status_badge(value, label=None):
+    return format_html('<span class="badge s-{}">{}</span>', value, label if label is not None else value)
+
+
+@register.simple_tag
+def reason(obj, prefix="reason"):
+    """``obj.<prefix>_zh`` or ``obj.<prefix>_en`` (attributes or dict keys) in the user's language."""
+    get = obj.get if isinstance(obj, dict) else (lambda k, d="": getattr(obj, k, d))
+    return bilingual(get(f"{prefix}_zh", "") or "", get(f"{prefix}_en", "") or "")
+
+
+@register.filter
+def get_item(mapping, key):
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from huren.web.views import assessment, device, dicom, home
+
+app_name = "web"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("qc/", home.qc_overview, name="qc_overview"),
+    path("devices/<int:pk>/", device.device_page, name="device"),
+    path("devices/<int:pk>/items/<str:item>/", device.item_page, name="device_item"),
+    path("devices/<int:pk>/log/", device.record_log, name="record_log"),
+    path("devices/<int:pk>/measurement/", device.record_measurement, name="record_measurement"),
+    path("devices/<int:pk>/checklist/", device.record_checklist, name="record_checklist"),
+    path("devices/<int:pk>/document/", device.record_document, name="record_document"),
+    path("assessments/", assessment.assessment_list, name="assessment_list"),
+    path("devices/<int:pk>/assess/", assessment.assessment_create, name="assessment_create"),
+    path("assessments/<int:pk>/", assessment.assessment_detail, name="assessment"),
+    path("assessments/<int:pk>/submit/", assessment.assessment_submit, name="assessment_submit"),
+    path("assessments/<int:pk>/review/", assessment.assessment_review, name="assessment_review"),
+    path("assessments/<int:pk>/accept-rest/", assessment.assessment_accept_rest, name="assessment_accept_rest"),
+    path("assessments/<int:pk>/decide/", assessment.assessment_decide, name="assessment_decide"),
+    path("dicom/", dicom.dicom_list, name="dicom_list"),
+    path("dicom/upload/", dicom.dicom_upload, name="dicom_upload"),
+    path("dicom/series/<int:pk>/", dicom.dicom_series, name="dicom_series"),
+    path("dicom/series/<int:pk>/analyse/", dicom.dicom_retry, name="dicom_retry"),
+    path("dicom/series/<int:pk>/assign/", dicom.dicom_assign, name="dicom_assign"),
+]

@@ -1,0 +1,92 @@
+"""A device: every catalog item of its modality with its verdict, latest evidence and
+history, and the forms that record evidence for it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from huren.assessment.models import Assessment
+from huren.assessment.status import device_status
+from huren.assessment.verdicts import device_verdicts
+from huren.registry.models import Device
+from huren.assessment.verdicts import current_catalog
+from huren.web.evidence_view import evidence_history, latest_evidence
+from huren.web.forms import EVIDENCE_FORMS
+
+
+def scoped_device(user, pk: int) -> Device:
+    """The device, if ``user`` may see it; 404 otherwise (not 403: do not confirm it exists)."""
+    return get_object_or_404(Device.objects.for_user(user).select_related("department__institution", "room"), pk=pk)
+
+
+@login_required
+def device_page(request, pk: int):
+    device = scoped_device(request.user, pk)
+    verdicts = device_verdicts(device)
+    status = device_status(device, verdicts=verdicts)
+    latest = latest_evidence(verdicts)
+    sections: dict[str, list] = {}
+    for v in verdicts:
+        sections.setdefault(v.section, []).append((v, latest.get(v.item)))
+    return render(request, "web/device.html", {
+        "nav": "home", "device": device, "status": status, "sections": sections,
+        "history": evidence_history(device, limit=30),
+        "assessments": Assessment.objects.filter(device=device).select_related("decision")[:10],
+        "series": device.dicom_series.all()[:10],
+    })
+
+
+@login_required
+def item_page(request, pk: int, item: str):
+    device = scoped_device(request.user, pk)
+    catalog = current_catalog()
+    if item not in catalog or catalog[item].modality != device.modality:
+        raise Http404
+    verdict = next(v for v in device_verdicts(device, catalog=catalog) if v.item == item)
+    return render(request, "web/device_item.html", {
+        "nav": "home", "device": device, "item": catalog[item], "verdict": verdict,
+        "history": evidence_history(device, item=catalog[item], limit=200),
+    })
+
+
+def _record(request, pk: int, kind: str, template_title: str):
+    device = scoped_device(request.user, pk)
+    Form = EVIDENCE_FORMS[kind]
+    initial = {"item": request.GET["item"]} if request.GET.get("item") else {}
+    corrects = None
+    if request.GET.get("supersedes", "").isdigit():
+        # A correction: the form starts from the record it replaces (evidence is append-only).
+        corrects = get_object_or_404(Form.serializer_class.Meta.model.objects.for_user(request.user).for_device(device),
+                                     pk=int(request.GET["supersedes"]))
+        initial = Form.initial_from(corrects)
+    form = Form(request.POST or None, request.FILES or None, device=device, request=request, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Recorded."))
+        return redirect("web:device", pk=device.pk)
+    return render(request, "web/record.html", {"nav": "home", "device": device, "form": form, "title": template_title,
+                                               "corrects": corrects})
+
+
+@login_required
+def record_log(request, pk: int):
+    return _record(request, pk, "log", _("Record a daily log"))
+
+
+@login_required
+def record_measurement(request, pk: int):
+    return _record(request, pk, "measurement", _("Record a measurement"))
+
+
+@login_required
+def record_checklist(request, pk: int):
+    return _record(request, pk, "checklist", _("Record a checklist answer"))
+
+
+@login_required
+def record_document(request, pk: int):
+    return _record(request, pk, "document", _("Upload a document"))

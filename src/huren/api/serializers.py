@@ -14,6 +14,7 @@ from huren.accounts.models import AuditEntry
 from huren.accounts.roles import roles_of
 from huren.api.errors import _django_errors, bilingual_messages
 from huren.assessment.models import VERDICTS, Assessment, Decision, ItemReview
+from huren.assessment.status import STATUS_ZH
 from huren.assessment.verdicts import current_catalog
 from huren.evidence import validation as V
 from huren.evidence.logfields import LOG_FIELDS, log_items
@@ -499,8 +500,7 @@ class DecisionBriefSerializer(serializers.Serializer):
     rectification_deadline = serializers.DateField(allow_null=True, required=False)
 
 
-STATUSES = [("qualified", "qualified"), ("at_risk", "at risk"), ("not_qualified", "not qualified"),
-            ("never_assessed", "never assessed")]
+STATUSES = [(k, k.replace("_", " ")) for k in STATUS_ZH]
 
 
 class DeviceStatusSerializer(serializers.Serializer):

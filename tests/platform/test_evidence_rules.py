@@ -205,3 +205,14 @@ def test_files_are_downloaded_only_through_the_scoped_api(world):
     assert "attachment" in r["Content-Disposition"]
     assert c.get(f"/api/documents/{world.b.document.pk}/download/").status_code == 404
     assert c.get(f"/api/checklists/{world.a.check.pk}/download/").status_code == 404  # no attachment
+
+
+def test_evidence_dated_before_the_device_was_installed_is_refused(world):
+    from huren.registry.models import Device
+
+    Device.objects.filter(pk=world.a.ct.pk).update(install_date=dt.date(2022, 3, 1))
+    c = client_for(world.a.tech)
+    r = c.post("/api/logs/", {"device": world.a.ct.pk, "performed_on": "2022-02-28", "temperature_c": 21}, format="json")
+    assert r.status_code == 400 and "2022-03-01" in r.json()["performed_on"][0]
+    r = c.post("/api/logs/", {"device": world.a.ct.pk, "performed_on": "2022-03-01", "temperature_c": 21}, format="json")
+    assert r.status_code == 201

@@ -130,3 +130,17 @@ def test_default_messages_are_bilingual_whatever_the_language(world, lang):
     r = client_for(world.a.manager).post("/api/rooms/", {"name": "x"}, format="json", HTTP_ACCEPT_LANGUAGE=lang)
     msg = r.json()["department"][0]
     assert " / " in msg and "required" in msg.lower()
+
+
+def test_documented_response_shapes_match_the_responses(world):
+    from huren.api import serializers as S
+
+    c = client_for(world.evaluator)
+    for url, shape in ((f"/api/devices/{world.a.ct.pk}/verdicts/", S.DeviceVerdictsSerializer),
+                       (f"/api/devices/{world.a.ct.pk}/status/", S.DeviceStatusSerializer),
+                       (f"/api/recognition/?device={world.a.ct.pk}&study_date={timezone.localdate()}",
+                        S.RecognitionAnswerSerializer)):
+        data = c.get(url).json()
+        s = shape(data=data)
+        assert s.is_valid(), (url, s.errors)
+        assert set(data) == set(shape().fields), url

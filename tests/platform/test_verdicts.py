@@ -339,3 +339,34 @@ def test_stability_test_without_any_baseline_is_missing_evidence(site):
     measure(site, site.ct, "CT-QC-HU-WATER", "ct_number_water", 1.0, "HU", n_days=5, test_type="stability")
     v = verdict(site.ct, "CT-QC-HU-WATER")
     assert v.verdict == "missing" and "基线" in v.reason_zh
+
+
+def test_random_evidence_for_every_item_never_breaks_derivation(site):
+    """Every catalog item, fed random but well-formed evidence, gets a verdict with reasons in
+    both languages (seeded, so a failure repeats)."""
+    import random
+
+    from huren.evidence.logfields import LOG_FIELDS
+    from huren.standard import load_catalog, metrics
+
+    rng = random.Random(20241129)
+    cat = load_catalog()
+    units = metrics()
+    for device in (site.ct, site.dr, site.mr):
+        for item in cat.for_modality(device.modality):
+            for crit in item.criteria:
+                if crit.metric in units and crit.kind in ("range", "deviation", "ratio"):
+                    measure(site, device, item.id, crit.metric, rng.uniform(-5, 120), units[crit.metric].unit,
+                            n_days=rng.randint(0, 500), test_type=crit.test_type or "", baseline=rng.choice([None, 10.0]),
+                            conditions={"nominal": rng.choice([1.0, 5.0, 10.0])})
+            for q in [""] + [str(i + 1) for i in range(len(item.checklist))]:
+                if rng.random() < 0.5:
+                    ChecklistAnswer.objects.create(device=device, recorded_by=site.tech, performed_on=days_ago(rng.randint(0, 400)),
+                                                   item=item.id, question=q, answer=rng.choice(["yes", "no", "not_applicable"]))
+        for n in rng.sample(range(0, 60), 40):
+            values = {f.field: (rng.random() < 0.8 if f.kind == "bool" else rng.uniform(f.lo, f.hi))
+                      for f in LOG_FIELDS if rng.random() < 0.7}
+            log(site, device, n, **values)
+        for v in device_verdicts(device):
+            assert v.verdict in {"pass", "fail", "missing", "overdue", "not_applicable"}
+            assert v.reason_zh and v.reason_en, v.item

@@ -14,6 +14,7 @@ from huren.accounts.models import AuditEntry
 from huren.accounts.roles import roles_of
 from huren.api.errors import _django_errors, bilingual_messages
 from huren.assessment.models import VERDICTS, Assessment, Decision, ItemReview
+from huren.assessment.status import STATUS_ZH
 from huren.assessment.verdicts import current_catalog
 from huren.evidence import validation as V
 from huren.evidence.logfields import LOG_FIELDS, log_items
@@ -455,3 +456,69 @@ class TokenSerializer(AuthTokenSerializer):
             raise serializers.ValidationError(
                 "无法登录：用户名或密码错误，或登录失败次数过多已暂时锁定 / unable to log in: wrong user name or "
                 "password, or too many failed logins (locked for now)", code="authorization") from None
+
+
+# ------------------------------------------------------------ documented response shapes
+class ItemVerdictSerializer(serializers.Serializer):
+    """One catalog item's derived verdict (see ``assessment.verdicts.ItemVerdict``)."""
+
+    item = serializers.CharField()
+    title_zh = serializers.CharField()
+    title_en = serializers.CharField()
+    section = serializers.CharField()
+    kinds = serializers.ListField(child=serializers.CharField())
+    required = serializers.BooleanField()
+    verdict = serializers.ChoiceField(choices=VERDICTS)
+    reason_zh = serializers.CharField()
+    reason_en = serializers.CharField()
+    evidence = serializers.DictField(child=serializers.ListField(child=serializers.IntegerField()),
+                                     help_text="evidence kind (measurement, log, check, document, coil, …) → record ids")
+    last_done = serializers.DateField(allow_null=True)
+
+
+class DeviceVerdictsSerializer(serializers.Serializer):
+    device = serializers.IntegerField()
+    catalog_key = serializers.CharField()
+    on = serializers.DateField()
+    summary = serializers.DictField(child=serializers.IntegerField())
+    items = ItemVerdictSerializer(many=True)
+
+
+class ReasonSerializer(serializers.Serializer):
+    zh = serializers.CharField()
+    en = serializers.CharField()
+
+
+class DecisionBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
+    decided_at = serializers.DateTimeField()
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField(allow_null=True)
+    catalog_key = serializers.CharField()
+    rectification_items = serializers.ListField(child=serializers.CharField(), required=False)
+    rectification_deadline = serializers.DateField(allow_null=True, required=False)
+
+
+STATUSES = [(k, k.replace("_", " ")) for k in STATUS_ZH]
+
+
+class DeviceStatusSerializer(serializers.Serializer):
+    device = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=STATUSES)
+    status_zh = serializers.CharField()
+    reasons = ReasonSerializer(many=True)
+    items_at_risk = serializers.ListField(child=serializers.CharField())
+    decision = DecisionBriefSerializer(allow_null=True)
+
+
+class RecognitionAnswerSerializer(serializers.Serializer):
+    recognised = serializers.BooleanField()
+    study_date = serializers.DateField()
+    device = serializers.DictField(allow_null=True, help_text="id, name, modality, manufacturer, model, institution")
+    status = serializers.ChoiceField(choices=STATUSES, allow_null=True)
+    decision = DecisionBriefSerializer(allow_null=True)
+    valid_until = serializers.DateField(allow_null=True)
+    reasons = ReasonSerializer(many=True)
+    reason_zh = serializers.CharField()
+    reason_en = serializers.CharField()

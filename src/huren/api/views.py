@@ -120,7 +120,7 @@ class DeviceViewSet(ScopedViewSet):
         return day
 
     @extend_schema(parameters=[OpenApiParameter("on", OpenApiTypes.DATE, description="day of judgement (today)")],
-                   responses=OpenApiTypes.OBJECT)
+                   responses=S.DeviceVerdictsSerializer)
     @action(detail=True, methods=["get"])
     def verdicts(self, request, pk=None):
         """Every catalog item of the device's modality with its derived verdict and reasons."""
@@ -152,7 +152,7 @@ class DeviceViewSet(ScopedViewSet):
         return Response({"on": on.isoformat(), "count": len(rows), "results": rows})
 
     @extend_schema(parameters=[OpenApiParameter("on", OpenApiTypes.DATE, description="day (today)")],
-                   responses=OpenApiTypes.OBJECT)
+                   responses=S.DeviceStatusSerializer)
     @action(detail=True, methods=["get"])
     def status(self, request, pk=None):
         """Qualification status: qualified, at_risk, not_qualified or never_assessed, with reasons."""
@@ -395,7 +395,7 @@ class RecognitionView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(parameters=[S.RecognitionInputSerializer], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[S.RecognitionInputSerializer], responses=S.RecognitionAnswerSerializer)
     def get(self, request):
         inp = S.RecognitionInputSerializer(data=request.query_params)
         inp.is_valid(raise_exception=True)

@@ -4,12 +4,14 @@ current evidence and the catalog. The ONE place where evidence meets criteria.
 For each item the evidence of each of its kinds is judged:
 
 * **measure / image** — the latest current measurement of each (metric, test type) is
-  judged by the catalog criterion (``Item.criterion``) with its baseline and conditions;
+  judged by the catalog criterion (``Item.criterion``) with its conditions and baseline (a
+  stability test without one takes the latest acceptance or status test's value);
   ``lead_equivalence_mm`` of ``*-SHIELD`` and ``*-PPE`` items also comes from the register
   (shielding measurements of the device's rooms, the department's protective equipment).
 * **log** — the range/bool criteria of log metrics over the last ``HUREN_LOG_WINDOW_DAYS``
-  days (every out-of-range day counts), ``log_gap`` over the entry dates, ``within_period``
-  on the last entry; an item without criteria needs entries in the window.
+  days (every out-of-range day counts; the helium fall per day is derived from the series),
+  ``log_gap`` over the entry dates inside the window, ``within_period`` on the last day a
+  periodic task (backup, maintenance…) was ticked; an item without criteria needs entries.
 * **check** — the latest answer to each checklist question (or to the whole item): any
   "no" fails, all "not applicable" is not applicable, an unanswered question is missing.
   ``all_present`` criteria read the register (coils, accessories and drugs with expiry,
@@ -17,7 +19,7 @@ For each item the evidence of each of its kinds is judged:
 * **doc** — the latest document naming the item: expired (``valid_until``) is overdue.
 
 The item's ``period_days`` makes its latest measurement, answer or undated document overdue
-when older. Kinds with no evidence at all are left out when another kind has evidence (the
+when older (for an item with a daily log, the log's gap criterion carries the period). Kinds with no evidence at all are left out when another kind has evidence (the
 standard lists alternatives: "check, doc"); with no evidence of any kind the item is
 ``missing``. The item's verdict is the worst of the rest: fail > overdue > missing > pass >
 not_applicable. Reasons are in Chinese and English and name the figures.

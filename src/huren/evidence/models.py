@@ -87,6 +87,10 @@ class Evidence(models.Model):
             errors["device"] = "设备须属于该科室 / the device must belong to the department"
         if self.performed_on and self.performed_on > timezone.localdate():
             errors["performed_on"] = "日期不能在将来 / the date cannot be in the future"
+        elif (self.performed_on and self.device_id and self.device.install_date
+              and self.performed_on < self.device.install_date):
+            errors["performed_on"] = (f"日期早于设备安装日期 {self.device.install_date} / "
+                                      f"the date precedes the device's installation on {self.device.install_date}")
         if self.supersedes_id:
             old = self.supersedes
             if old.department_id != self.department_id or old.device_id != self.device_id:

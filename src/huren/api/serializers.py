@@ -200,7 +200,7 @@ class MeasurementSerializer(EvidenceBase):
         if err:
             errors["metric"] = [err]
         else:
-            err = V.check_unit(metric, attrs.get("unit"))
+            err = V.check_unit(metric, attrs.get("unit"), attrs.get("item"))
             if err:
                 errors["unit"] = [err]
             err = V.check_value(metric, attrs.get("value"))

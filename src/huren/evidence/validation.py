@@ -62,15 +62,16 @@ def check_metric(metric: str) -> str | None:
     return None
 
 
-def check_unit(metric: str, unit: str | None) -> str | None:
-    """The unit must be the metric's unit exactly: a number in another unit is refused, not converted."""
+def check_unit(metric: str, unit: str | None, item: str | None = None) -> str | None:
+    """The unit must be the metric's unit (under ``item``) exactly: a number in another unit is refused, not converted."""
     m = metrics().get(metric)
     if m is None:
         return None
-    if _norm_unit(unit) != _norm_unit(m.unit):
-        want = m.unit or "无单位 / no unit"
+    expected = m.unit_for(item)
+    if _norm_unit(unit) != _norm_unit(expected):
+        want = expected or "无单位 / no unit"
         return (f"单位“{unit or ''}”与指标 {metric} 的单位“{want}”不符，请换算后录入 / "
-                f"unit '{unit or ''}' does not match the unit '{m.unit}' of {metric}; convert before entering")
+                f"unit '{unit or ''}' does not match the unit '{expected}' of {metric}; convert before entering")
     return None
 
 

@@ -122,6 +122,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = HUREN_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise looks here at start-up, before collectstatic has run
 MEDIA_ROOT = HUREN_HOME / "media"
 DICOM_ROOT = HUREN_HOME / "dicom"
 

@@ -1,0 +1,306 @@
+"""The runs of tests: the ACR set on an axial series, the flood set on uniform phantoms."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+from huren.analysis.core.phantom import find_circular_phantom
+from huren.analysis.core.roi import roi_record
+from huren.dicomio import Image
+from huren.result import Measurement, Result, Roi
+
+from . import acr, artifacts, ghosting, snr, uniformity
+from .common import Frame, MrAnalysisError, header_float, measurement, phase_encoding_axis
+
+
+def resonance_frequency(images: Sequence[Image]) -> Measurement | None:
+    """Resonance (imaging) frequency from Imaging Frequency (0018,0084), MHz (WS/T 263)."""
+    for im in images:
+        f = header_float(im, "ImagingFrequency")
+        if f:
+            return measurement("resonance_frequency", f, "MHz", "resonance_frequency", [im], method="header",
+                               details={"tag": "ImagingFrequency (0018,0084)"})
+    return None
+
+
+def _match_second(image: Image, second: Sequence[Image]) -> Image | None:
+    """The image of the repeat acquisition at the same position (or the same instance number)."""
+    best, best_d = None, 1e9
+    for s in second:
+        if s.array.shape != image.array.shape:
+            continue
+        if image.z is not None and s.z is not None:
+            d = abs(s.z - image.z)
+        else:
+            d = abs((s.instance_number or 0) - (image.instance_number or 0))
+        if d < best_d:
+            best, best_d = s, d
+    return best if best_d < 1.0 else None
+
+
+def _run(res: Result, test: str, fn):
+    try:
+        fn()
+    except MrAnalysisError as e:
+        res.error(e.path, e.reason_zh, e.reason_en, test)
+    except (ValueError, IndexError, ZeroDivisionError, np.linalg.LinAlgError) as e:
+        res.error("", f"{test} 测试无法完成：{e}", f"the {test} test could not be done: {e}", test)
+
+
+def _snr_measurements(res: Result, image: Image, frame: Frame, radius_mm: float, second: Sequence[Image],
+                      slice_no: int | None, kernel_mm: float = 25.0):
+    centres = snr.five_roi_centres(frame)
+    rois = [roi_record(image, c, size_mm=(20.0, 20.0), label=f"snr{i}") for i, c in enumerate(centres)]
+    norm = snr.normalisation_factor(image)
+    # hazen's pixel-sized ROIs, reported beside ours (see snr.py)
+    cpx = [(round(frame.centre_px[0]) + dx, round(frame.centre_px[1]) + dy) for dx, dy in ((0, 0), (-40, -40), (40, -40), (-40, 40), (40, 40))]
+
+    def smoothing():
+        r = snr.snr_smoothing(image.array, centres, image.spacing, kernel_mm=kernel_mm)
+        rh = snr.snr_smoothing(image.array, cpx, image.spacing, size_px=20, kernel_px=25)
+        d = {"signal": r["signal"], "noise": r["noise"], "kernel_mm": kernel_mm, "hazen_pixel_rois_snr": rh["snr"]}
+        if norm:
+            d["normalised"] = r["snr"] * norm["factor"]
+            d["normalisation"] = norm
+        res.add(measurement("snr", r["snr"], "", "snr_smoothing", [image], method="smoothing", slice_no=slice_no, rois=rois, details=d))
+
+    def background():
+        r = snr.snr_background(image.array, frame, radius_mm)
+        d = {k: r[k] for k in ("signal", "sd_air", "sigma", "mean_air")}
+        d["rayleigh_factor"] = snr.RAYLEIGH_SD_FACTOR
+        if norm:
+            d["normalised"] = r["snr"] * norm["factor"]
+        broi = [roi_record(image, frame.centre_px, radius_mm=r["signal_radius_mm"], label="signal")]
+        broi += [roi_record(image, c, size_mm=(15.0, 15.0), label="air") for c in r["bg_centres_px"]]
+        res.add(measurement("snr", r["snr"], "", "snr_background", [image], method="background", slice_no=slice_no, rois=broi, details=d))
+
+    def subtraction():
+        other = _match_second(image, second)
+        if other is None:
+            raise MrAnalysisError(image.path, "第二组图像中没有与该层对应的图像（相同位置与矩阵），无法计算减影法信噪比",
+                                  "the second series has no image matching this slice (same position and matrix); subtraction SNR not computed")
+        r = snr.snr_subtraction(image.array, other.array, centres, image.spacing)
+        rh = snr.snr_subtraction(image.array, other.array, cpx, image.spacing, size_px=20)
+        d = {"signal": r["signal"], "noise": r["noise"], "hazen_pixel_rois_snr": rh["snr"], "second_sop_instance_uid": other.sop_instance_uid}
+        if norm:
+            d["normalised"] = r["snr"] * norm["factor"]
+        res.add(measurement("snr", r["snr"], "", "snr_subtraction", [image, other], method="subtraction", slice_no=slice_no, rois=rois, details=d))
+
+    _run(res, "snr_smoothing", smoothing)
+    _run(res, "snr_background", background)
+    if second:
+        _run(res, "snr_subtraction", subtraction)
+
+
+def _centre_measurement(res: Result, image: Image, frame: Frame, radius_mm: float, slice_no: int | None):
+    res.add(measurement("phantom_centre_px", round(frame.centre_px[0], 2), "px", "phantom_centre", [image], method="circle-fit",
+                        slice_no=slice_no, rois=[roi_record(image, frame.centre_px, radius_mm=radius_mm, label="phantom")],
+                        details={"x": frame.centre_px[0], "y": frame.centre_px[1], "radius_mm": radius_mm,
+                                 "rotation_deg": frame.angle_deg}))
+
+
+def _artifact_measurement(res: Result, image: Image, mask: np.ndarray, slice_no: int | None):
+    r = artifacts.background_artifacts(image.array, mask, image.spacing, phase_encoding_axis(image))
+    rois = [roi_record(image, g["centre_px"], radius_mm=math.sqrt(g["area_mm2"] / math.pi), label=g["kind"]) for g in r["regions"]]
+    res.add(measurement("artifact_count", r["count"], "", "artifacts", [image], method="background-screen", slice_no=slice_no,
+                        rois=rois, details={"regions": r["regions"], "air_sd_robust": r.get("air_sd_robust")}))
+
+
+def acr_tests(images: Sequence[Image], *, second: Sequence[Image] = (), localisers: Sequence[Image] = (), options=None) -> Result:
+    """Every ACR large-phantom test on one axial series (and its localiser and repeat, if given)."""
+    res = Result(modality="MR", phantom="acr-mr-large")
+    res.inputs = [im.ref() for im in images]
+    for loc in localisers:
+        def loc_len(loc=loc):
+            length, d = acr.localiser_length(loc)
+            d.update(direction="localiser_si", nominal_mm=acr.LENGTH_MM, error_mm=length - acr.LENGTH_MM,
+                     distortion_percent=100 * (length - acr.LENGTH_MM) / acr.LENGTH_MM, slice="localiser")
+            res.add(measurement("geometric_length", length, "mm", "geometry_localiser", [loc], method="acr", details=d))
+        _run(res, "geometry_localiser", loc_len)
+    if not images:
+        return res
+    try:
+        series = acr.identify_slices(images)
+    except MrAnalysisError as e:
+        res.error(e.path, e.reason_zh, e.reason_en, "acr")
+        return res
+    missing = [n for n in range(1, 12) if n not in series.slices]
+    if missing:
+        res.error(images[0].path, f"ACR 序列缺少第 {', '.join(map(str, missing))} 层，相关测试未做",
+                  f"the ACR series lacks slice(s) {', '.join(map(str, missing))}; the tests on them are not done", "acr")
+    # the phantom must be the ACR phantom: about 190 mm across
+    ref_slice = next(n for n in (7, 6, 5, 4, 8, 1, 11, 2, 3, 9, 10) if n in series.slices)
+    c = find_circular_phantom(series.slices[ref_slice].array)
+    rad_mm = c.radius_px * float(np.mean(series.slices[ref_slice].spacing))
+    if not 80.0 < rad_mm < 110.0:
+        res.error(series.slices[ref_slice].path, f"图像中的物体直径约 {2 * rad_mm:.0f} mm，不是 ACR 大体模（190 mm），可能是患者图像",
+                  f"the object is about {2 * rad_mm:.0f} mm across, not the ACR large phantom (190 mm); perhaps a patient series", "acr")
+        return res
+    if 1 in series.slices:
+        f1 = acr.phantom_frame(series.slices[1])
+        series.angle_deg = acr.rotation_deg(series.slices[1], f1)
+    frames = {}
+
+    def frame(n):
+        if n not in frames:
+            im = series.image(n)
+            cc = find_circular_phantom(im.array)
+            frames[n] = (Frame(cc.centre_px, series.angle_deg, im.spacing), cc)
+        return frames[n]
+
+    if 7 in series.slices:
+        im7 = series.slices[7]
+        f7, c7 = frame(7)
+        r7 = c7.radius_px * f7.pixel_mm
+        _centre_measurement(res, im7, f7, r7, 7)
+
+        def piu():
+            r = uniformity.piu_acr(im7.array, f7)
+            rois = [roi_record(im7, f7.centre_px, radius_mm=r["large_radius_mm"], label="large"),
+                    roi_record(im7, r["max_px"], radius_mm=r["small_radius_mm"], label="max"),
+                    roi_record(im7, r["min_px"], radius_mm=r["small_radius_mm"], label="min")]
+            res.add(measurement("piu", r["piu"], "%", "piu_acr", [im7], method="acr", slice_no=7, rois=rois,
+                                details={"max": r["max"], "min": r["min"]}))
+
+        def nine():
+            r = uniformity.nine_roi_uniformity(im7.array, f7, r7)
+            rois = [roi_record(im7, c, radius_mm=r["roi_radius_mm"], label=f"u{i}") for i, c in enumerate(r["centres_px"])]
+            res.add(measurement("piu", r["uniformity"], "%", "uniformity_ws263", [im7], method="ws263-nine-roi", slice_no=7, rois=rois,
+                                details={"means": r["means"]}))
+
+        def psg():
+            r = ghosting.psg_acr(im7.array, f7, r7)
+            rois = [roi_record(im7, r["large_centre_px"], radius_mm=r["large_radius_mm"], label="signal")]
+            rois += [roi_record(im7, v["centre_px"], size_mm=tuple(2 * s for s in v["semi_mm"]), label=k, shape="ellipse") for k, v in r["rois"].items()]
+            res.add(measurement("ghosting_percent", r["psg"], "%", "ghosting_acr", [im7], method="acr-psg", slice_no=7, rois=rois,
+                                details={"signal": r["signal"], **{k: v["mean"] for k, v in r["rois"].items()},
+                                         "phase_encoding": phase_encoding_axis(im7)}))
+
+        _run(res, "piu", piu)
+        _run(res, "uniformity_ws263", nine)
+        _run(res, "ghosting", psg)
+        _snr_measurements(res, im7, f7, r7, second, 7)
+        _run(res, "artifacts", lambda: _artifact_measurement(res, im7, c7.mask, 7))
+
+    def geometry(n, dirs):
+        im = series.image(n)
+        f, _ = frame(n)
+        for name, (length, a, b) in acr.geometric_lengths(im, f, dirs).items():
+            p0 = f.px(a * math.cos(math.radians(acr.DIRECTIONS[name])), a * math.sin(math.radians(acr.DIRECTIONS[name])))
+            p1 = f.px(b * math.cos(math.radians(acr.DIRECTIONS[name])), b * math.sin(math.radians(acr.DIRECTIONS[name])))
+            x0, y0 = im.px_to_mm(*p0)
+            x1, y1 = im.px_to_mm(*p1)
+            roi = Roi(shape="line", centre_mm=(round(x0, 3), round(y0, 3)), end_mm=(round(x1, 3), round(y1, 3)), label=name)
+            res.add(measurement("geometric_length", length, "mm", "geometry", [im], method="acr", slice_no=n, rois=[roi],
+                                details={"slice": n, "direction": name, "nominal_mm": acr.DIAMETER_MM,
+                                         "error_mm": length - acr.DIAMETER_MM,
+                                         "distortion_percent": 100 * (length - acr.DIAMETER_MM) / acr.DIAMETER_MM}))
+
+    if 1 in series.slices:
+        _run(res, "geometry", lambda: geometry(1, ("horizontal", "vertical")))
+    if 5 in series.slices:
+        _run(res, "geometry", lambda: geometry(5, ("horizontal", "vertical", "diagonal_1", "diagonal_2")))
+
+    if 1 in series.slices:
+        im1 = series.slices[1]
+
+        def thickness():
+            f, _ = frame(1)
+            t, d = acr.slice_thickness(im1, f)
+            rois = []
+            for name, r in d["ramps"].items():
+                x0, y0 = im1.px_to_mm(*f.px(r["from_mm"], r["y_mm"]))
+                x1, y1 = im1.px_to_mm(*f.px(r["to_mm"], r["y_mm"]))
+                rois.append(Roi(shape="line", centre_mm=(round(x0, 3), round(y0, 3)), end_mm=(round(x1, 3), round(y1, 3)), label=name))
+            d["nominal_mm"] = im1.slice_thickness
+            res.add(measurement("slice_thickness", t, "mm", "slice_thickness", [im1], method="acr-ramps", slice_no=1, rois=rois, details=d))
+
+        _run(res, "slice_thickness", thickness)
+    for n in (1, 11):
+        if n in series.slices:
+            def position(n=n):
+                im = series.slices[n]
+                f, _ = frame(n)
+                diff, d = acr.wedge_difference(im, f)
+                d["slice"] = n
+                d["position_error_mm"] = diff / 2
+                res.add(measurement("slice_position_difference", diff, "mm", "slice_position", [im], method="acr-wedges", slice_no=n, details=d))
+            _run(res, "slice_position", position)
+    if 1 in series.slices and hasattr(acr, "hole_arrays"):
+        def resolution():
+            f, _ = frame(1)
+            r = acr.hole_arrays(series.slices[1], f)
+            res.add(measurement("resolved_hole_size", r["resolved_mm"], "mm", "resolution", [series.slices[1]], method="acr-holes",
+                                slice_no=1, details=r["details"]))
+        _run(res, "resolution", resolution)
+    if hasattr(acr, "edge_mtf") and 7 in series.slices:
+        _run(res, "edge_mtf", lambda: res.add(acr.edge_mtf(series.slices[7], frame(7)[0])))
+    lcd = [n for n in (8, 9, 10, 11) if n in series.slices]
+    if lcd and hasattr(acr, "low_contrast"):
+        def low_contrast():
+            per = {}
+            used = []
+            for n in lcd:
+                f, _ = frame(n)
+                per[n] = acr.low_contrast(series.slices[n], f)
+                used.append(series.slices[n])
+            total = sum(p["spokes"] for p in per.values())
+            res.add(measurement("low_contrast_spokes", total, "", "low_contrast", used, method="acr-spokes",
+                                details={"per_slice": {str(k): v["spokes"] for k, v in per.items()},
+                                         "slices": lcd, "spoke_detail": {str(k): v.get("detail") for k, v in per.items()}}))
+        _run(res, "low_contrast", low_contrast)
+    rep = getattr(options, "report_dir", None) if options is not None else None
+    if rep:
+        from . import report
+        _run(res, "report", lambda: report.write(res, series, rep))
+    return res
+
+
+def flood_tests(images: Sequence[Image], *, second: Sequence[Image] = (), options=None) -> Result:
+    """Uniform (flood) phantom tests on each image: centre, SNR (3 methods), uniformity, ghosting, artifacts."""
+    res = Result(modality="MR", phantom="flood")
+    res.inputs = [im.ref() for im in images]
+    for im in images:
+        try:
+            c = find_circular_phantom(im.array)
+        except ValueError as e:
+            res.error(im.path, f"未找到均匀体模：{e}", f"no flood phantom found: {e}", "flood")
+            continue
+        f = Frame(c.centre_px, 0.0, im.spacing)
+        r_mm = c.radius_px * f.pixel_mm
+        area_frac = c.mask.mean()
+        small = r_mm < 40.0 and area_frac < 0.08
+        _centre_measurement(res, im, f, r_mm, None)
+        pe = phase_encoding_axis(im)
+        if small:
+            # a small bottle well inside the field: the IPEM ghosting set-up
+            def ipem():
+                if pe is None:
+                    raise MrAnalysisError(im.path, "头文件中没有相位编码方向，无法做 IPEM 伪影测试",
+                                          "no phase-encoding direction in the header; IPEM ghosting not done")
+                r = ghosting.ghosting_ipem(im.array, pe, spacing=im.spacing)
+                res.add(measurement("ghosting_percent", r["ghosting"], "%", "ghosting_ipem", [im], method="ipem",
+                                    details={k: r[k] for k in ("signal", "ghost", "noise")} | {"phase_encoding": pe}))
+            _run(res, "ghosting_ipem", ipem)
+            continue
+        _snr_measurements(res, im, f, r_mm, second, None, kernel_mm=9.0 * f.pixel_mm if False else 25.0)
+
+        def fu():
+            r = uniformity.fractional_uniformity(im.array, f.centre_px, im.spacing, length_mm=min(160.0, 1.7 * r_mm))
+            for k in ("h", "v"):
+                res.add(measurement(f"fractional_uniformity_{k}", r[k], "", "fractional_uniformity", [im], method="ipem",
+                                    details={"reference": r["reference"], "tolerance_percent": 10}))
+
+        def nine():
+            r = uniformity.nine_roi_uniformity(im.array, f, r_mm)
+            rois = [roi_record(im, cc, radius_mm=r["roi_radius_mm"], label=f"u{i}") for i, cc in enumerate(r["centres_px"])]
+            res.add(measurement("piu", r["uniformity"], "%", "uniformity_ws263", [im], method="ws263-nine-roi", rois=rois,
+                                details={"means": r["means"]}))
+
+        _run(res, "fractional_uniformity", fu)
+        _run(res, "uniformity_ws263", nine)
+        _run(res, "artifacts", lambda: _artifact_measurement(res, im, c.mask, None))
+    return res

@@ -374,8 +374,8 @@ def wedge_difference(image: Image, frame: Frame) -> tuple[float, dict]:
 
     ACR guidance §5: on slices 1 and 11 the two crossed 45° wedges at the top of the
     phantom show as a pair of dark bars; a slice displaced by d makes one bar 2d
-    longer than the other. Positive when the left bar is the longer one (it reaches
-    further down). Each bar's lower end is the half-level crossing of a 2 mm-wide
+    longer than the other. Positive when the right bar is the longer one (it reaches
+    further down), the sign hazen reports. Each bar's lower end is the half-level crossing of a 2 mm-wide
     vertical profile down the middle of that bar.
     """
     # find the pair's left and right sides on a horizontal line through its middle
@@ -390,14 +390,16 @@ def wedge_difference(image: Image, frame: Frame) -> tuple[float, dict]:
     w = xr - xl
     ends = {}
     for name, xc in (("left", xl + w / 4), ("right", xr - w / 4)):
-        s, v = _band_profile(image, frame, (xc, -100.0), (xc, -30.0), width_mm=min(2.0, w / 4))
-        y = s - 100.0
-        below = v[y > -45.0]
-        top_dark = float(np.percentile(v[(y > -80) & (y < -62)], 30))
-        lvl = 0.5 * (float(np.median(below)) + top_dark)
-        e = crossing(y, v, lvl, from_end=True)
+        # walk down from inside the bar (its top is at the wall, ~−92 mm) to the first
+        # dark→bright crossing; slice 11's low-contrast ring starts near −50 mm
+        s, v = _band_profile(image, frame, (xc, -84.0), (xc, -50.0), width_mm=min(2.0, w / 4))
+        y = s - 84.0
+        bar_dark = float(np.median(v[y < -76.0]))
+        lvl = 0.5 * (bright + bar_dark)
+        e = crossing(y, v, lvl)
         if e is None:
             raise MrAnalysisError(image.path, "层面位置楔块末端不清", "slice-position wedge end not found")
         ends[name] = {"x_mm": xc, "end_y_mm": e}
-    diff = ends["left"]["end_y_mm"] - ends["right"]["end_y_mm"]
+    # hazen's sign: positive when the right bar is the longer one
+    diff = ends["right"]["end_y_mm"] - ends["left"]["end_y_mm"]
     return diff, {"bars": ends, "pair_left_mm": xl, "pair_right_mm": xr}

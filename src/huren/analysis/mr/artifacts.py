@@ -28,7 +28,10 @@ def background_artifacts(array: np.ndarray, phantom_mask: np.ndarray, spacing: t
     vals = sm[air]
     med = float(np.median(vals))
     mad = float(np.median(np.abs(vals - med))) * 1.4826
-    thr = med + k_sd * max(mad, 1e-6)
+    # floor: 2 % of the phantom signal, below which a ghost is not visible (and a
+    # zero-filled background has no noise to scale by)
+    signal = float(np.median(array[phantom_mask])) if phantom_mask.any() else 0.0
+    thr = med + max(k_sd * mad, 0.02 * signal)
     lab, n = ndimage.label((sm > thr) & air)
     regions = []
     cy, cx = ndimage.center_of_mass(phantom_mask)
@@ -50,5 +53,5 @@ def background_artifacts(array: np.ndarray, phantom_mask: np.ndarray, spacing: t
         in_pe_band = (pe_axis == "row" and abs(ry - cy) * spacing[0] < 60) or (pe_axis == "col" and abs(rx - cx) * spacing[1] < 60)
         kind = "ghost" if in_pe_band else ("line" if elong > 6 else "ring" if elong < 2.5 and area > 500 else "other")
         regions.append({"centre_px": (rx, ry), "area_mm2": area, "kind": kind,
-                        "peak_over_air_sd": float((sm[ys, xs].max() - med) / max(mad, 1e-6))})
+                        "peak_percent_of_signal": float(100 * (sm[ys, xs].max() - med) / max(signal, 1e-6))})
     return {"count": len(regions), "regions": regions, "air_median": med, "air_sd_robust": mad}

@@ -41,13 +41,14 @@ def _match_second(image: Image, second: Sequence[Image]) -> Image | None:
     return best if best_d < 1.0 else None
 
 
-def _run(res: Result, test: str, fn):
+def _run(res: Result, test: str, fn, path: str = ""):
+    """Run one test; a failure becomes a bilingual error naming the file, and the others go on."""
     try:
         fn()
     except MrAnalysisError as e:
-        res.error(e.path, e.reason_zh, e.reason_en, test)
+        res.error(e.path or path, e.reason_zh, e.reason_en, test)
     except (ValueError, IndexError, ZeroDivisionError, np.linalg.LinAlgError) as e:
-        res.error("", f"{test} 测试无法完成：{e}", f"the {test} test could not be done: {e}", test)
+        res.error(path, f"{test} 测试无法完成：{e}", f"the {test} test could not be done: {e}", test)
 
 
 def _snr_measurements(res: Result, image: Image, frame: Frame, radius_mm: float, second: Sequence[Image],
@@ -89,10 +90,10 @@ def _snr_measurements(res: Result, image: Image, frame: Frame, radius_mm: float,
             d["normalised"] = r["snr"] * norm["factor"]
         res.add(measurement("snr", r["snr"], "", "snr_subtraction", [image, other], method="subtraction", slice_no=slice_no, rois=rois, details=d))
 
-    _run(res, "snr_smoothing", smoothing)
-    _run(res, "snr_background", background)
+    _run(res, "snr_smoothing", smoothing, image.path)
+    _run(res, "snr_background", background, image.path)
     if second:
-        _run(res, "snr_subtraction", subtraction)
+        _run(res, "snr_subtraction", subtraction, image.path)
 
 
 def _centre_measurement(res: Result, image: Image, frame: Frame, radius_mm: float, slice_no: int | None):

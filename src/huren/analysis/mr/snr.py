@@ -117,6 +117,9 @@ def snr_background(a: np.ndarray, frame: Frame, phantom_radius_mm: float, *, sig
         raise ValueError("no room for background ROIs / 视野内没有放置背景感兴趣区的空间")
     bg = np.concatenate(vals).astype(np.float64)
     sd = float(bg.std(ddof=1))
+    if sd <= 0 or np.count_nonzero(bg) < 0.5 * bg.size:
+        raise ValueError("the air around the phantom is zero-filled by the scanner, so it holds no noise; "
+                         "use the subtraction or smoothing method / 背景空气被设备置零，不含噪声，请用减影法或平滑法")
     sigma = sd / RAYLEIGH_SD_FACTOR
     return {"snr": s / sigma if sigma > 0 else float("inf"), "signal": s, "sd_air": sd, "sigma": sigma,
             "mean_air": float(bg.mean()), "signal_radius_mm": r_sig, "bg_centres_px": used}

@@ -304,26 +304,69 @@ def bar_edges_mm(image: Image, frame: Frame) -> tuple[float, float]:
     return top, bot
 
 
+def _run_around(above: np.ndarray, i: int, bridge: int) -> tuple[int, int]:
+    """The run of True in ``above`` that holds index ``i``, bridging gaps up to ``bridge`` samples."""
+    n = above.size
+    a = i
+    while a > 0:
+        if above[a - 1]:
+            a -= 1
+            continue
+        j = a - 1
+        while j >= 0 and not above[j] and a - j <= bridge:
+            j -= 1
+        if j >= 0 and above[j] and a - j <= bridge:
+            a = j
+        else:
+            break
+    b = i
+    while b < n - 1:
+        if above[b + 1]:
+            b += 1
+            continue
+        j = b + 1
+        while j < n and not above[j] and j - b <= bridge:
+            j += 1
+        if j < n and above[j] and j - b <= bridge:
+            b = j
+        else:
+            break
+    return a, b
+
+
 def ramp_fwhm(x_mm: np.ndarray, v: np.ndarray, baseline: float) -> tuple[float, float, float] | None:
     """Full width at half maximum of a ramp's signal along its length: (width, left, right) mm.
 
-    The maximum is the ramp's plateau, the median of the samples above a first
-    half-level, so that noise and Gibbs ringing do not set it; the outermost
-    half-level crossings of a 1 mm moving average give the width, which keeps a local
-    dip inside the ramp (ACR guidance, Fig. 9) from splitting it.
+    The maximum is the ramp's plateau (the median of the samples above a first
+    half-level), so that noise and Gibbs ringing do not set it. The width is that of
+    the run above half level around the plateau, on a 1 mm moving average, bridging
+    dips shorter than 4 mm (a local minimum inside a ramp must not split it) but not
+    joining a separate bright structure further along the bar.
     """
     step = float(x_mm[1] - x_mm[0])
     sm = ndimage.uniform_filter1d(v, max(int(1.0 / step), 1))
-    top = float(np.percentile(sm, 99))
+    peak_i = int(np.argmax(ndimage.uniform_filter1d(v, max(int(5.0 / step), 1))))
+    top = float(sm[max(peak_i - int(2 / step), 0) : peak_i + int(2 / step) + 1].max())
     if top <= baseline:
         return None
-    plateau = float(np.median(sm[sm > 0.5 * (top + baseline)]))
-    level = 0.5 * (plateau + baseline)
-    a = crossing(x_mm, sm, level)
-    b = crossing(x_mm, sm, level, from_end=True)
-    if a is None or b is None or b <= a:
+    bridge = int(4.0 / step)
+    a, b = _run_around(sm > 0.5 * (top + baseline), peak_i, bridge)
+    plateau = float(np.median(sm[a : b + 1]))
+    level = 0.5 * (max(plateau, 0.5 * (top + baseline)) + baseline)
+    above = sm > level
+    if not above[peak_i]:
+        peak_i = a + int(np.argmax(sm[a : b + 1]))
+    a, b = _run_around(above, peak_i, bridge)
+    if a == 0 or b == sm.size - 1:
         return None
-    return b - a, a, b
+
+    def cross(i0, i1):
+        v0, v1 = sm[i0], sm[i1]
+        f = 0.0 if v1 == v0 else (level - v0) / (v1 - v0)
+        return float(x_mm[i0] + f * (x_mm[i1] - x_mm[i0]))
+
+    left, right = cross(a - 1, a), cross(b, b + 1)
+    return right - left, left, right
 
 
 def slice_thickness(image: Image, frame: Frame) -> tuple[float, dict]:
@@ -331,36 +374,31 @@ def slice_thickness(image: Image, frame: Frame) -> tuple[float, dict]:
 
     ACR guidance §4: with the FWHM lengths a (upper ramp) and b (lower ramp),
     thickness = 0.2·a·b/(a + b) (ramps at tan θ = 0.1, crossed, so the formula
-    cancels a slice tilt). Each ramp's profile is the mean of lines 1 mm apart across
-    its central 1.5 mm, along the central 160 mm of the bar.
+    cancels a slice tilt). Each ramp is found as the line of strongest localised
+    signal in its half of the bar (rows 2 mm clear of the bar's edges, whose partial
+    volume with the bright water is uniform along the bar); its profile is the mean
+    of lines across 2 mm, along the central 160 mm.
     """
     top, bot = bar_edges_mm(image, frame)
-    height = bot - top
     xs = (-80.0, 80.0)
-    # the ramps lie in the upper and lower halves of the bar: pick, in each, the
-    # line of strongest signal
-    ys = np.arange(top + 0.2 * height, bot - 0.2 * height + 1e-6, 0.25)
+    ys = np.arange(top + 2.0, bot - 2.0 + 1e-6, 0.25)
+    if ys.size < 4:
+        raise MrAnalysisError(image.path, "层厚测量条过窄", "slice-thickness bar too narrow")
     strength = []
     for y in ys:
-        s, v = _band_profile(image, frame, (xs[0], y), (xs[1], y), step_mm=0.5)
-        x = s + xs[0]
-        # a ramp row is bright in the middle and dark at the ends of the bar
-        strength.append(np.median(v[np.abs(x) < 20]) - np.median(v[np.abs(x) > 60]))
+        _, v = _band_profile(image, frame, (xs[0], y), (xs[1], y), step_mm=0.5)
+        strength.append(np.percentile(v, 95) - np.percentile(v, 20))
     strength = np.array(strength)
-    mid = top + height / 2
+    mid = 0.5 * (top + bot)
     up, lo = ys < mid, ys >= mid
-    if not up.any() or not lo.any():
-        raise MrAnalysisError(image.path, "层厚测量条过窄", "slice-thickness bar too narrow")
     y_up = float(ys[up][np.argmax(strength[up])])
     y_lo = float(ys[lo][np.argmax(strength[lo])])
-    # the bar's own dark level: the quietest band in its middle
-    _, vmid = _band_profile(image, frame, (xs[0], mid), (xs[1], mid), width_mm=1.0)
     out = {}
     for name, y in (("upper", y_up), ("lower", y_lo)):
         s, v = _band_profile(image, frame, (xs[0], y), (xs[1], y), width_mm=2.0)
         x = s + xs[0]
-        baseline = float(np.median(v[np.abs(x) > 60]))
-        r = ramp_fwhm(s + xs[0], v, baseline)
+        baseline = float(np.percentile(v, 10))
+        r = ramp_fwhm(x, v, baseline)
         if r is None:
             raise MrAnalysisError(image.path, f"第 1 层{('上' if name == 'upper' else '下')}斜坡无信号", f"no signal in the {name} ramp of slice 1")
         out[name] = {"fwhm_mm": r[0], "y_mm": y, "from_mm": r[1], "to_mm": r[2]}
@@ -403,3 +441,298 @@ def wedge_difference(image: Image, frame: Frame) -> tuple[float, dict]:
     # hazen's sign: positive when the right bar is the longer one
     diff = ends["right"]["end_y_mm"] - ends["left"]["end_y_mm"]
     return diff, {"bars": ends, "pair_left_mm": xl, "pair_right_mm": xr}
+
+
+# --------------------------------------------------------------------------- hole arrays
+HOLE_SIZES_MM = (1.1, 1.0, 0.9)
+# Nominal centres (phantom frame, mm) of each pair of 4×4 arrays on slice 1; the arrays
+# are located from these by the image itself (see hole_arrays).
+_PAIR_CENTRES = ((-14.0, 36.5), (8.5, 36.5), (31.0, 36.0))
+_UL_FROM_PAIR, _LR_FROM_PAIR = (-4.0, -3.5), (3.5, 3.5)
+
+
+def _sample(image: Image, frame: Frame, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    X, Y = np.meshgrid(xs, ys)
+    c, r = frame.to_px(X, Y)
+    return ndimage.map_coordinates(image.array, [r, c], order=1)
+
+
+def _locate_pair(image: Image, frame: Frame, centre: tuple[float, float], d: float) -> tuple[float, float]:
+    """Centre (phantom mm) of a pair of hole arrays: the offset, within ±5 mm of nominal,
+    that puts the most signal into two 7d squares at the arrays' relative positions."""
+    step = 0.2
+    half = 5.0 + 8.0
+    xs = np.arange(centre[0] - half, centre[0] + half + 1e-6, step)
+    ys = np.arange(centre[1] - half, centre[1] + half + 1e-6, step)
+    sub = _sample(image, frame, xs, ys)
+    side = int(round(7 * d / step)) | 1
+    box = ndimage.uniform_filter(sub, side)
+    best, best_v = centre, -np.inf
+    for oy in np.arange(-5.0, 5.0 + 1e-6, 0.2):
+        for ox in np.arange(-5.0, 5.0 + 1e-6, 0.2):
+            v = 0.0
+            for dx, dy in (_UL_FROM_PAIR, _LR_FROM_PAIR):
+                j = int(round((ox + dx + half) / step))
+                i = int(round((oy + dy + half) / step))
+                v += box[i, j]
+            if v > best_v:
+                best_v, best = v, (centre[0] + ox, centre[1] + oy)
+    return best
+
+
+def _array_centre(image: Image, frame: Frame, c0: tuple[float, float], d: float) -> tuple[float, float]:
+    """Brightness-weighted centre (phantom mm) of one 4×4 array near ``c0``."""
+    xs = np.arange(c0[0] - 4 * d, c0[0] + 4 * d + 1e-6, 0.1)
+    ys = np.arange(c0[1] - 4 * d, c0[1] + 4 * d + 1e-6, 0.1)
+    sub = _sample(image, frame, xs, ys)
+    w = np.clip(sub - np.percentile(sub, 30), 0, None)
+    if w.sum() <= 0:
+        return c0
+    return float((w.sum(axis=0) * xs).sum() / w.sum()), float((w.sum(axis=1) * ys).sum() / w.sum())
+
+
+def _four_peaks(s: np.ndarray, v: np.ndarray, pitch: float, min_prom: float) -> bool:
+    """Whether a profile shows four consecutive separate peaks ``pitch`` mm (±30 %) apart."""
+    from scipy.signal import find_peaks
+
+    step = float(s[1] - s[0])
+    pk, _ = find_peaks(v, prominence=min_prom, distance=max(int(0.5 * pitch / step), 1))
+    if pk.size < 4:
+        return False
+    gaps = np.diff(s[pk])
+    good = (gaps > 0.7 * pitch) & (gaps < 1.3 * pitch)
+    run = 0
+    for g in good:
+        run = run + 1 if g else 0
+        if run >= 3:
+            return True
+    return False
+
+
+def _pixel_noise(image: Image, frame: Frame) -> float:
+    """Noise SD of slice 1 in the water between the wedges and the bar (box-filter residual)."""
+    xs = np.arange(-8.0, 8.0 + 1e-6, frame.pixel_mm)
+    ys = np.arange(-45.0, -25.0 + 1e-6, frame.pixel_mm)
+    sub = _sample(image, frame, xs, ys)
+    resid = sub - ndimage.uniform_filter(sub, 5)
+    # a 5×5 box residual keeps (1 − 1/25) of the variance
+    return float(resid.std() / np.sqrt(1 - 1 / 25))
+
+
+def hole_arrays(image: Image, frame: Frame) -> dict:
+    """ACR high-contrast spatial resolution on slice 1: each hole array scored resolved or not.
+
+    ACR guidance §3: three pairs of 4×4 hole arrays (hole diameters 1.1, 1.0, 0.9 mm,
+    centre spacing twice the diameter). The upper-left array of a pair tests
+    left–right resolution (the holes of a row must be told apart), the lower-right
+    array top–bottom resolution (the holes of a column). An array counts as resolved
+    when, on some line through a row (column) of holes, the profile shows four
+    consecutive peaks at the hole pitch, each standing out from its valleys by a tenth
+    of the array's contrast and by three times the pixel noise (so noise alone does not
+    make four peaks). The result is the
+    smallest hole size resolved in both directions.
+    """
+    px = frame.pixel_mm
+    noise = _pixel_noise(image, frame)
+    out = {}
+    smallest = None
+    for (pcx, pcy), d in zip(_PAIR_CENTRES, HOLE_SIZES_MM):
+        pair = _locate_pair(image, frame, (pcx, pcy), d)
+        pitch = 2 * d
+        res = {}
+        for kind, off, along in (("horizontal", _UL_FROM_PAIR, "x"), ("vertical", _LR_FROM_PAIR, "y")):
+            c0 = (pair[0] + off[0], pair[1] + off[1])
+            cx, cy = _array_centre(image, frame, c0, d)
+            # the array's contrast: bright holes against the dark insert around them
+            xs = np.arange(cx - 4 * d, cx + 4 * d + 1e-6, 0.1)
+            X, Y = np.meshgrid(xs, np.arange(cy - 4 * d, cy + 4 * d + 1e-6, 0.1))
+            c, r = frame.to_px(X, Y)
+            block = ndimage.map_coordinates(image.array, [r, c], order=1)
+            contrast = float(np.percentile(block, 95) - np.percentile(block, 5))
+            min_prom = max(0.1 * contrast, 3.0 * noise)
+            ok = False
+            n_lines = 0
+            for off_across in np.arange(-3.3 * d, 3.3 * d + 1e-6, 0.2):
+                if along == "x":
+                    s, v = _band_profile(image, frame, (cx - 6 * d, cy + off_across), (cx + 6 * d, cy + off_across), step_mm=0.1)
+                else:
+                    s, v = _band_profile(image, frame, (cx + off_across, cy - 6 * d), (cx + off_across, cy + 6 * d), step_mm=0.1)
+                n_lines += 1
+                if _four_peaks(s, v, pitch, min_prom):
+                    ok = True
+                    break
+            res[kind] = {"resolved": ok, "array_centre_mm": (cx, cy), "contrast": contrast}
+        out[f"{d:.1f}"] = res
+        if res["horizontal"]["resolved"] and res["vertical"]["resolved"]:
+            smallest = d if smallest is None else min(smallest, d)
+    return {"resolved_mm": smallest, "details": {"arrays": out, "pixel_mm": px}}
+
+
+# --------------------------------------------------------------------------- low contrast
+# ACR guidance §8: slices 8–11 each hold ten spokes of three discs (contrast 1.4, 2.5,
+# 3.6, 5.1 %), spokes 36° apart, discs 12.8 mm apart along a spoke, disc diameters
+# falling linearly from 7.0 mm (spoke 1) to 1.5 mm (spoke 10); the pattern turns 9°
+# from one slice to the next.
+LCD_DISC_DIAMETERS_MM = tuple(float(x) for x in np.linspace(7.0, 1.5, 10))
+LCD_DISC_STEP_MM = 12.8
+LCD_SPOKE_STEP_DEG = 36.0
+
+
+def _lcd_centre(image: Image, frame: Frame) -> tuple[float, float]:
+    """Centre (px) of the low-contrast disc: the centroid of the dark ring that bounds it."""
+    a = image.array
+    px = frame.pixel_mm
+    mask, thr = object_mask(a)
+    inner = ndimage.binary_erosion(convex_hull_image(mask), iterations=max(int(8.0 / px), 1))
+    dark = inner & (ndimage.median_filter(a, 3) < 0.5 * np.median(a[inner]))
+    lab, n = ndimage.label(dark)
+    if n == 0:
+        raise MrAnalysisError(image.path, "未找到低对比度圆盘边界环", "the ring around the low-contrast disc was not found")
+    sizes = np.bincount(lab.ravel())
+    sizes[0] = 0
+    ring = lab == int(np.argmax(sizes))
+    ys, xs = np.nonzero(ring)
+    from huren.analysis.core.phantom import fit_circle
+
+    cx, cy, r = fit_circle(xs.astype(float), ys.astype(float))
+    if not 30.0 < r * px < 70.0:
+        raise MrAnalysisError(image.path, f"低对比度圆盘边界环半径异常（{r * px:.0f} mm）", f"the low-contrast ring has an unexpected radius ({r * px:.0f} mm)")
+    return cx, cy
+
+
+def _disc_response(array: np.ndarray, radius_px: float) -> tuple[np.ndarray, float]:
+    """Disc mean minus surrounding-annulus mean at every pixel, and its noise factor.
+
+    The annulus runs from 1.5 to 2.2 disc radii. For white noise of SD σ the response
+    has SD σ·√(1/n_disc + 1/n_annulus); the factor returned is that square root.
+    """
+    from scipy.signal import fftconvolve
+
+    R = int(np.ceil(2.2 * radius_px)) + 1
+    yy, xx = np.mgrid[-R : R + 1, -R : R + 1]
+    rr = np.hypot(xx, yy)
+    disc = (rr <= radius_px).astype(float)
+    ann = ((rr >= 1.5 * radius_px) & (rr <= 2.2 * radius_px)).astype(float)
+    nd, na = max(disc.sum(), 1.0), max(ann.sum(), 1.0)
+    k = disc / nd - ann / na
+    return fftconvolve(array, k, mode="same"), float(np.sqrt(1 / nd + 1 / na))
+
+
+class _LcdSlice:
+    """The disc-detection maps of one low-contrast slice."""
+
+    def __init__(self, image: Image, frame: Frame):
+        a = image.array.astype(np.float64)
+        self.image = image
+        px = frame.pixel_mm
+        try:
+            self.centre = _lcd_centre(image, frame)
+            self.centre_source = "ring"
+        except MrAnalysisError:
+            # the disc sits about 5 mm below the phantom centre
+            self.centre = frame.px(0.0, 5.0)
+            self.centre_source = "phantom-centre+5mm"
+        cx, cy = self.centre
+        resid = a - ndimage.uniform_filter(a, 5)
+        yy, xx = np.ogrid[: a.shape[0], : a.shape[1]]
+        area = (xx - cx) ** 2 + (yy - cy) ** 2 <= (40.0 / px) ** 2
+        self.sigma = float(resid[area].std() / np.sqrt(1 - 1 / 25))
+        self.responses = [_disc_response(a, 0.5 * d / px) for d in LCD_DISC_DIAMETERS_MM]
+        self.spacing = image.spacing
+        self.px = px
+
+    def t_values(self, theta0_deg: float, spoke: int) -> list[float]:
+        """t of the three discs of one spoke; each disc may sit up to 0.7 mm off nominal."""
+        resp, f = self.responses[spoke]
+        sr, sc = self.spacing
+        cx, cy = self.centre
+        ang = np.radians(theta0_deg + spoke * LCD_SPOKE_STEP_DEG)  # clockwise on screen (y down)
+        off = np.arange(-0.7, 0.71, 0.35)
+        ox, oy = np.meshgrid(off, off)
+        vals = []
+        for k in (1, 2, 3):
+            r = k * LCD_DISC_STEP_MM
+            x = cx + (r * np.sin(ang) + ox.ravel()) / sc
+            y = cy + (-r * np.cos(ang) + oy.ravel()) / sr
+            v = ndimage.map_coordinates(resp, [y, x], order=1)
+            vals.append(float(v.max() / (self.sigma * f)))
+        return vals
+
+
+def low_contrast(slices: dict[int, Image], frames: dict[int, Frame], *, t_min: float = 3.0) -> dict[int, dict]:
+    """Complete spokes on each low-contrast slice (8–11), counted from spoke 1 until one fails.
+
+    ACR guidance §8. A disc counts as seen when its mean exceeds the mean of the ring
+    around it (1.5–2.2 radii) by ``t_min`` standard errors of white noise at the slice's
+    pixel noise (box-filter residual inside the disc area). The pattern's angle is
+    found once for the whole set: a template of the four largest spokes is turned in
+    1° steps on every slice together, the slices turning 9° apart (either way), and
+    the best match kept, so a faint slice 8 borrows its angle from slices 9–11.
+    """
+    maps = {n: _LcdSlice(im, frames[n]) for n, im in slices.items()}
+    best = (-np.inf, 0.0, 1)
+    for direction in (1, -1):
+        for theta8 in np.arange(0.0, 360.0, 1.0):
+            score = 0.0
+            for n, m in maps.items():
+                th = theta8 + direction * 9.0 * (n - 8)
+                score += sum(sum(m.t_values(th, s)) for s in range(4))
+            if score > best[0]:
+                best = (score, float(theta8), direction)
+    _, theta8, direction = best
+    out = {}
+    for n, m in maps.items():
+        th = (theta8 + direction * 9.0 * (n - 8)) % 360.0
+        spokes, per = 0, []
+        counting = True
+        for s in range(10):
+            tv = m.t_values(th, s)
+            per.append([round(v, 2) for v in tv])
+            if counting and all(v >= t_min for v in tv):
+                spokes += 1
+            else:
+                counting = False
+        out[n] = {"spokes": spokes, "detail": {"angle_deg": th, "centre_px": m.centre, "centre_from": m.centre_source,
+                                               "noise_sd": m.sigma, "t_values": per, "t_min": t_min}}
+    return out
+
+
+# --------------------------------------------------------------------------- edge MTF
+def edge_mtf(image: Image, frame: Frame) -> dict:
+    """MTF from the upper edge of the slice-1 bar (water above, plastic below), slanted-edge style.
+
+    The edge is located column by column (half-level crossing) and fitted by a straight
+    line; pixels within 6 mm of it, away from the ramps (|x| > 35 mm), are binned by their
+    signed distance from the line at 0.1 px (IEC 62220-1 oversampling), the ESF is
+    differentiated and Fourier-transformed (``huren.analysis.core.mtf``). The phantom is
+    seldom turned enough for the oversampling to be complete, so the result is an
+    estimate beside the hole-array score, not a replacement for it.
+    """
+    from huren.analysis.core.mtf import mtf_from_esf, oversampled_esf
+
+    top, _ = bar_edges_mm(image, frame)
+    pts = []
+    for x in np.r_[np.arange(-80.0, -35.0, 1.0), np.arange(36.0, 81.0, 1.0)]:
+        s, v = _band_profile(image, frame, (x, top - 6.0), (x, top + 3.0), step_mm=0.05)
+        hi, lo = float(np.median(v[s < 3.0])), float(np.median(v[s > 7.5]))
+        c = crossing(s, v, 0.5 * (hi + lo))
+        if c is not None:
+            pts.append(frame.px(x, top - 6.0 + c))
+    if len(pts) < 20:
+        raise MrAnalysisError(image.path, "第 1 层测量条边缘不足，无法计算 MTF", "too little of the slice-1 bar edge for an MTF")
+    pts = np.array(pts)
+    p = np.polyfit(pts[:, 0], pts[:, 1], 1)
+    a = image.array
+    rows, cols = a.shape
+    yy, xx = np.mgrid[0:rows, 0:cols]
+    dist = (yy - (p[0] * xx + p[1])) / np.hypot(1.0, p[0])  # px, positive below the edge
+    xs_min, xs_max = pts[:, 0].min(), pts[:, 0].max()
+    cx = frame.centre_px[0]
+    away = np.abs(xx - cx) * frame.spacing[1] > 35.0
+    sel = (np.abs(dist) * frame.pixel_mm < 6.0) & (xx >= xs_min) & (xx <= xs_max) & away
+    centres, esf = oversampled_esf(a[sel], dist[sel], bin_px=0.1)
+    curve = mtf_from_esf(esf, 0.1 * frame.pixel_mm)
+    f50 = curve.at_level(0.5)
+    f10 = curve.at_level(0.1)
+    return {"mtf50_lp_mm": f50, "mtf10_lp_mm": f10, "edge_angle_deg": float(np.degrees(np.arctan(p[0]))),
+            "pixels": int(sel.sum()), "curve": curve}

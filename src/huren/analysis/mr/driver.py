@@ -230,29 +230,46 @@ def acr_tests(images: Sequence[Image], *, second: Sequence[Image] = (), localise
                 d["position_error_mm"] = diff / 2
                 res.add(measurement("slice_position_difference", diff, "mm", "slice_position", [im], method="acr-wedges", slice_no=n, details=d))
             _run(res, "slice_position", position)
-    if 1 in series.slices and hasattr(acr, "hole_arrays"):
+    if 1 in series.slices:
+        im1 = series.slices[1]
+
         def resolution():
             f, _ = frame(1)
-            r = acr.hole_arrays(series.slices[1], f)
-            res.add(measurement("resolved_hole_size", r["resolved_mm"], "mm", "resolution", [series.slices[1]], method="acr-holes",
-                                slice_no=1, details=r["details"]))
-        _run(res, "resolution", resolution)
-    if hasattr(acr, "edge_mtf") and 7 in series.slices:
-        _run(res, "edge_mtf", lambda: res.add(acr.edge_mtf(series.slices[7], frame(7)[0])))
+            r = acr.hole_arrays(im1, f)
+            if r["resolved_mm"] is None:
+                raise MrAnalysisError(im1.path, "1.1、1.0、0.9 mm 孔阵均未分辨（分辨力差于 1.1 mm）",
+                                      "none of the 1.1, 1.0 and 0.9 mm hole arrays is resolved (resolution worse than 1.1 mm)")
+            rois = []
+            for size, arr in r["details"]["arrays"].items():
+                for direction, v in arr.items():
+                    x, y = im1.px_to_mm(*f.px(*v["array_centre_mm"]))
+                    rois.append(Roi(shape="rect", centre_mm=(round(x, 3), round(y, 3)), size_mm=(8 * float(size), 8 * float(size)),
+                                    label=f"{size} mm {direction} {'resolved' if v['resolved'] else 'not resolved'}"))
+            res.add(measurement("resolved_hole_size", r["resolved_mm"], "mm", "resolution", [im1], method="acr-holes",
+                                slice_no=1, rois=rois, details=r["details"]))
+
+        def mtf():
+            f, _ = frame(1)
+            r = acr.edge_mtf(im1, f)
+            if r["mtf50_lp_mm"] is None:
+                raise MrAnalysisError(im1.path, "边缘 MTF 未降到 50%", "the edge MTF never falls to 50 %")
+            res.add(measurement("mtf50", 10 * r["mtf50_lp_mm"], "lp/cm", "edge_mtf", [im1], method="edge", slice_no=1,
+                                details={"mtf10_lp_cm": 10 * r["mtf10_lp_mm"] if r["mtf10_lp_mm"] else None,
+                                         "edge_angle_deg": r["edge_angle_deg"], "pixels": r["pixels"],
+                                         "edge": "upper edge of the slice-thickness bar"}))
+
+        _run(res, "resolution", resolution, im1.path)
+        _run(res, "edge_mtf", mtf, im1.path)
     lcd = [n for n in (8, 9, 10, 11) if n in series.slices]
-    if lcd and hasattr(acr, "low_contrast"):
+    if lcd:
         def low_contrast():
-            per = {}
-            used = []
-            for n in lcd:
-                f, _ = frame(n)
-                per[n] = acr.low_contrast(series.slices[n], f)
-                used.append(series.slices[n])
+            per = acr.low_contrast({n: series.slices[n] for n in lcd}, {n: frame(n)[0] for n in lcd})
             total = sum(p["spokes"] for p in per.values())
-            res.add(measurement("low_contrast_spokes", total, "", "low_contrast", used, method="acr-spokes",
-                                details={"per_slice": {str(k): v["spokes"] for k, v in per.items()},
-                                         "slices": lcd, "spoke_detail": {str(k): v.get("detail") for k, v in per.items()}}))
-        _run(res, "low_contrast", low_contrast)
+            res.add(measurement("low_contrast_spokes", total, "", "low_contrast", [series.slices[n] for n in lcd], method="acr-spokes",
+                                details={"per_slice": {str(k): v["spokes"] for k, v in per.items()}, "slices": lcd,
+                                         "complete_set": len(lcd) == 4,
+                                         "spoke_detail": {str(k): v["detail"] for k, v in per.items()}}))
+        _run(res, "low_contrast", low_contrast, series.slices[lcd[0]].path)
     rep = getattr(options, "report_dir", None) if options is not None else None
     if rep:
         from . import report

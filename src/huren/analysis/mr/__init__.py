@@ -72,6 +72,15 @@ def analyze(images: Sequence[Image], options) -> Result:
                     res.note(f"{len(g)} 层的轴位序列不是 ACR 序列，已忽略", f"an axial series of {len(g)} slice(s) is not an ACR series; ignored")
             return res
     res.phantom = "flood"
-    for ims in group_series(mr).values():
+    # two single-image series of the same slice and protocol are a repeat pair
+    groups: dict[tuple, list[Image]] = {}
+    for uid, ims in group_series(mr).items():
+        if len(ims) == 1 and not second:
+            im = ims[0]
+            key = (im.array.shape, round(im.z or 0.0, 2), str(im.ds.get("SeriesDescription", "")), im.orientation)
+        else:
+            key = (uid,)
+        groups.setdefault(key, []).extend(ims)
+    for ims in groups.values():
         res.merge(flood_tests(ims, second=second, options=options))
     return res

@@ -61,7 +61,7 @@ def _snr_measurements(res: Result, image: Image, frame: Frame, radius_mm: float,
 
     def smoothing():
         r = snr.snr_smoothing(image.array, centres, image.spacing, kernel_mm=kernel_mm)
-        rh = snr.snr_smoothing(image.array, cpx, image.spacing, size_px=20, kernel_px=25)
+        rh = snr.snr_smoothing(image.array, cpx, image.spacing, size_px=20, kernel_px=int(round(kernel_mm)))
         d = {"signal": r["signal"], "noise": r["noise"], "kernel_mm": kernel_mm, "hazen_pixel_rois_snr": rh["snr"]}
         if norm:
             d["normalised"] = r["snr"] * norm["factor"]
@@ -277,15 +277,43 @@ def acr_tests(images: Sequence[Image], *, second: Sequence[Image] = (), localise
     return res
 
 
+def _is_uniform(array: np.ndarray, circle) -> bool:
+    """A flood is uniform inside: under 0.2 % of its central 70 % (by radius) falls below half its median."""
+    yy, xx = np.ogrid[: array.shape[0], : array.shape[1]]
+    cx, cy = circle.centre_px
+    core = (xx - cx) ** 2 + (yy - cy) ** 2 <= (0.7 * circle.radius_px) ** 2
+    v = array[core]
+    return v.size > 0 and float(np.mean(v < 0.5 * np.median(v))) < 0.002
+
+
 def flood_tests(images: Sequence[Image], *, second: Sequence[Image] = (), options=None) -> Result:
     """Uniform (flood) phantom tests on each image: centre, SNR (3 methods), uniformity, ghosting, artifacts."""
     res = Result(modality="MR", phantom="flood")
     res.inputs = [im.ref() for im in images]
-    for im in images:
+    images = list(images)
+    reps: list[Image | None] = [None] * len(images)
+    used: set[int] = set()
+    if not second:
+        # a series holding the same slice twice is a repeat pair (NEMA MS 1 subtraction)
+        for i, a in enumerate(images):
+            for j in range(i + 1, len(images)):
+                b = images[j]
+                if i in used or j in used or a.array.shape != b.array.shape:
+                    continue
+                if a.z is not None and b.z is not None and abs(a.z - b.z) < 0.01:
+                    reps[i] = b
+                    used.update((i, j))
+    keep = [k for k in range(len(images)) if not (k in used and reps[k] is None)]
+    pairs = [(images[k], reps[k]) for k in keep]
+    for im, rep in pairs:
         try:
             c = find_circular_phantom(im.array)
         except ValueError as e:
             res.error(im.path, f"未找到均匀体模：{e}", f"no flood phantom found: {e}", "flood")
+            continue
+        if not _is_uniform(im.array, c):
+            res.error(im.path, "图像中的物体内部不均匀（有结构），不是均匀体模，未做均匀体模测试",
+                      "the object is not uniform inside (it has structure); not a flood phantom, flood tests not done", "flood")
             continue
         f = Frame(c.centre_px, 0.0, im.spacing)
         r_mm = c.radius_px * f.pixel_mm
@@ -304,7 +332,8 @@ def flood_tests(images: Sequence[Image], *, second: Sequence[Image] = (), option
                                     details={k: r[k] for k in ("signal", "ghost", "noise")} | {"phase_encoding": pe}))
             _run(res, "ghosting_ipem", ipem)
             continue
-        _snr_measurements(res, im, f, r_mm, second, None, kernel_mm=9.0 * f.pixel_mm if False else 25.0)
+        # McCann 2013: a 9×9 box for head-coil floods (≈ 9 mm at the usual 1 mm pixel)
+        _snr_measurements(res, im, f, r_mm, second or ([rep] if rep is not None else []), None, kernel_mm=9.0)
 
         def fu():
             r = uniformity.fractional_uniformity(im.array, f.centre_px, im.spacing, length_mm=min(160.0, 1.7 * r_mm))

@@ -23,7 +23,7 @@ import numpy as np
 from pydicom.dataset import FileDataset, FileMetaDataset
 from pydicom.uid import MRImageStorage, ExplicitVRLittleEndian, generate_uid
 
-SUPER = 4  # supersampling for partial-volume edges
+SUPER_PX = 1024  # supersampled grid size: partial-volume edges at a bounded cost
 
 
 @dataclass
@@ -43,8 +43,12 @@ class AcrTruth:
     phase_encoding: str = "COL"  # ghosts run down the columns (vertically)
 
 
+def _super(t) -> int:
+    return max(SUPER_PX // t.matrix, 2)
+
+
 def _grid(t: AcrTruth):
-    n = t.matrix * SUPER
+    n = t.matrix * _super(t)
     px = t.fov_mm / n
     c = (np.arange(n) - (n - 1) / 2) * px
     xx, yy = np.meshgrid(c, c)
@@ -54,9 +58,9 @@ def _grid(t: AcrTruth):
     return x0 * np.cos(a) + y0 * np.sin(a), -x0 * np.sin(a) + y0 * np.cos(a)
 
 
-def _down(a: np.ndarray) -> np.ndarray:
-    n = a.shape[0] // SUPER
-    return a.reshape(n, SUPER, n, SUPER).mean(axis=(1, 3))
+def _down(a: np.ndarray, k: int) -> np.ndarray:
+    n = a.shape[0] // k
+    return a.reshape(n, k, n, k).mean(axis=(1, 3))
 
 
 def _slice_object(t: AcrTruth, n: int) -> np.ndarray:
@@ -83,7 +87,7 @@ def _slice_object(t: AcrTruth, n: int) -> np.ndarray:
         lines = ((np.abs(((x + 60) % 15) - 7.5) > 7.0) | (np.abs(((y + 60) % 15) - 7.5) > 7.0)) & (np.abs(x) < 70) & (np.abs(y) < 70)
         obj[lines] = 0.0
     obj *= 1.0 + t.shading_per_mm * x
-    return _down(obj)
+    return _down(obj, _super(t))
 
 
 def acr_slice_array(t: AcrTruth, n: int, seed: int = 0) -> np.ndarray:
@@ -177,7 +181,7 @@ class FloodTruth:
 def flood_array(t: FloodTruth, seed: int = 0) -> np.ndarray:
     a = AcrTruth(diameter_mm=t.diameter_mm, matrix=t.matrix, fov_mm=t.fov_mm)
     x, y = _grid(a)
-    obj = _down(((x**2 + y**2) <= (t.diameter_mm / 2) ** 2) * (1.0 + t.shading_per_mm * x)) * t.signal
+    obj = _down(((x**2 + y**2) <= (t.diameter_mm / 2) ** 2) * (1.0 + t.shading_per_mm * x), _super(a)) * t.signal
     rng = np.random.default_rng(seed)
     return np.hypot(obj + rng.normal(0, t.sigma, obj.shape), rng.normal(0, t.sigma, obj.shape))
 

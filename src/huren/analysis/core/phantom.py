@@ -28,12 +28,27 @@ class PhantomCircle:
         return self.radius_px * spacing_mm
 
 
+_MASK_CACHE: list[tuple[np.ndarray, float | None, np.ndarray, float]] = []
+
+
 def object_mask(array: np.ndarray, threshold: float | None = None) -> tuple[np.ndarray, float]:
     """The largest bright connected object with holes filled, and the threshold used.
 
     The threshold defaults to Otsu's on a 3×3-median-smoothed copy, which separates
     signal from air for MR, and water from air for CT, without a tuned constant.
+    The last few results are kept (by array identity), as several tests ask for the
+    same slice's mask; treat the returned mask as read-only.
     """
+    for arr, thr_in, mask, thr in _MASK_CACHE:
+        if arr is array and thr_in == threshold:
+            return mask, thr
+    mask, thr = _object_mask(array, threshold)
+    _MASK_CACHE.append((array, threshold, mask, thr))
+    del _MASK_CACHE[:-16]
+    return mask, thr
+
+
+def _object_mask(array: np.ndarray, threshold: float | None) -> tuple[np.ndarray, float]:
     a = np.asarray(array, dtype=np.float32)
     sm = ndimage.median_filter(a, size=3)
     if threshold is None:

@@ -119,7 +119,7 @@ def rotation_deg(image: Image, frame: Frame) -> float:
     """In-plane rotation of the phantom from the long slice-thickness bar of slice 1, degrees.
 
     The bar (a dark insert about 175 × 10 mm across the middle of slice 1) has two long
-    straight edges. In each column across the central 120 mm, the strongest bright→dark
+    straight edges. In each column 45–80 mm either side of the centre, the strongest bright→dark
     and dark→bright steps near the centre row are the bar's upper and lower edges; a
     straight line fitted through each (outliers dropped) gives the slope. Positive
     angles are clockwise on screen (the bar's right end lower).
@@ -132,8 +132,9 @@ def rotation_deg(image: Image, frame: Frame) -> float:
     angles = []
     for sign in (-1, 1):
         xs, ys = [], []
-        for col in np.arange(int(cx - 60 / sc), int(cx + 60 / sc) + 1):
-            if col < 0 or col >= a.shape[1]:
+        for col in np.arange(int(cx - 80 / sc), int(cx + 80 / sc) + 1):
+            # beside the ramps, whose own edges run inside the bar within ±40 mm
+            if col < 0 or col >= a.shape[1] or abs(col - cx) * sc < 45:
                 continue
             g = sign * gy[r0:r1, col]
             k = int(np.argmax(g))
@@ -160,53 +161,122 @@ def rotation_deg(image: Image, frame: Frame) -> float:
 
 
 # --------------------------------------------------------------------------- geometry
-def _edge_positions(image: Image, frame: Frame, direction_deg: float, hull: np.ndarray, half_len_mm: float = 125.0):
-    """Sub-pixel positions (mm from the phantom centre) of the two phantom walls along a line.
-
-    The line runs through the phantom centre at ``direction_deg`` (0 = the phantom's x
-    axis, 90 = its y axis). Each wall is where the profile crosses half-way between
-    the air outside and the signal just inside that wall. A notch open to the air
-    (the wedge slot of slice 1) is bridged by the convex hull of the phantom, as the
-    ACR guidance measures the outer diameter.
-    """
+def _line(image: Image, frame: Frame, direction_deg: float, offset_mm: float, hull: np.ndarray, half_len_mm: float):
+    """Profile (s mm, values, inside-hull flags) along a line ``offset_mm`` beside the centre line."""
     t = math.radians(direction_deg)
-    x0, y0 = -half_len_mm * math.cos(t), -half_len_mm * math.sin(t)
-    x1, y1 = -x0, -y0
+    ux, uy = math.cos(t), math.sin(t)
+    nx, ny = -uy, ux
+    x0, y0 = -half_len_mm * ux + offset_mm * nx, -half_len_mm * uy + offset_mm * ny
+    x1, y1 = half_len_mm * ux + offset_mm * nx, half_len_mm * uy + offset_mm * ny
     p0, p1 = frame.px(x0, y0), frame.px(x1, y1)
-    # sample step in mm is the same whatever the direction
     d_px, v = line_profile(image.array, p0, p1, step_px=0.1)
     length_px = float(np.hypot(p1[0] - p0[0], p1[1] - p0[1]))
-    mm_per_sample = 2 * half_len_mm / length_px
-    s_mm = d_px * mm_per_sample - half_len_mm
+    s_mm = d_px * (2 * half_len_mm / length_px) - half_len_mm
     _, h = line_profile(hull.astype(np.float32), p0, p1, step_px=0.1)
-    inside = h > 0.5
+    return s_mm, v, h > 0.5
+
+
+def _wall(s_mm: np.ndarray, v: np.ndarray, i: int, entering: bool, body: float) -> float | None:
+    """Half-level crossing at the wall near hull-edge sample ``i``; None where the line
+    meets a notch or fill port instead of the wall (no signal within 3 mm of the hull edge,
+    or too little just inside it)."""
+    spm = 1.0 / float(s_mm[1] - s_mm[0])  # samples per mm
+    k_in0, k_in1, k3, k5 = int(IN_MM[0] * spm), int(IN_MM[1] * spm), int(3 * spm), int(5 * spm)
+    bright = v > 0.5 * body
+    if entering:
+        j = np.nonzero(bright[max(i - k5, 0) :])[0]
+        if not j.size or max(i - k5, 0) + int(j[0]) - i > k3:
+            return None
+        seg_in, seg_out = v[i + k_in0 : i + k_in1], v[max(i - k_in1, 0) : max(i - k_in0, 1)]
+    else:
+        j = np.nonzero(bright[: i + k5 + 1])[0]
+        if not j.size or i - int(j[-1]) > k3:
+            return None
+        seg_in, seg_out = v[max(i - k_in1, 0) : max(i - k_in0, 1)], v[i + k_in0 : i + k_in1]
+    if not seg_in.size:
+        return None
+    sig = float(np.median(seg_in))
+    if sig < 0.5 * body:
+        return None
+    bg = float(np.median(seg_out)) if seg_out.size else 0.0
+    lo, hi = max(i - k5, 0), min(i + k5, len(v) - 1)
+    return crossing(s_mm[lo : hi + 1], v[lo : hi + 1], 0.5 * (sig + bg), from_end=not entering)
+
+
+def _edge_positions(image: Image, frame: Frame, direction_deg: float, hull: np.ndarray, body: float,
+                    half_len_mm: float = 125.0):
+    """Sub-pixel positions (mm from the phantom centre) of the two phantom walls along a line.
+
+    The line runs through the phantom centre at ``direction_deg`` (0 = x axis, 90 = y
+    axis). Each wall is where the profile crosses half-way between the air outside and
+    the signal just inside that wall (1–4 mm either side). Where the line meets a notch
+    or fill port instead (the top of the ACR phantom), the wall is the edge of the
+    phantom's convex hull, as a ruler laid across the outline would read it.
+    """
+    s_mm, v, inside = _line(image, frame, direction_deg, 0.0, hull, half_len_mm)
     if not inside.any():
         raise MrAnalysisError(image.path, "轮廓线上没有体模", "no phantom on the measuring line")
-    i0, i1 = int(np.argmax(inside)), int(len(inside) - 1 - np.argmax(inside[::-1]))
-    spm = 1.0 / mm_per_sample  # samples per mm
-    k3, k10, k5 = int(3 * spm), int(10 * spm), int(5 * spm)
     out = []
-    for entering, i in ((True, i0), (False, i1)):
-        seg_in = v[i + k3 : i + k10] if entering else v[max(i - k10, 0) : max(i - k3, 1)]
-        seg_out = v[max(i - k10, 0) : max(i - k3, 1)] if entering else v[i + k3 : i + k10]
-        sig = float(np.median(seg_in)) if seg_in.size else float(v.max())
-        bg = float(np.median(seg_out)) if seg_out.size else 0.0
-        level = 0.5 * (sig + bg)
-        lo, hi = max(i - k5, 0), min(i + k5, len(v) - 1)
-        c = crossing(s_mm[lo : hi + 1], v[lo : hi + 1], level, from_end=not entering)
-        if c is None or sig <= level:
-            # a notch open to the air at this wall: the hull edge is the wall
-            c = float(s_mm[i])
-        out.append(c)
+    for entering in (True, False):
+        i = int(np.argmax(inside)) if entering else int(len(inside) - 1 - np.argmax(inside[::-1]))
+        c = _wall(s_mm, v, i, entering, body)
+        out.append(float(s_mm[i]) if c is None else c)
     return out[0], out[1]
 
 
+IN_MM = (1.0, 4.0)
 DIRECTIONS = {"horizontal": 0.0, "vertical": 90.0, "diagonal_1": 45.0, "diagonal_2": 135.0}
 
 
 def phantom_hull(image: Image) -> np.ndarray:
     mask, _ = object_mask(image.array)
     return convex_hull_image(mask)
+
+
+_HULL_CACHE: list[tuple[np.ndarray, float, np.ndarray]] = []
+
+
+def _threshold_hull(array: np.ndarray, fraction: float) -> np.ndarray:
+    for arr, fr, hull in _HULL_CACHE:
+        if arr is array and fr == fraction:
+            return hull
+    fg = array > fraction * float(array.max())
+    lab, n_lab = ndimage.label(fg)
+    if n_lab > 1:  # stray bright pixels in the air are not the phantom
+        sizes = np.bincount(lab.ravel())
+        sizes[0] = 0
+        fg = lab == int(np.argmax(sizes))
+    hull = convex_hull_image(fg)
+    _HULL_CACHE.append((array, fraction, hull))
+    del _HULL_CACHE[:-4]
+    return hull
+
+
+def threshold_extent_mm(image: Image, frame: Frame, direction_deg: float, *, fraction: float = 0.07) -> float:
+    """Phantom length by counting pixels (hazen's way), mm, for comparison only.
+
+    The image is thresholded at ``fraction`` of its maximum, the largest object's
+    convex hull taken, and sampled (nearest pixel) at one-pixel steps along the line through the
+    centre; the length is (last − first inside sample) × pixel size. Pixel-quantised
+    and one pixel shorter than the extent, which the low threshold partly offsets.
+    """
+    hull = _threshold_hull(image.array, fraction)
+    cx, cy = round(frame.centre_px[0]), round(frame.centre_px[1])  # hazen rounds the centre
+    if direction_deg in (45.0, 135.0):
+        from skimage.transform import rotate
+
+        # turned 45° anticlockwise about the centre (nearest pixel): diagonal_1
+        # (top-left → bottom-right) becomes the row, diagonal_2 the column
+        hull = rotate(hull, 45, center=(cx, cy), order=0, preserve_range=True) > 0
+        direction_deg = 0.0 if direction_deg == 45.0 else 90.0
+        step_mm = float(np.sqrt(np.mean(np.square(frame.spacing))))
+    else:
+        step_mm = frame.spacing[1] if direction_deg == 0.0 else frame.spacing[0]
+    line = hull[int(cy), :] if direction_deg == 0.0 else hull[:, int(cx)]
+    idx = np.nonzero(line > 0)[0]
+    if idx.size < 2:
+        return float("nan")
+    return float((idx[-1] - idx[0]) * step_mm)
 
 
 def geometric_lengths(image: Image, frame: Frame, directions: Sequence[str]) -> dict[str, tuple[float, float, float]]:
@@ -217,10 +287,16 @@ def geometric_lengths(image: Image, frame: Frame, directions: Sequence[str]) -> 
     both diagonals). Walls are located to a tenth of a pixel (half-way crossings),
     where hazen counts thresholded pixels (see the module docstring of ``bench/mr.py``).
     """
-    hull = phantom_hull(image)
+    # gradient errors stretch the image along its own axes, so the lines follow the
+    # image axes (and their diagonals), not the phantom's rotation
+    axes = Frame(frame.centre_px, 0.0, frame.spacing)
+    mask, _ = object_mask(image.array)
+    hull = convex_hull_image(mask)
+    # the phantom's typical signal, from its whole area (a line may run along an insert)
+    body = float(np.median(image.array[mask]))
     out = {}
     for name in directions:
-        a, b = _edge_positions(image, frame, DIRECTIONS[name], hull)
+        a, b = _edge_positions(image, axes, DIRECTIONS[name], hull, body)
         out[name] = (b - a, a, b)
     return out
 
@@ -228,8 +304,10 @@ def geometric_lengths(image: Image, frame: Frame, directions: Sequence[str]) -> 
 def localiser_length(image: Image) -> tuple[float, dict]:
     """Superior–inferior inside length of the phantom on a sagittal (or coronal) localiser, mm.
 
-    The head–foot image axis is read from Image Orientation (Patient); the length is
-    the median over profiles spaced 2 mm apart across the middle 40 mm of the phantom.
+    The head–foot image axis is read from Image Orientation (Patient). Profiles 2 mm
+    apart run along it across the middle 60 % of the phantom's width; inserts that
+    reach an end plate (the slice-thickness and wedge blocks) shorten some of them, so
+    the length is the median of the profiles within 3 mm of the longest.
     """
     ori = image.orientation or (0, 1, 0, 0, 0, -1)
     row_dir, col_dir = np.array(ori[:3]), np.array(ori[3:])
@@ -237,29 +315,38 @@ def localiser_length(image: Image) -> tuple[float, dict]:
     a = image.array if vertical else image.array.T
     sp_along = image.spacing[0] if vertical else image.spacing[1]
     sp_across = image.spacing[1] if vertical else image.spacing[0]
-    mask, thr = object_mask(a)
+    # localisers are often strongly shaded towards one end: find the outline with a low
+    # threshold (5 % of the bright level), then each end at its own half level
+    thr = 0.05 * float(np.percentile(ndimage.median_filter(a, 3), 99))
+    mask, _ = object_mask(a, thr)
     ys, xs = np.nonzero(mask)
     cx = 0.5 * (xs.min() + xs.max())
+    half_w = 0.3 * (xs.max() - xs.min()) * sp_across
+    step = 0.1 * sp_along  # mm per sample
+    k1, k4, k8 = int(1 / step), int(4 / step), int(8 / step)
     lengths = []
-    for off_mm in np.arange(-20, 20.1, 2.0):
+    for off_mm in np.arange(-half_w, half_w + 0.01, 2.0):
         col = cx + off_mm / sp_across
         _, v = line_profile(a, (col, 0), (col, a.shape[0] - 1), step_px=0.1, width_px=3)
-        s = np.arange(v.size) * 0.1 * sp_along
+        s = np.arange(v.size) * step
         m = v > thr
         if not m.any():
             continue
         i0, i1 = int(np.argmax(m)), int(len(m) - 1 - np.argmax(m[::-1]))
-        k = int(5 / (0.1 * sp_along))
-        sig_a = float(np.median(v[i0 + k // 2 : i0 + 2 * k])) if i0 + 2 * k < v.size else float(v.max())
-        sig_b = float(np.median(v[max(i1 - 2 * k, 0) : i1 - k // 2]))
-        bg = float(np.median(np.concatenate([v[: max(i0 - k, 1)], v[min(i1 + k, v.size - 1) :]])))
-        ea = crossing(s[max(i0 - k, 0) : i0 + k], v[max(i0 - k, 0) : i0 + k], 0.5 * (sig_a + bg))
-        eb = crossing(s[max(i1 - k, 0) : i1 + k], v[max(i1 - k, 0) : i1 + k], 0.5 * (sig_b + bg), from_end=True)
+        sig_a = float(np.median(v[i0 + k1 : i0 + k4])) if i0 + k4 < v.size else float(v.max())
+        sig_b = float(np.median(v[max(i1 - k4, 0) : max(i1 - k1, 1)]))
+        bg_a = float(np.median(v[max(i0 - k8, 0) : max(i0 - k4, 1)]))
+        bg_b = float(np.median(v[i1 + k4 : i1 + k8])) if i1 + k8 < v.size else 0.0
+        ea = crossing(s[max(i0 - k4, 0) : i0 + k4], v[max(i0 - k4, 0) : i0 + k4], 0.5 * (sig_a + bg_a))
+        eb = crossing(s[max(i1 - k4, 0) : i1 + k4], v[max(i1 - k4, 0) : i1 + k4], 0.5 * (sig_b + bg_b), from_end=True)
         if ea is not None and eb is not None:
             lengths.append(eb - ea)
     if not lengths:
         raise MrAnalysisError(image.path, "定位像上未找到体模", "no phantom found on the localiser")
-    return float(np.median(lengths)), {"profiles": len(lengths), "si_axis": "vertical" if vertical else "horizontal"}
+    lengths_a = np.array(lengths)
+    full = lengths_a[lengths_a >= lengths_a.max() - 3.0]
+    return float(np.median(full)), {"profiles": int(full.size), "profiles_tried": len(lengths),
+                                    "si_axis": "vertical" if vertical else "horizontal"}
 
 
 # --------------------------------------------------------------------------- slice 1 inserts
@@ -289,7 +376,9 @@ def bar_edges_mm(image: Image, frame: Frame) -> tuple[float, float]:
     # the bar sits within ±12 mm of the centre; the hole-array insert starts ~18 mm below
     y0, y1 = -25.0, 16.0
     ys = np.arange(y0, y1 + 1e-6, 0.1)
-    prof = np.mean([_band_profile(image, frame, (x, y0), (x, y1))[1] for x in np.arange(-40, 41, 4.0)], axis=0)
+    # columns beside the ramps (which fill the middle of the bar over ±40 mm at most)
+    cols = np.r_[np.arange(-76.0, -47.0, 4.0), np.arange(48.0, 77.0, 4.0)]
+    prof = np.mean([_band_profile(image, frame, (x, y0), (x, y1))[1] for x in cols], axis=0)
     k = int(2.0 / 0.1)
     sm = ndimage.uniform_filter1d(prof, k)
     win = (ys > -14) & (ys < 12)
@@ -641,22 +730,24 @@ class _LcdSlice:
         self.spacing = image.spacing
         self.px = px
 
-    def t_values(self, theta0_deg: float, spoke: int) -> list[float]:
-        """t of the three discs of one spoke; each disc may sit up to 0.7 mm off nominal."""
+    def t_values(self, theta0_deg, spoke: int) -> np.ndarray:
+        """t of the three discs of one spoke for each angle given: shape (angles, 3).
+
+        Each disc may sit up to 0.7 mm off its nominal place (the best t within that
+        window counts), for the phantom's own tolerances and the centre's error.
+        """
         resp, f = self.responses[spoke]
         sr, sc = self.spacing
         cx, cy = self.centre
-        ang = np.radians(theta0_deg + spoke * LCD_SPOKE_STEP_DEG)  # clockwise on screen (y down)
+        ang = np.radians(np.atleast_1d(np.asarray(theta0_deg, dtype=np.float64)) + spoke * LCD_SPOKE_STEP_DEG)
         off = np.arange(-0.7, 0.71, 0.35)
-        ox, oy = np.meshgrid(off, off)
-        vals = []
-        for k in (1, 2, 3):
-            r = k * LCD_DISC_STEP_MM
-            x = cx + (r * np.sin(ang) + ox.ravel()) / sc
-            y = cy + (-r * np.cos(ang) + oy.ravel()) / sr
-            v = ndimage.map_coordinates(resp, [y, x], order=1)
-            vals.append(float(v.max() / (self.sigma * f)))
-        return vals
+        ox, oy = (g.ravel() for g in np.meshgrid(off, off))
+        r = LCD_DISC_STEP_MM * np.array([1.0, 2.0, 3.0])
+        # angles × discs × offsets, clockwise on screen (y down)
+        x = cx + (r[None, :, None] * np.sin(ang)[:, None, None] + ox[None, None, :]) / sc
+        y = cy + (-r[None, :, None] * np.cos(ang)[:, None, None] + oy[None, None, :]) / sr
+        v = ndimage.map_coordinates(resp, [y.ravel(), x.ravel()], order=1).reshape(x.shape)
+        return v.max(axis=2) / (self.sigma * f)
 
 
 def low_contrast(slices: dict[int, Image], frames: dict[int, Frame], *, t_min: float = 3.0) -> dict[int, dict]:
@@ -670,15 +761,18 @@ def low_contrast(slices: dict[int, Image], frames: dict[int, Frame], *, t_min: f
     the best match kept, so a faint slice 8 borrows its angle from slices 9–11.
     """
     maps = {n: _LcdSlice(im, frames[n]) for n, im in slices.items()}
+    thetas = np.arange(0.0, 360.0, 1.0)
+    # each slice's match at every angle (four largest spokes), then all slices together
+    # for each starting angle and turning sense
+    per_slice = {n: sum(m.t_values(thetas, s).sum(axis=1) for s in range(4)) for n, m in maps.items()}
     best = (-np.inf, 0.0, 1)
     for direction in (1, -1):
-        for theta8 in np.arange(0.0, 360.0, 1.0):
-            score = 0.0
-            for n, m in maps.items():
-                th = theta8 + direction * 9.0 * (n - 8)
-                score += sum(sum(m.t_values(th, s)) for s in range(4))
-            if score > best[0]:
-                best = (score, float(theta8), direction)
+        total = np.zeros(thetas.size)
+        for n, score in per_slice.items():
+            total += np.roll(score, -direction * 9 * (n - 8))
+        k = int(np.argmax(total))
+        if total[k] > best[0]:
+            best = (float(total[k]), float(thetas[k]), direction)
     _, theta8, direction = best
     out = {}
     for n, m in maps.items():
@@ -686,8 +780,8 @@ def low_contrast(slices: dict[int, Image], frames: dict[int, Frame], *, t_min: f
         spokes, per = 0, []
         counting = True
         for s in range(10):
-            tv = m.t_values(th, s)
-            per.append([round(v, 2) for v in tv])
+            tv = m.t_values(th, s)[0]
+            per.append([round(float(v), 2) for v in tv])
             if counting and all(v >= t_min for v in tv):
                 spokes += 1
             else:

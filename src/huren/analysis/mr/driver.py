@@ -189,6 +189,7 @@ def acr_tests(images: Sequence[Image], *, second: Sequence[Image] = (), localise
     def geometry(n, dirs):
         im = series.image(n)
         f, _ = frame(n)
+        f = Frame(f.centre_px, 0.0, f.spacing)  # lines along the image axes
         for name, (length, a, b) in acr.geometric_lengths(im, f, dirs).items():
             p0 = f.px(a * math.cos(math.radians(acr.DIRECTIONS[name])), a * math.sin(math.radians(acr.DIRECTIONS[name])))
             p1 = f.px(b * math.cos(math.radians(acr.DIRECTIONS[name])), b * math.sin(math.radians(acr.DIRECTIONS[name])))
@@ -197,6 +198,7 @@ def acr_tests(images: Sequence[Image], *, second: Sequence[Image] = (), localise
             roi = Roi(shape="line", centre_mm=(round(x0, 3), round(y0, 3)), end_mm=(round(x1, 3), round(y1, 3)), label=name)
             res.add(measurement("geometric_length", length, "mm", "geometry", [im], method="acr", slice_no=n, rois=[roi],
                                 details={"slice": n, "direction": name, "nominal_mm": acr.DIAMETER_MM,
+                                         "threshold_extent_mm": acr.threshold_extent_mm(im, f, acr.DIRECTIONS[name]),
                                          "error_mm": length - acr.DIAMETER_MM,
                                          "distortion_percent": 100 * (length - acr.DIAMETER_MM) / acr.DIAMETER_MM}))
 
@@ -270,10 +272,7 @@ def acr_tests(images: Sequence[Image], *, second: Sequence[Image] = (), localise
                                          "complete_set": len(lcd) == 4,
                                          "spoke_detail": {str(k): v["detail"] for k, v in per.items()}}))
         _run(res, "low_contrast", low_contrast, series.slices[lcd[0]].path)
-    rep = getattr(options, "report_dir", None) if options is not None else None
-    if rep:
-        from . import report
-        _run(res, "report", lambda: report.write(res, series, rep))
+    _report(res, list(images) + list(second) + list(localisers), options)
     return res
 
 
@@ -284,6 +283,19 @@ def _is_uniform(array: np.ndarray, circle) -> bool:
     core = (xx - cx) ** 2 + (yy - cy) ** 2 <= (0.7 * circle.radius_px) ** 2
     v = array[core]
     return v.size > 0 and float(np.mean(v < 0.5 * np.median(v))) < 0.002
+
+
+def _report(res: Result, images: Sequence[Image], options) -> None:
+    folder = getattr(options, "report_dir", None) if options is not None else None
+    if not folder:
+        return
+    from . import report
+
+    def write():
+        for p in report.write(res, images, folder):
+            res.figures[p.stem] = str(p)
+
+    _run(res, "report", write, str(folder))
 
 
 def flood_tests(images: Sequence[Image], *, second: Sequence[Image] = (), options=None) -> Result:
@@ -350,4 +362,5 @@ def flood_tests(images: Sequence[Image], *, second: Sequence[Image] = (), option
         _run(res, "fractional_uniformity", fu)
         _run(res, "uniformity_ws263", nine)
         _run(res, "artifacts", lambda: _artifact_measurement(res, im, c.mask, None))
+    _report(res, list(images) + list(second), options)
     return res

@@ -90,24 +90,38 @@ def identify_slices(images: Sequence[Image]) -> AcrSeries:
         e4, e6 = _grid_energy(ims[4]), _grid_energy(ims[6])
         order = ims if e4 >= e6 else ims[::-1]
         return AcrSeries({i + 1: im for i, im in enumerate(order)}, notes=notes)
-    # incomplete series: place the slices by position relative to the grid slice
+    # incomplete series: place the slices by position relative to the grid slice, in
+    # the sense that puts the low-contrast ring on slices 8–11 and on no others
     zs = np.array([m.z if m.z is not None else float(m.instance_number or 0) for m in ims])
-    gaps = np.diff(zs)
-    gap = float(np.median(gaps[gaps > 1e-3])) if np.any(gaps > 1e-3) else 1.0
-    energies = [_grid_energy(m) for m in ims[1:-1]]
-    g = 1 + int(np.argmax(energies))
-    # slice 1 lies 4 gaps from the grid, slice 11 six gaps: pick the side that fits
-    below = round((zs[g] - zs[0]) / gap)
-    above = round((zs[-1] - zs[g]) / gap)
-    sign = -1 if (below <= 4 and above <= 6 and not (above <= 4 and below > 4)) else 1
-    if below > 4 and above <= 4:
-        sign = 1
+    gaps = np.round(np.diff(zs), 2)
+    gaps = gaps[gaps > 1e-3]
+    gap = float(np.median(gaps[gaps <= 1.5 * gaps.min()])) if gaps.size else 1.0
+    g = int(np.argmax([_grid_energy(m) for m in ims]))
+    steps = [int(round((z - zs[g]) / gap)) for z in zs]
+    ring = [_has_lcd_ring(m) for m in ims]
+    best, best_score = None, -1
+    for sense in (1, -1):
+        nums = [5 + sense * s for s in steps]
+        if not all(1 <= n <= N_SLICES for n in nums):
+            continue
+        score = sum((n >= 8) == r for n, r in zip(nums, ring))
+        if score > best_score:
+            best, best_score = nums, score
+    if best is None:
+        raise MrAnalysisError(ims[0].path, "无法确定 ACR 各层的编号（层间距或层数不符）",
+                              "cannot number the ACR slices (slice gap or count does not fit)")
     slices: dict[int, Image] = {}
-    for m, z in zip(ims, zs):
-        n = 5 + sign * int(round((z - zs[g]) / gap))
-        if 1 <= n <= N_SLICES and n not in slices:
-            slices[n] = m
+    for m, n in zip(ims, best):
+        slices.setdefault(n, m)
     return AcrSeries(slices, notes=notes)
+
+
+def _has_lcd_ring(image: Image) -> bool:
+    try:
+        _lcd_centre(image, Frame((0.0, 0.0), 0.0, image.spacing))
+        return True
+    except MrAnalysisError:
+        return False
 
 
 def phantom_frame(image: Image, *, angle_deg: float = 0.0) -> Frame:

@@ -50,7 +50,9 @@ def object_mask(array: np.ndarray, threshold: float | None = None) -> tuple[np.n
 
 def _object_mask(array: np.ndarray, threshold: float | None) -> tuple[np.ndarray, float]:
     a = np.asarray(array, dtype=np.float32)
-    sm = ndimage.median_filter(a, size=3)
+    # a light Gaussian quiets the noise at the edge (a 3×3 median does the same at ten
+    # times the cost on a 512² image)
+    sm = ndimage.gaussian_filter(a, 0.8)
     if threshold is None:
         # Otsu on the whole image can split a strongly shaded phantom; limit the
         # upper tail so that a few bright pixels do not pull the threshold up.
@@ -64,6 +66,62 @@ def _object_mask(array: np.ndarray, threshold: float | None) -> tuple[np.ndarray
     sizes[0] = 0
     mask = ndimage.binary_fill_holes(lab == int(np.argmax(sizes)))
     return mask, float(threshold)
+
+
+def convex_hull_mask(mask: np.ndarray) -> np.ndarray:
+    """The filled convex hull of a boolean mask, pixel-exact like ``skimage.morphology.convex_hull_image``.
+
+    The hull is taken over the midpoints of the foreground pixels' sides; a pixel belongs to it
+    when its centre lies inside or on the hull. Rows are filled from the hull's left
+    and right crossings (a convex polygon meets each row in one run), which is far
+    faster than a point-in-polygon test of every pixel.
+    """
+    from scipy.spatial import ConvexHull, QhullError
+
+    ys, xs = np.nonzero(mask)
+    if ys.size < 3:
+        return mask.copy()
+    # only the pixels at the ends of each row and column can be hull corners
+    pts = []
+    for axis_vals, other in ((ys, xs), (xs, ys)):
+        order = np.lexsort((other, axis_vals))
+        a, o = axis_vals[order], other[order]
+        first = np.r_[True, a[1:] != a[:-1]]
+        last = np.r_[a[1:] != a[:-1], True]
+        sel = first | last
+        pts.append(np.column_stack([a[sel], o[sel]] if axis_vals is ys else [o[sel], a[sel]]))
+    p = np.unique(np.vstack(pts), axis=0).astype(np.float64)  # (row, col)
+    # the midpoints of each pixel's sides (skimage's "diamond" offsets)
+    corners = np.unique(np.vstack([p + d for d in ((-0.5, 0), (0.5, 0), (0, -0.5), (0, 0.5))]), axis=0)
+    try:
+        hull = ConvexHull(corners)
+    except QhullError:
+        return mask.copy()
+    v = corners[hull.vertices]  # anticlockwise in (row, col)
+    r0, r1 = int(np.ceil(v[:, 0].min())), int(np.floor(v[:, 0].max()))
+    rows = np.arange(max(r0, 0), min(r1, mask.shape[0] - 1) + 1)
+    lo = np.full(rows.size, np.inf)
+    hi = np.full(rows.size, -np.inf)
+    nxt = np.roll(v, -1, axis=0)
+    for (ya, xa), (yb, xb) in zip(v, nxt):
+        y_min, y_max = min(ya, yb), max(ya, yb)
+        sel = (rows >= y_min - 1e-9) & (rows <= y_max + 1e-9)
+        if not sel.any():
+            continue
+        if yb == ya:
+            xs_at = np.array([min(xa, xb), max(xa, xb)])
+            lo[sel] = np.minimum(lo[sel], xs_at[0])
+            hi[sel] = np.maximum(hi[sel], xs_at[1])
+        else:
+            x = xa + (rows[sel] - ya) * (xb - xa) / (yb - ya)
+            lo[sel] = np.minimum(lo[sel], x)
+            hi[sel] = np.maximum(hi[sel], x)
+    out = np.zeros_like(mask, dtype=bool)
+    cols = np.arange(mask.shape[1])
+    for r, a, b in zip(rows, lo, hi):
+        if np.isfinite(a):
+            out[r, (cols >= a - 1e-9) & (cols <= b + 1e-9)] = True
+    return out
 
 
 def fit_circle(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, float]:
@@ -84,7 +142,14 @@ def find_circular_phantom(array: np.ndarray, threshold: float | None = None, *, 
     """
     mask, thr = object_mask(array, threshold)
     edge = mask & ~ndimage.binary_erosion(mask)
+    # only the outer wall: edges of inserts inside (a grid, a ring) lie well within the
+    # radius of a disc of the hull's area
+    hull = convex_hull_mask(mask)
+    r_eq = float(np.sqrt(hull.sum() / np.pi))
+    hy, hx = ndimage.center_of_mass(hull)
     ys, xs = np.nonzero(edge)
+    outer = np.hypot(xs - hx, ys - hy) > 0.85 * r_eq
+    ys, xs = ys[outer], xs[outer]
     if xs.size < 10:
         raise ValueError("phantom outline too small / 体模轮廓过小")
     xs = xs.astype(np.float64)

@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 from scipy import ndimage
-from skimage.morphology import convex_hull_image
+from huren.analysis.core.phantom import convex_hull_mask as convex_hull_image
 
 from huren.analysis.core.phantom import find_circular_phantom, object_mask
 from huren.analysis.core.profile import crossing, line_profile
@@ -276,18 +276,24 @@ def threshold_extent_mm(image: Image, frame: Frame, direction_deg: float, *, fra
     """
     hull = _threshold_hull(image.array, fraction)
     cx, cy = round(frame.centre_px[0]), round(frame.centre_px[1])  # hazen rounds the centre
+    n = max(hull.shape)
+    k = np.arange(-n, n + 1, dtype=np.float64)
     if direction_deg in (45.0, 135.0):
-        from skimage.transform import rotate
-
-        # turned 45° anticlockwise about the centre (nearest pixel): diagonal_1
-        # (top-left → bottom-right) becomes the row, diagonal_2 the column
-        hull = rotate(hull, 45, center=(cx, cy), order=0, preserve_range=True) > 0
-        direction_deg = 0.0 if direction_deg == 45.0 else 90.0
+        # hazen turns the mask 45° about the centre (nearest pixel) and reads its middle row
+        # (diagonal_1, top-left → bottom-right) or column (diagonal_2): the same samples as
+        # stepping one pixel at a time along that diagonal of the unturned mask
+        c45 = math.sqrt(0.5)
+        xs, ys = (cx + k * c45, cy + k * c45) if direction_deg == 45.0 else (cx - k * c45, cy + k * c45)
         step_mm = float(np.sqrt(np.mean(np.square(frame.spacing))))
+    elif direction_deg == 0.0:
+        xs, ys, step_mm = cx + k, np.full_like(k, cy), frame.spacing[1]
     else:
-        step_mm = frame.spacing[1] if direction_deg == 0.0 else frame.spacing[0]
-    line = hull[int(cy), :] if direction_deg == 0.0 else hull[:, int(cx)]
-    idx = np.nonzero(line > 0)[0]
+        xs, ys, step_mm = np.full_like(k, cx), cy + k, frame.spacing[0]
+    ci, ri = np.floor(xs + 0.5).astype(int), np.floor(ys + 0.5).astype(int)
+    ok = (ci >= 0) & (ci < hull.shape[1]) & (ri >= 0) & (ri < hull.shape[0])
+    inside = np.zeros(k.size, bool)
+    inside[ok] = hull[ri[ok], ci[ok]]
+    idx = np.nonzero(inside)[0]
     if idx.size < 2:
         return float("nan")
     return float((idx[-1] - idx[0]) * step_mm)
@@ -570,16 +576,13 @@ def _locate_pair(image: Image, frame: Frame, centre: tuple[float, float], d: flo
     sub = _sample(image, frame, xs, ys)
     side = int(round(7 * d / step)) | 1
     box = ndimage.uniform_filter(sub, side)
-    best, best_v = centre, -np.inf
-    for oy in np.arange(-5.0, 5.0 + 1e-6, 0.2):
-        for ox in np.arange(-5.0, 5.0 + 1e-6, 0.2):
-            v = 0.0
-            for dx, dy in (_UL_FROM_PAIR, _LR_FROM_PAIR):
-                j = int(round((ox + dx + half) / step))
-                i = int(round((oy + dy + half) / step))
-                v += box[i, j]
-            if v > best_v:
-                best_v, best = v, (centre[0] + ox, centre[1] + oy)
+    offs = np.arange(-5.0, 5.0 + 1e-6, 0.2)
+    oi = np.round((offs + half) / step).astype(int)
+    score = np.zeros((offs.size, offs.size))
+    for dx, dy in (_UL_FROM_PAIR, _LR_FROM_PAIR):
+        score += box[np.ix_(oi + int(round(dy / step)), oi + int(round(dx / step)))]
+    i, j = np.unravel_index(int(np.argmax(score)), score.shape)
+    best = (centre[0] + float(offs[j]), centre[1] + float(offs[i]))
     return best
 
 
@@ -686,8 +689,8 @@ def _lcd_centre(image: Image, frame: Frame) -> tuple[float, float]:
     a = image.array
     px = frame.pixel_mm
     mask, thr = object_mask(a)
-    inner = ndimage.binary_erosion(convex_hull_image(mask), iterations=max(int(8.0 / px), 1))
-    dark = inner & (ndimage.median_filter(a, 3) < 0.5 * np.median(a[inner]))
+    inner = ndimage.binary_erosion(mask, iterations=max(int(8.0 / px), 1))
+    dark = inner & (ndimage.uniform_filter(a, 3) < 0.5 * np.median(a[inner]))
     lab, n = ndimage.label(dark)
     if n == 0:
         raise MrAnalysisError(image.path, "未找到低对比度圆盘边界环", "the ring around the low-contrast disc was not found")
@@ -703,22 +706,30 @@ def _lcd_centre(image: Image, frame: Frame) -> tuple[float, float]:
     return cx, cy
 
 
-def _disc_response(array: np.ndarray, radius_px: float) -> tuple[np.ndarray, float]:
-    """Disc mean minus surrounding-annulus mean at every pixel, and its noise factor.
+def _disc_responses(array: np.ndarray, radii_px: Sequence[float]) -> list[tuple[np.ndarray, float]]:
+    """For each disc radius: disc mean minus surrounding-annulus mean at every pixel, and its noise factor.
 
     The annulus runs from 1.5 to 2.2 disc radii. For white noise of SD σ the response
-    has SD σ·√(1/n_disc + 1/n_annulus); the factor returned is that square root.
+    has SD σ·√(1/n_disc + 1/n_annulus); the factor returned is that square root. One
+    forward FFT of the image serves every radius.
     """
-    from scipy.signal import fftconvolve
+    from scipy import fft
 
-    R = int(np.ceil(2.2 * radius_px)) + 1
+    R = int(np.ceil(2.2 * max(radii_px))) + 1
+    shape = (array.shape[0] + 2 * R, array.shape[1] + 2 * R)
+    fshape = [fft.next_fast_len(s, real=True) for s in shape]
+    F = fft.rfft2(array, fshape)
     yy, xx = np.mgrid[-R : R + 1, -R : R + 1]
     rr = np.hypot(xx, yy)
-    disc = (rr <= radius_px).astype(float)
-    ann = ((rr >= 1.5 * radius_px) & (rr <= 2.2 * radius_px)).astype(float)
-    nd, na = max(disc.sum(), 1.0), max(ann.sum(), 1.0)
-    k = disc / nd - ann / na
-    return fftconvolve(array, k, mode="same"), float(np.sqrt(1 / nd + 1 / na))
+    out = []
+    for r in radii_px:
+        disc = (rr <= r).astype(float)
+        ann = ((rr >= 1.5 * r) & (rr <= 2.2 * r)).astype(float)
+        nd, na = max(disc.sum(), 1.0), max(ann.sum(), 1.0)
+        k = disc / nd - ann / na
+        full = fft.irfft2(F * fft.rfft2(k, fshape), fshape)
+        out.append((full[R : R + array.shape[0], R : R + array.shape[1]], float(np.sqrt(1 / nd + 1 / na))))
+    return out
 
 
 class _LcdSlice:
@@ -740,7 +751,7 @@ class _LcdSlice:
         yy, xx = np.ogrid[: a.shape[0], : a.shape[1]]
         area = (xx - cx) ** 2 + (yy - cy) ** 2 <= (40.0 / px) ** 2
         self.sigma = float(resid[area].std() / np.sqrt(1 - 1 / 25))
-        self.responses = [_disc_response(a, 0.5 * d / px) for d in LCD_DISC_DIAMETERS_MM]
+        self.responses = _disc_responses(a, [0.5 * d / px for d in LCD_DISC_DIAMETERS_MM])
         self.spacing = image.spacing
         self.px = px
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
+from scipy.spatial import ConvexHull, QhullError
 from skimage.filters import threshold_otsu
 
 
@@ -76,8 +77,6 @@ def convex_hull_mask(mask: np.ndarray) -> np.ndarray:
     and right crossings (a convex polygon meets each row in one run), which is far
     faster than a point-in-polygon test of every pixel.
     """
-    from scipy.spatial import ConvexHull, QhullError
-
     ys, xs = np.nonzero(mask)
     if ys.size < 3:
         return mask.copy()

@@ -11,14 +11,17 @@ y down, origin at the phantom centre, rotated with the phantom), then mapped to 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
-from scipy import ndimage
+from scipy import fft, ndimage
+from scipy.signal import find_peaks
 from huren.analysis.core.phantom import convex_hull_mask as convex_hull_image
 
-from huren.analysis.core.phantom import find_circular_phantom, object_mask
+from huren.analysis.core.mtf import mtf_from_esf, oversampled_esf
+from huren.analysis.core.phantom import find_circular_phantom, fit_circle, object_mask
 from huren.analysis.core.profile import crossing, line_profile
 from huren.analysis.core.roi import roi_record
 from huren.dicomio import Image
@@ -599,8 +602,6 @@ def _array_centre(image: Image, frame: Frame, c0: tuple[float, float], d: float)
 
 def _four_peaks(s: np.ndarray, v: np.ndarray, pitch: float, min_prom: float) -> bool:
     """Whether a profile shows four consecutive separate peaks ``pitch`` mm (±30 %) apart."""
-    from scipy.signal import find_peaks
-
     step = float(s[1] - s[0])
     pk, _ = find_peaks(v, prominence=min_prom, distance=max(int(0.5 * pitch / step), 1))
     if pk.size < 4:
@@ -698,46 +699,49 @@ def _lcd_centre(image: Image, frame: Frame) -> tuple[float, float]:
     sizes[0] = 0
     ring = lab == int(np.argmax(sizes))
     ys, xs = np.nonzero(ring)
-    from huren.analysis.core.phantom import fit_circle
-
     cx, cy, r = fit_circle(xs.astype(float), ys.astype(float))
     if not 30.0 < r * px < 70.0:
         raise MrAnalysisError(image.path, f"低对比度圆盘边界环半径异常（{r * px:.0f} mm）", f"the low-contrast ring has an unexpected radius ({r * px:.0f} mm)")
     return cx, cy
 
 
-def _disc_responses(array: np.ndarray, radii_px: Sequence[float]) -> list[tuple[np.ndarray, float]]:
-    """For each disc radius: disc mean minus surrounding-annulus mean at every pixel, and its noise factor.
+class _DiscFilter:
+    """Disc mean minus surrounding-annulus mean at every pixel, for any disc radius.
 
     The annulus runs from 1.5 to 2.2 disc radii. For white noise of SD σ the response
-    has SD σ·√(1/n_disc + 1/n_annulus); the factor returned is that square root. One
-    forward FFT of the image serves every radius.
+    has SD σ·√(1/n_disc + 1/n_annulus), the factor returned with each map. One forward
+    FFT of the image serves every radius; each map is made on request.
     """
-    from scipy import fft
 
-    R = int(np.ceil(2.2 * max(radii_px))) + 1
-    shape = (array.shape[0] + 2 * R, array.shape[1] + 2 * R)
-    fshape = [fft.next_fast_len(s, real=True) for s in shape]
-    F = fft.rfft2(array, fshape)
+    def __init__(self, array: np.ndarray, max_radius_px: float):
+        self.R = int(np.ceil(2.2 * max_radius_px)) + 1
+        self.shape = array.shape
+        self.fshape = [fft.next_fast_len(s + 2 * self.R, real=True) for s in array.shape]
+        self.F = fft.rfft2(array, self.fshape)
+
+    def response(self, r: float) -> tuple[np.ndarray, float]:
+        R = self.R
+        K, f = _disc_kernel_fft(tuple(self.fshape), R, round(r, 6))
+        full = fft.irfft2(self.F * K, self.fshape)
+        return full[R : R + self.shape[0], R : R + self.shape[1]], f
+
+
+@lru_cache(maxsize=24)
+def _disc_kernel_fft(fshape: tuple[int, int], R: int, r: float) -> tuple[np.ndarray, float]:
+    """FFT of the disc-minus-annulus kernel (the four slices of a series share them)."""
     yy, xx = np.mgrid[-R : R + 1, -R : R + 1]
     rr = np.hypot(xx, yy)
-    out = []
-    for r in radii_px:
-        disc = (rr <= r).astype(float)
-        ann = ((rr >= 1.5 * r) & (rr <= 2.2 * r)).astype(float)
-        nd, na = max(disc.sum(), 1.0), max(ann.sum(), 1.0)
-        k = disc / nd - ann / na
-        full = fft.irfft2(F * fft.rfft2(k, fshape), fshape)
-        out.append((full[R : R + array.shape[0], R : R + array.shape[1]], float(np.sqrt(1 / nd + 1 / na))))
-    return out
+    disc = (rr <= r).astype(float)
+    ann = ((rr >= 1.5 * r) & (rr <= 2.2 * r)).astype(float)
+    nd, na = max(disc.sum(), 1.0), max(ann.sum(), 1.0)
+    return fft.rfft2(disc / nd - ann / na, list(fshape)), float(np.sqrt(1 / nd + 1 / na))
 
 
 class _LcdSlice:
-    """The disc-detection maps of one low-contrast slice."""
+    """The disc detector of one low-contrast slice."""
 
     def __init__(self, image: Image, frame: Frame):
         a = image.array.astype(np.float64)
-        self.image = image
         px = frame.pixel_mm
         try:
             self.centre = _lcd_centre(image, frame)
@@ -751,9 +755,9 @@ class _LcdSlice:
         yy, xx = np.ogrid[: a.shape[0], : a.shape[1]]
         area = (xx - cx) ** 2 + (yy - cy) ** 2 <= (40.0 / px) ** 2
         self.sigma = float(resid[area].std() / np.sqrt(1 - 1 / 25))
-        self.responses = _disc_responses(a, [0.5 * d / px for d in LCD_DISC_DIAMETERS_MM])
         self.spacing = image.spacing
-        self.px = px
+        self.radii = [0.5 * d / px for d in LCD_DISC_DIAMETERS_MM]
+        self.filter = _DiscFilter(a, max(self.radii))
 
     def t_values(self, theta0_deg, spoke: int) -> np.ndarray:
         """t of the three discs of one spoke for each angle given: shape (angles, 3).
@@ -761,7 +765,7 @@ class _LcdSlice:
         Each disc may sit up to 0.7 mm off its nominal place (the best t within that
         window counts), for the phantom's own tolerances and the centre's error.
         """
-        resp, f = self.responses[spoke]
+        resp, f = self.filter.response(self.radii[spoke])
         sr, sc = self.spacing
         cx, cy = self.centre
         ang = np.radians(np.atleast_1d(np.asarray(theta0_deg, dtype=np.float64)) + spoke * LCD_SPOKE_STEP_DEG)
@@ -805,6 +809,8 @@ def low_contrast(slices: dict[int, Image], frames: dict[int, Frame], *, t_min: f
         spokes, per = 0, []
         counting = True
         for s in range(10):
+            if not counting:
+                break
             tv = m.t_values(th, s)[0]
             per.append([round(float(v), 2) for v in tv])
             if counting and all(v >= t_min for v in tv):
@@ -827,8 +833,6 @@ def edge_mtf(image: Image, frame: Frame) -> dict:
     seldom turned enough for the oversampling to be complete, so the result is an
     estimate beside the hole-array score, not a replacement for it.
     """
-    from huren.analysis.core.mtf import mtf_from_esf, oversampled_esf
-
     top, _ = bar_edges_mm(image, frame)
     pts = []
     for x in np.r_[np.arange(-80.0, -35.0, 1.0), np.arange(36.0, 81.0, 1.0)]:

@@ -129,3 +129,17 @@ def test_flood_fractional_uniformity_sees_a_steep_shading(tmp_path):
     h, v = res.get("fractional_uniformity_h").value, res.get("fractional_uniformity_v").value
     assert v == pytest.approx(1.0) and 0.75 < h < 0.95
     assert h == pytest.approx(0.1 / 0.0015 * 2 / 160, abs=0.03)
+
+
+def test_one_enhanced_multiframe_file_is_numbered_and_measured_like_eleven_files(tmp_path):
+    from huren.synth.mr import write_acr_enhanced
+
+    truth = AcrTruth(shading_per_mm=0.001, slice_thickness_mm=4.5, wedge_difference_mm=2.0)
+    p = write_acr_enhanced(tmp_path / "acr.dcm", truth, reverse=True)
+    res = analyze_paths([p], AnalyzeOptions(phantom="acr"))
+    assert not [e for e in res.errors if e.test == "acr"]
+    assert res.get("slice_thickness").value == pytest.approx(4.5, abs=0.1)
+    assert res.get("piu", method="acr").value == pytest.approx(100 * (1 - 0.001 * (R_LARGE - R_SMALL)), abs=0.3)
+    assert {m.details["slice"] for m in res.all("slice_position_difference")} == {1, 11}
+    assert all(m.value == pytest.approx(2.0, abs=0.35) for m in res.all("slice_position_difference"))
+    assert res.get("piu", method="acr").provenance["sop_instance_uids"][0].endswith("#6")  # frame 7 of 11

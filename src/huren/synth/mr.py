@@ -194,3 +194,66 @@ def write_flood(path: str | Path, truth: FloodTruth | None = None, *, seed: int 
              study_uid=generate_uid(), instance=1, field_t=t.field_strength_t, pe="ROW", thickness=5.0,
              description="flood synthetic")
     return p
+
+
+def write_acr_enhanced(path: str | Path, truth: AcrTruth | None = None, *, seed: int = 0, reverse: bool = False) -> Path:
+    """The same 11 slices as one Enhanced MR Image (multi-frame) file, positions per frame.
+
+    Frame order follows ``reverse`` as :func:`write_acr_series`; pixel spacing and
+    orientation sit in the shared functional groups, each frame's position in its own.
+    """
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence as Seq
+    from pydicom.uid import EnhancedMRImageStorage
+
+    t = truth or AcrTruth()
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    spacing = t.fov_mm / t.matrix
+    n = t.matrix
+    frames, per_frame = [], []
+    for k in range(1, 12):
+        z = (k - 6) * 10.0 * (-1 if reverse else 1)
+        frames.append(np.clip(np.round(acr_slice_array(t, k, seed=seed * 100 + k)), 0, 65535).astype(np.uint16))
+        pos = Dataset()
+        pos.ImagePositionPatient = [-(n - 1) / 2 * spacing, -(n - 1) / 2 * spacing, z]
+        fg = Dataset()
+        fg.PlanePositionSequence = Seq([pos])
+        per_frame.append(fg)
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = EnhancedMRImageStorage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = FileDataset(str(p), {}, file_meta=meta, preamble=b"\0" * 128)
+    ds.SOPClassUID = EnhancedMRImageStorage
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.Modality = "MR"
+    ds.Manufacturer = "huren-synth"
+    ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = generate_uid(), generate_uid(), generate_uid()
+    ds.PatientName, ds.PatientID = "PHANTOM^SYNTH", "SYNTH"
+    ds.SeriesDescription = "ACR T1 synthetic enhanced"
+    ds.InstanceNumber = 1
+    ds.ImageType = ["ORIGINAL", "PRIMARY", "M", "NONE"]
+    ds.MagneticFieldStrength = t.field_strength_t
+    ds.ImagingFrequency = round(42.577478 * t.field_strength_t, 6)
+    ds.InPlanePhaseEncodingDirection = t.phase_encoding
+    ds.NumberOfFrames = 11
+    measures = Dataset()
+    measures.PixelSpacing = [spacing, spacing]
+    measures.SliceThickness = t.slice_thickness_mm
+    orient = Dataset()
+    orient.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+    shared = Dataset()
+    shared.PixelMeasuresSequence = Seq([measures])
+    shared.PlaneOrientationSequence = Seq([orient])
+    ds.SharedFunctionalGroupsSequence = Seq([shared])
+    ds.PerFrameFunctionalGroupsSequence = Seq(per_frame)
+    ds.Rows = ds.Columns = n
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.BitsAllocated = ds.BitsStored = 16
+    ds.HighBit = 15
+    ds.PixelRepresentation = 0
+    ds.PixelData = np.stack(frames).tobytes()
+    ds.save_as(p, enforce_file_format=True)
+    return p

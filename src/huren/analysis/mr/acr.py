@@ -449,11 +449,13 @@ def _run_around(above: np.ndarray, i: int, bridge: int) -> tuple[int, int]:
 def ramp_fwhm(x_mm: np.ndarray, v: np.ndarray, baseline: float) -> tuple[float, float, float] | None:
     """Full width at half maximum of a ramp's signal along its length: (width, left, right) mm.
 
-    The maximum is the ramp's plateau (the median of the samples above a first
-    half-level), so that noise and Gibbs ringing do not set it. The width is that of
-    the run above half level around the plateau, on a 1 mm moving average, bridging
-    dips shorter than 4 mm (a local minimum inside a ramp must not split it) but not
-    joining a separate bright structure further along the bar.
+    As the ACR guidance does it (§4: the level is set to half the ramp's mean signal,
+    read in an ROI on the ramp): the ramp's signal is the mean over its run above a first
+    half-level, so that noise and Gibbs ringing do not set it; the width is that of the
+    run above half of it over the baseline, on a 1 mm moving average, bridging dips
+    shorter than 4 mm (a local minimum inside a ramp must not split it) but not joining
+    a separate bright structure further along the bar. A flat-topped ramp gives its
+    plateau; a rounded (3 T) one a level below its peak, hence a longer ramp.
     """
     step = float(x_mm[1] - x_mm[0])
     sm = ndimage.uniform_filter1d(v, max(int(1.0 / step), 1))
@@ -463,7 +465,7 @@ def ramp_fwhm(x_mm: np.ndarray, v: np.ndarray, baseline: float) -> tuple[float, 
         return None
     bridge = int(4.0 / step)
     a, b = _run_around(sm > 0.5 * (top + baseline), peak_i, bridge)
-    plateau = float(np.median(sm[a : b + 1]))
+    plateau = float(np.mean(sm[a : b + 1]))
     level = 0.5 * (max(plateau, 0.5 * (top + baseline)) + baseline)
     above = sm > level
     if not above[peak_i]:

@@ -114,3 +114,12 @@ def test_results_are_json_and_judged_with_the_field_strength(acr_dir):
     piu = next(m for m in doc["measurements"] if m["metric"] == "piu" and m["method"] == "acr")
     assert piu["criterion"]["min"] == 87.5 and piu["verdict"] in ("pass", "fail")
     assert piu["provenance"]["algorithm"].startswith("huren.analysis.mr.piu_acr/")
+
+
+def test_resonance_frequency_is_judged_against_a_recorded_baseline(acr_dir):
+    ok = analyze_paths([acr_dir], AnalyzeOptions(phantom="acr", test_type="stability",
+                                                 baselines={"MR-EQ-PERF:resonance_frequency": 63.8662}))
+    off = analyze_paths([acr_dir], AnalyzeOptions(phantom="acr", test_type="stability",
+                                                  baselines={"MR-EQ-PERF:resonance_frequency": 63.8600}))
+    assert ok.get("resonance_frequency").verdict == "pass"
+    assert off.get("resonance_frequency").verdict == "fail"

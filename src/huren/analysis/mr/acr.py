@@ -753,10 +753,15 @@ class _LcdSlice:
             self.centre = frame.px(0.0, 5.0)
             self.centre_source = "phantom-centre+5mm"
         cx, cy = self.centre
-        resid = a - ndimage.uniform_filter(a, 5)
-        yy, xx = np.ogrid[: a.shape[0], : a.shape[1]]
+        # pixel noise from differences of pixels 1 mm apart (robust median form): slow
+        # shading and the ripple some scanners leave inside the disc do not count as
+        # noise, and 1 mm apart the noise of an interpolated (zero-filled) matrix is
+        # no longer correlated
+        lag = max(int(round(1.0 / px)), 1)
+        yy, xx = np.ogrid[: a.shape[0], : a.shape[1] - lag]
         area = (xx - cx) ** 2 + (yy - cy) ** 2 <= (40.0 / px) ** 2
-        self.sigma = float(resid[area].std() / np.sqrt(1 - 1 / 25))
+        d = (a[:, lag:] - a[:, :-lag])[area]
+        self.sigma = float(1.4826 * np.median(np.abs(d - np.median(d))) / np.sqrt(2))
         self.spacing = image.spacing
         self.radii = [0.5 * d / px for d in LCD_DISC_DIAMETERS_MM]
         self.filter = _DiscFilter(a, max(self.radii))
@@ -768,6 +773,7 @@ class _LcdSlice:
         window counts), for the phantom's own tolerances and the centre's error.
         """
         resp, f = self.filter.response(self.radii[spoke])
+        sd = self.sigma * f
         sr, sc = self.spacing
         cx, cy = self.centre
         ang = np.radians(np.atleast_1d(np.asarray(theta0_deg, dtype=np.float64)) + spoke * LCD_SPOKE_STEP_DEG)
@@ -778,7 +784,7 @@ class _LcdSlice:
         x = cx + (r[None, :, None] * np.sin(ang)[:, None, None] + ox[None, None, :]) / sc
         y = cy + (-r[None, :, None] * np.cos(ang)[:, None, None] + oy[None, None, :]) / sr
         v = ndimage.map_coordinates(resp, [y.ravel(), x.ravel()], order=1).reshape(x.shape)
-        return v.max(axis=2) / (self.sigma * f)
+        return v.max(axis=2) / sd
 
 
 def low_contrast(slices: dict[int, Image], frames: dict[int, Frame], *, t_min: float = 3.0) -> dict[int, dict]:
@@ -786,12 +792,22 @@ def low_contrast(slices: dict[int, Image], frames: dict[int, Frame], *, t_min: f
 
     ACR guidance §8. A disc counts as seen when its mean exceeds the mean of the ring
     around it (1.5–2.2 radii) by ``t_min`` standard errors of white noise at the slice's
-    pixel noise (box-filter residual inside the disc area). The pattern's angle is
+    pixel noise (from differences of pixels 1 mm apart, robustly). The pattern's angle is
     found once for the whole set: a template of the four largest spokes is turned in
     1° steps on every slice together, the slices turning 9° apart (either way), and
     the best match kept, so a faint slice 8 borrows its angle from slices 9–11.
     """
     maps = {n: _LcdSlice(im, frames[n]) for n, im in slices.items()}
+    # a slice whose ring was not found borrows the ring centre of the others, relative
+    # to each slice's phantom centre (the disc sits at a fixed place in the phantom)
+    found = [(m.centre[0] - frames[n].centre_px[0], m.centre[1] - frames[n].centre_px[1])
+             for n, m in maps.items() if m.centre_source == "ring"]
+    if found:
+        ox, oy = np.median(np.array(found), axis=0)
+        for n, m in maps.items():
+            if m.centre_source != "ring":
+                m.centre = (frames[n].centre_px[0] + float(ox), frames[n].centre_px[1] + float(oy))
+                m.centre_source = "other slices' ring"
     thetas = np.arange(0.0, 360.0, 1.0)
     # each slice's match at every angle (four largest spokes), then all slices together
     # for each starting angle and turning sense

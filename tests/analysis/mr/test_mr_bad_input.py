@@ -123,3 +123,17 @@ def test_resonance_frequency_is_judged_against_a_recorded_baseline(acr_dir):
                                                   baselines={"MR-EQ-PERF:resonance_frequency": 63.8600}))
     assert ok.get("resonance_frequency").verdict == "pass"
     assert off.get("resonance_frequency").verdict == "fail"
+
+
+def test_a_multislice_flood_is_not_taken_for_the_acr_phantom_unless_asked(tmp_path):
+    from pydicom.uid import generate_uid
+
+    uid = generate_uid()
+    for k in range(5):
+        p = write_flood(tmp_path / f"f{k}.dcm", FloodTruth(diameter_mm=185.0), seed=k, series_uid=uid)
+        ds = pydicom.dcmread(p)
+        ds.ImagePositionPatient = [ds.ImagePositionPatient[0], ds.ImagePositionPatient[1], 10.0 * k]
+        ds.InstanceNumber = k + 1
+        ds.save_as(p)
+    res = analyze_paths([tmp_path], AnalyzeOptions())
+    assert res.phantom == "flood" and len(res.all("snr", method="smoothing")) == 5

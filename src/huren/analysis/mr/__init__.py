@@ -14,6 +14,7 @@ from typing import Sequence
 from huren.dicomio import Image, device_info, group_series, is_localiser
 from huren.result import Result
 
+from . import acr
 from .common import ITEM, MrAnalysisError, measurement
 from .driver import acr_tests, flood_tests, resonance_frequency
 
@@ -57,6 +58,9 @@ def analyze(images: Sequence[Image], options) -> Result:
         res.add(rf)
     if phantom in (None, "acr", "acr-mr", "acr-mr-large"):
         big = [g for g in axial_groups if len(g) >= 3]
+        if phantom is None:
+            # unasked, a multi-slice series is taken for the ACR phantom only if it looks like it
+            big = [g for g in big if acr.looks_like_acr(g)]
         if phantom == "acr" or big:
             res.phantom = "acr-mr-large"
             if not big:

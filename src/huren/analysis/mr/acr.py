@@ -71,6 +71,16 @@ def _grid_energy(image: Image) -> float:
     return float(np.std(hp[central]) / sig)
 
 
+def looks_like_acr(images: Sequence[Image]) -> bool:
+    """Whether an axial series has the ACR phantom's contrast of structure: a grid-like
+    slice with ten times the fine structure of the plainest slice (slices 6–7 of the
+    ACR phantom are uniform, slice 5 is the grid). A stack of flood images has none."""
+    if len(images) < 3:
+        return False
+    e = np.array([_grid_energy(m) for m in images])
+    return bool(e.max() > 0.05 and e.max() > 5 * max(e.min(), 1e-6))
+
+
 def identify_slices(images: Sequence[Image]) -> AcrSeries:
     """Number an axial ACR series 1–11 by content, whatever its order and direction.
 

@@ -117,9 +117,7 @@ def convex_hull_mask(mask: np.ndarray) -> np.ndarray:
             hi[sel] = np.maximum(hi[sel], x)
     out = np.zeros_like(mask, dtype=bool)
     cols = np.arange(mask.shape[1])
-    for r, a, b in zip(rows, lo, hi):
-        if np.isfinite(a):
-            out[r, (cols >= a - 1e-9) & (cols <= b + 1e-9)] = True
+    out[rows] = (cols[None, :] >= lo[:, None] - 1e-9) & (cols[None, :] <= hi[:, None] + 1e-9)
     return out
 
 

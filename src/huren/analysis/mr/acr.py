@@ -21,7 +21,7 @@ from scipy.signal import find_peaks
 from huren.analysis.core.phantom import convex_hull_mask as convex_hull_image
 
 from huren.analysis.core.mtf import mtf_from_esf, oversampled_esf
-from huren.analysis.core.phantom import find_circular_phantom, fit_circle, object_mask
+from huren.analysis.core.phantom import PhantomCircle, find_circular_phantom, fit_circle, object_mask
 from huren.analysis.core.profile import crossing, line_profile
 from huren.analysis.core.roi import roi_record
 from huren.dicomio import Image
@@ -37,11 +37,15 @@ N_SLICES = 11
 # --------------------------------------------------------------------------- the series
 @dataclass
 class AcrSeries:
-    """An ACR axial series numbered 1–11 by content, with the phantom frame of each slice."""
+    """An ACR axial series numbered 1–11 by content; each slice's phantom outline on demand.
+
+    ``angle_deg`` is the phantom's in-plane rotation (from slice 1), shared by every
+    slice's :class:`Frame`.
+    """
 
     slices: dict[int, Image]
-    frames: dict[int, Frame] = field(default_factory=dict)
-    notes: list[tuple[str, str]] = field(default_factory=list)
+    angle_deg: float = 0.0
+    _circles: dict[int, PhantomCircle] = field(default_factory=dict, repr=False)
 
     def image(self, n: int) -> Image:
         if n not in self.slices:
@@ -50,12 +54,13 @@ class AcrSeries:
             )
         return self.slices[n]
 
-    def frame(self, n: int) -> Frame:
-        if n not in self.frames:
-            self.frames[n] = phantom_frame(self.image(n), angle_deg=self.angle_deg)
-        return self.frames[n]
+    def circle(self, n: int) -> PhantomCircle:
+        if n not in self._circles:
+            self._circles[n] = find_circular_phantom(self.image(n).array)
+        return self._circles[n]
 
-    angle_deg: float = 0.0
+    def frame(self, n: int) -> Frame:
+        return Frame(self.circle(n).centre_px, self.angle_deg, self.image(n).spacing)
 
 
 def _grid_energy(image: Image) -> float:
@@ -98,11 +103,10 @@ def identify_slices(images: Sequence[Image]) -> AcrSeries:
             f"the ACR axial series has {len(ims)} slice(s); 11 are needed",
         )
     ims.sort(key=lambda m: (m.z if m.z is not None else float(m.instance_number or 0)))
-    notes: list[tuple[str, str]] = []
     if len(ims) == N_SLICES:
         e4, e6 = _grid_energy(ims[4]), _grid_energy(ims[6])
         order = ims if e4 >= e6 else ims[::-1]
-        return AcrSeries({i + 1: im for i, im in enumerate(order)}, notes=notes)
+        return AcrSeries({i + 1: im for i, im in enumerate(order)})
     # incomplete series: place the slices by position relative to the grid slice, in
     # the sense that puts the low-contrast ring on slices 8–11 and on no others
     zs = np.array([m.z if m.z is not None else float(m.instance_number or 0) for m in ims])
@@ -126,7 +130,7 @@ def identify_slices(images: Sequence[Image]) -> AcrSeries:
     slices: dict[int, Image] = {}
     for m, n in zip(ims, best):
         slices.setdefault(n, m)
-    return AcrSeries(slices, notes=notes)
+    return AcrSeries(slices)
 
 
 def _has_lcd_ring(image: Image) -> bool:
@@ -253,11 +257,6 @@ def _edge_positions(image: Image, frame: Frame, direction_deg: float, hull: np.n
 
 IN_MM = (1.0, 4.0)
 DIRECTIONS = {"horizontal": 0.0, "vertical": 90.0, "diagonal_1": 45.0, "diagonal_2": 135.0}
-
-
-def phantom_hull(image: Image) -> np.ndarray:
-    mask, _ = object_mask(image.array)
-    return convex_hull_image(mask)
 
 
 _HULL_CACHE: list[tuple[np.ndarray, float, np.ndarray]] = []

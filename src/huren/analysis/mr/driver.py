@@ -134,23 +134,16 @@ def acr_tests(images: Sequence[Image], *, second: Sequence[Image] = (), localise
                   f"the ACR series lacks slice(s) {', '.join(map(str, missing))}; the tests on them are not done", "acr")
     # the phantom must be the ACR phantom: about 190 mm across
     ref_slice = next(n for n in (7, 6, 5, 4, 8, 1, 11, 2, 3, 9, 10) if n in series.slices)
-    c = find_circular_phantom(series.slices[ref_slice].array)
-    rad_mm = c.radius_px * float(np.mean(series.slices[ref_slice].spacing))
+    rad_mm = series.circle(ref_slice).radius_px * float(np.mean(series.slices[ref_slice].spacing))
     if not 80.0 < rad_mm < 110.0:
         res.error(series.slices[ref_slice].path, f"图像中的物体直径约 {2 * rad_mm:.0f} mm，不是 ACR 大体模（190 mm），可能是患者图像",
                   f"the object is about {2 * rad_mm:.0f} mm across, not the ACR large phantom (190 mm); perhaps a patient series", "acr")
         return res
     if 1 in series.slices:
-        f1 = acr.phantom_frame(series.slices[1])
-        series.angle_deg = acr.rotation_deg(series.slices[1], f1)
-    frames = {}
+        series.angle_deg = acr.rotation_deg(series.slices[1], series.frame(1))
 
     def frame(n):
-        if n not in frames:
-            im = series.image(n)
-            cc = find_circular_phantom(im.array)
-            frames[n] = (Frame(cc.centre_px, series.angle_deg, im.spacing), cc)
-        return frames[n]
+        return series.frame(n), series.circle(n)
 
     if 7 in series.slices:
         im7 = series.slices[7]

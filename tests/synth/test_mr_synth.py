@@ -145,3 +145,21 @@ def test_one_enhanced_multiframe_file_is_numbered_and_measured_like_eleven_files
     assert {m.details["slice"] for m in res.all("slice_position_difference")} == {1, 11}
     assert all(m.value == pytest.approx(2.0, abs=0.35) for m in res.all("slice_position_difference"))
     assert res.get("piu", method="acr").provenance["sop_instance_uids"][0].endswith("#6")  # frame 7 of 11
+
+
+def test_artifact_screen_is_quiet_on_a_clean_flood_and_finds_a_line_in_the_air(tmp_path):
+    import numpy as np
+    import pydicom
+
+    truth = FloodTruth(diameter_mm=170.0, sigma=6.0)
+    clean = write_flood(tmp_path / "clean" / "f.dcm", truth, seed=3)
+    dirty = write_flood(tmp_path / "dirty" / "f.dcm", truth, seed=3)
+    ds = pydicom.dcmread(dirty)
+    a = ds.pixel_array.astype(np.int32)
+    a[10:13, 20:236] += 120  # a bright line across the top of the field, 15 % of the signal
+    ds.PixelData = np.clip(a, 0, 65535).astype(np.uint16).tobytes()
+    ds.save_as(dirty)
+    q = analyze_paths([clean], AnalyzeOptions(phantom="flood")).get("artifact_count")
+    d = analyze_paths([dirty], AnalyzeOptions(phantom="flood")).get("artifact_count")
+    assert q.value == 0 and q.verdict == "pass"
+    assert d.value >= 1 and d.verdict == "fail" and d.details["regions"][0]["kind"] in ("line", "ghost")

@@ -137,3 +137,18 @@ def test_a_multislice_flood_is_not_taken_for_the_acr_phantom_unless_asked(tmp_pa
         ds.save_as(p)
     res = analyze_paths([tmp_path], AnalyzeOptions())
     assert res.phantom == "flood" and len(res.all("snr", method="smoothing")) == 5
+
+
+@pytest.mark.parametrize("phantom", ["acr", "flood", None])
+def test_blank_images_get_a_reason_not_a_traceback(acr_dir, tmp_path, phantom):
+    import numpy as np
+
+    d = tmp_path / "blank"
+    shutil.copytree(acr_dir, d)
+    for p in d.iterdir():
+        ds = pydicom.dcmread(p)
+        ds.PixelData = np.zeros((ds.Rows, ds.Columns), np.uint16).tobytes()
+        ds.save_as(p)
+    res = analyze_paths([d], AnalyzeOptions(phantom=phantom))
+    assert res.errors and all(_has_chinese(e.reason_zh) and e.reason_en for e in res.errors)
+    assert not [m for m in res.measurements if m.metric not in ("resonance_frequency",)]

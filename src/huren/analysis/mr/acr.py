@@ -68,7 +68,10 @@ def _grid_energy(image: Image) -> float:
     a = image.array.astype(np.float32)
     px = float(np.mean(image.spacing))
     hp = a - ndimage.gaussian_filter(a, 3.0 / px)
-    mask, _ = object_mask(a)
+    try:
+        mask, _ = object_mask(image.array)
+    except ValueError:  # a blank image has no structure at all
+        return 0.0
     sig = float(np.median(a[mask])) or 1.0
     cy, cx = ndimage.center_of_mass(mask)
     yy, xx = np.ogrid[: a.shape[0], : a.shape[1]]

@@ -134,7 +134,12 @@ def acr_tests(images: Sequence[Image], *, second: Sequence[Image] = (), localise
                   f"the ACR series lacks slice(s) {', '.join(map(str, missing))}; the tests on them are not done", "acr")
     # the phantom must be the ACR phantom: about 190 mm across
     ref_slice = next(n for n in (7, 6, 5, 4, 8, 1, 11, 2, 3, 9, 10) if n in series.slices)
-    rad_mm = series.circle(ref_slice).radius_px * float(np.mean(series.slices[ref_slice].spacing))
+    try:
+        rad_mm = series.circle(ref_slice).radius_px * float(np.mean(series.slices[ref_slice].spacing))
+    except ValueError:
+        res.error(series.slices[ref_slice].path, "图像中没有可辨认的体模（空白或全噪声图像）",
+                  "no phantom can be seen in the image (blank or all noise)", "acr")
+        return res
     if not 80.0 < rad_mm < 110.0:
         res.error(series.slices[ref_slice].path, f"图像中的物体直径约 {2 * rad_mm:.0f} mm，不是 ACR 大体模（190 mm），可能是患者图像",
                   f"the object is about {2 * rad_mm:.0f} mm across, not the ACR large phantom (190 mm); perhaps a patient series", "acr")
@@ -313,8 +318,8 @@ def flood_tests(images: Sequence[Image], *, second: Sequence[Image] = (), option
     for im, rep in pairs:
         try:
             c = find_circular_phantom(im.array)
-        except ValueError as e:
-            res.error(im.path, f"未找到均匀体模：{e}", f"no flood phantom found: {e}", "flood")
+        except ValueError:
+            res.error(im.path, "未找到均匀体模（空白或全噪声图像）", "no flood phantom found (blank or all-noise image)", "flood")
             continue
         if not _is_uniform(im.array, c):
             res.error(im.path, "图像中的物体内部不均匀（有结构），不是均匀体模，未做均匀体模测试",

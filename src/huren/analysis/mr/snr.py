@@ -23,7 +23,7 @@ from scipy import ndimage
 
 from huren.dicomio import Image
 
-from .common import Frame, header_float
+from .common import Frame, MrAnalysisError, header_float
 
 RAYLEIGH_SD_FACTOR = 0.655  # SD of a Rayleigh variable / σ of the underlying Gaussian (√((4−π)/2))
 
@@ -114,12 +114,14 @@ def snr_background(a: np.ndarray, frame: Frame, phantom_radius_mm: float, *, sig
             vals.append(roi.ravel())
             used.append(c)
     if not vals:
-        raise ValueError("no room for background ROIs / 视野内没有放置背景感兴趣区的空间")
+        raise MrAnalysisError("", "视野内体模外没有放置背景感兴趣区的空间，无法用背景法计算信噪比",
+                              "no room for background ROIs in the air around the phantom; background SNR not computed")
     bg = np.concatenate(vals).astype(np.float64)
     sd = float(bg.std(ddof=1))
     if sd <= 0 or np.count_nonzero(bg) < 0.5 * bg.size:
-        raise ValueError("the air around the phantom is zero-filled by the scanner, so it holds no noise; "
-                         "use the subtraction or smoothing method / 背景空气被设备置零，不含噪声，请用减影法或平滑法")
+        raise MrAnalysisError("", "背景空气被设备置零，不含噪声，无法用背景法计算信噪比；请用减影法或平滑法",
+                              "the air around the phantom is zero-filled by the scanner, so it holds no noise; "
+                              "use the subtraction or smoothing method")
     sigma = sd / RAYLEIGH_SD_FACTOR
     return {"snr": s / sigma if sigma > 0 else float("inf"), "signal": s, "sd_air": sd, "sigma": sigma,
             "mean_air": float(bg.mean()), "signal_radius_mm": r_sig, "bg_centres_px": used}

@@ -163,3 +163,14 @@ def test_artifact_screen_is_quiet_on_a_clean_flood_and_finds_a_line_in_the_air(t
     d = analyze_paths([dirty], AnalyzeOptions(phantom="flood")).get("artifact_count")
     assert q.value == 0 and q.verdict == "pass"
     assert d.value >= 1 and d.verdict == "fail" and d.details["regions"][0]["kind"] in ("line", "ghost")
+
+
+@pytest.mark.parametrize("name", ["turned_offset_reversed", "steep_shading_thin_slice"])
+def test_edge_mtf50_equals_the_pixel_box_mtf_of_a_sharp_edge(acr_results, name):
+    # the synthetic edge is sharp and each pixel averages its area, so the MTF is the
+    # pixel's sinc: MTF50 = 0.603 / pixel pitch
+    truth, res = acr_results[name]
+    pitch = truth.fov_mm / truth.matrix
+    m = res.get("mtf50")
+    assert m.unit == "lp/cm" and m.value == pytest.approx(10 * 0.603 / pitch, rel=0.06)
+    assert m.details["edge_angle_deg"] == pytest.approx(truth.angle_deg, abs=0.2)

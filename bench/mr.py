@@ -30,6 +30,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -138,12 +139,13 @@ def _fmt(v) -> str:
 
 
 def run_child(side: str, folder: Path, second: Path | None) -> dict:
-    cmd = [sys.executable, __file__, "--child", side, "--folder", str(folder)]
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", side, "--folder", str(folder)]
     if second:
         cmd += ["--second", str(second)]
     env = dict(os.environ)
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1] / "src") + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    # hazen writes a log file into the working folder: keep it out of the worktree
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False, cwd=tempfile.gettempdir())
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if out.returncode != 0 or not lines:
         raise RuntimeError(f"{side} on {folder.name} failed:\n{out.stderr[-2000:]}")

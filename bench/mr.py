@@ -164,9 +164,10 @@ def main(argv=None) -> int:
         fn = child_hazen if a.child == "hazen" else child_huren
         print(json.dumps(fn(Path(a.folder), Path(a.second) if a.second else None), default=str))
         return 0
-    try:
-        import hazenlib  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    # find, not import: importing hazenlib writes a log file into the working folder
+    if importlib.util.find_spec("hazenlib") is None:
         print("hazen is not installed in this Python (pip install 'huren[bench]' in a separate venv); nothing to compare")
         return 1
     tot = {"hazen": 0.0, "huren": 0.0}

@@ -174,3 +174,14 @@ def test_edge_mtf50_equals_the_pixel_box_mtf_of_a_sharp_edge(acr_results, name):
     m = res.get("mtf50")
     assert m.unit == "lp/cm" and m.value == pytest.approx(10 * 0.603 / pitch, rel=0.06)
     assert m.details["edge_angle_deg"] == pytest.approx(truth.angle_deg, abs=0.2)
+
+
+@pytest.mark.parametrize("name", UNGHOSTED)
+def test_ws263_nine_roi_uniformity_equals_the_shading_truth(acr_results, name):
+    # ROIs of 200 mm² with their edges 10 mm inside the wall: the outer ones sit at
+    # ring = R − 10 − r from the centre, so U = 100·(1 − g·ring) for a shading slope g
+    truth, res = acr_results[name]
+    ring = truth.diameter_mm / 2 - 10.0 - math.sqrt(200.0 / math.pi)
+    m = res.get("piu", method="ws263-nine-roi")
+    assert m.value == pytest.approx(100 * (1 - truth.shading_per_mm * ring), abs=0.3)
+    assert len(m.rois) == 9

@@ -15,10 +15,30 @@ from huren.dicomio import Image, device_info, group_series, is_localiser
 from huren.result import Result
 
 from . import acr
-from .common import ITEM, MrAnalysisError, measurement
+from .acr import (
+    edge_mtf,
+    geometric_lengths,
+    hole_arrays,
+    identify_slices,
+    localiser_length,
+    low_contrast,
+    slice_thickness,
+    wedge_difference,
+)
+from .artifacts import background_artifacts
+from .common import ITEM, Frame, MrAnalysisError
 from .driver import acr_tests, flood_tests, resonance_frequency
+from .ghosting import ghosting_ipem, psg_acr
+from .snr import normalisation_factor, snr_background, snr_smoothing, snr_subtraction
+from .uniformity import fractional_uniformity, nine_roi_uniformity, piu_acr
 
-__all__ = ["ITEM", "MrAnalysisError", "acr_tests", "analyze", "flood_tests", "resonance_frequency"]
+__all__ = [
+    "ITEM", "Frame", "MrAnalysisError", "acr_tests", "analyze", "background_artifacts", "edge_mtf", "flood_tests",
+    "fractional_uniformity", "geometric_lengths", "ghosting_ipem", "hole_arrays", "identify_slices",
+    "localiser_length", "low_contrast", "nine_roi_uniformity", "normalisation_factor", "piu_acr", "psg_acr",
+    "resonance_frequency", "slice_thickness", "snr_background", "snr_smoothing", "snr_subtraction",
+    "wedge_difference",
+]
 
 
 def _plane(im: Image) -> str:

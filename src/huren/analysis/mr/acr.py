@@ -11,23 +11,20 @@ y down, origin at the phantom centre, rotated with the phantom), then mapped to 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
 from scipy import fft, ndimage
 from scipy.signal import find_peaks
-from huren.analysis.core.phantom import convex_hull_mask as convex_hull_image
 
 from huren.analysis.core.mtf import mtf_from_esf, oversampled_esf
-from huren.analysis.core.phantom import PhantomCircle, find_circular_phantom, fit_circle, object_mask
+from huren.analysis.core.phantom import PhantomCircle, convex_hull_mask, find_circular_phantom, fit_circle, object_mask
 from huren.analysis.core.profile import crossing, line_profile
-from huren.analysis.core.roi import roi_record
 from huren.dicomio import Image
-from huren.result import Measurement, Roi
 
-from .common import Frame, MrAnalysisError, measurement
+from .common import Frame, MrAnalysisError
 
 DIAMETER_MM = 190.0  # inside diameter of the large phantom
 LENGTH_MM = 148.0  # inside length, seen on the sagittal localiser
@@ -275,7 +272,7 @@ def _threshold_hull(array: np.ndarray, fraction: float) -> np.ndarray:
         sizes = np.bincount(lab.ravel())
         sizes[0] = 0
         fg = lab == int(np.argmax(sizes))
-    hull = convex_hull_image(fg)
+    hull = convex_hull_mask(fg)
     _HULL_CACHE.append((array, fraction, hull))
     del _HULL_CACHE[:-4]
     return hull
@@ -326,7 +323,7 @@ def geometric_lengths(image: Image, frame: Frame, directions: Sequence[str]) -> 
     # image axes (and their diagonals), not the phantom's rotation
     axes = Frame(frame.centre_px, 0.0, frame.spacing)
     mask, _ = object_mask(image.array)
-    hull = convex_hull_image(mask)
+    hull = convex_hull_mask(mask)
     # the phantom's typical signal, from its whole area (a line may run along an insert)
     body = float(np.median(image.array[mask]))
     out = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import ndimage, signal
+from scipy import signal
 
 from .common import Frame, disk_mask
 

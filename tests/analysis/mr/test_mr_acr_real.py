@@ -172,3 +172,29 @@ def test_low_contrast_spokes_near_hazens_on_good_3t_scans(acr, name, total):
 def test_low_contrast_spokes_rise_with_disc_contrast_on_the_noisier_ge_scan(acr):
     per = acr["GE"].get("low_contrast_spokes").details["per_slice"]
     assert per["8"] < per["9"] <= per["10"] <= per["11"]
+
+
+def test_a_real_series_turned_and_shifted_in_plane_gives_the_same_results(acr, phantoms, tmp_path):
+    # the Philips series turned 4.5° anticlockwise and moved (6, −5) px, then analysed again
+    import numpy as np
+    import pydicom
+    from scipy import ndimage
+
+    src = phantoms / "mr" / "acr" / "PhilipsAchieva"
+    for p in src.iterdir():
+        ds = pydicom.dcmread(p)
+        a = ndimage.shift(ndimage.rotate(ds.pixel_array.astype(float), -4.5, reshape=False, order=3), (-5, 6), order=3)
+        ds.PixelData = np.clip(np.round(a), 0, 65535).astype(ds.pixel_array.dtype).tobytes()
+        ds.save_as(tmp_path / p.name)
+    turned = analyze_paths([tmp_path], AnalyzeOptions(phantom="acr"))
+    base = acr["PhilipsAchieva"]
+    assert turned.get("phantom_centre_px").details["rotation_deg"] == pytest.approx(
+        base.get("phantom_centre_px").details["rotation_deg"] + 4.5, abs=0.3)
+    assert turned.get("piu", method="acr").value == pytest.approx(base.get("piu", method="acr").value, abs=0.5)
+    assert turned.get("slice_thickness").value == pytest.approx(base.get("slice_thickness").value, abs=0.15)
+    for a, b in zip(turned.all("slice_position_difference"), base.all("slice_position_difference")):
+        assert a.value == pytest.approx(b.value, abs=0.3)
+    for a, b in zip(turned.all("geometric_length"), base.all("geometric_length")):
+        assert a.value == pytest.approx(b.value, abs=0.5)
+    assert turned.get("resolved_hole_size").value == base.get("resolved_hole_size").value
+    assert turned.get("low_contrast_spokes").value == pytest.approx(base.get("low_contrast_spokes").value, abs=2)

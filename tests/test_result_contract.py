@@ -47,3 +47,15 @@ def test_dr_full_set_keeps_the_contract(tmp_path):
     for p, k in zip(sorted(p for p in files if p.name.startswith("stp")), (1, 5, 10, 20, 30)):
         kerma[p.name] = k
     _check(analyze_paths(files, AnalyzeOptions(kerma_ugy=kerma)))
+
+
+def test_mr_real_acr_set_keeps_the_contract(phantoms):
+    res = analyze_paths([phantoms / "mr" / "acr" / "Siemens"])
+    _check(res)
+    # the catalog picks the <3 T or 3 T criteria from the field strength each measurement carries
+    piu = res.get("piu", method="acr")
+    assert piu.details.get("field_strength_t") is not None and piu.criterion is not None
+
+
+def test_ct_real_water_set_keeps_the_contract(phantoms):
+    _check(analyze_paths([phantoms / "ct" / "Constancy13img"]))

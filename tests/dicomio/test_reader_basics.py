@@ -1,8 +1,7 @@
 """Reading real and bad input: folders, non-DICOM files, truncated files."""
 
-import pytest
 
-from huren.dicomio import group_series, is_localiser, load, load_images
+from huren.dicomio import group_series, is_localiser, load_images
 
 
 def test_reads_real_ct_folder_and_flags_the_topogram(phantoms):

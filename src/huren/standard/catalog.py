@@ -34,8 +34,8 @@ class Metric:
     label_zh: str
     label_en: str
     unit: str
-    # a few metrics are reported in another unit under one item (MTF: lp/cm for CT,
-    # lp/mm for DR and MR, as docs/measurements.md says)
+    # a few metrics are reported in another unit under one item (MTF: lp/cm for CT and MR,
+    # lp/mm for DR, as docs/measurements.md says)
     item_units: tuple[tuple[str, str], ...] = ()
 
     def unit_for(self, item_id: str | None = None) -> str:

@@ -29,13 +29,14 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from pydicom.dataset import FileDataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.dataset import FileDataset
+from pydicom.uid import generate_uid
 from scipy import ndimage as ndi
+
+from huren.synth import UID_ROOT, new_dataset
 
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
 ENHANCED_CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2.1"
-UID_ROOT = "1.2.826.0.1.3680043.10.1121."  # huren's synthetic-data root (under the pydicom-issued arc)
 
 CATPHAN_504 = {
     # CTP404: materials at 58.7 mm (nominal HU), two air holes at ±90°
@@ -231,14 +232,7 @@ def ct_dataset(hu: np.ndarray, pixel_mm: float, z_mm: float, thickness_mm: float
                *, kernel: str = "B30", signed: bool = False, gantry_tilt_deg: float = 0.0,
                phantom_name: str = "PHANTOM") -> FileDataset:
     """One CT Image Storage dataset holding ``hu`` (stored with Rescale Slope 1, Intercept −1024 or 0)."""
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = CT_IMAGE_STORAGE
-    meta.MediaStorageSOPInstanceUID = generate_uid(UID_ROOT)
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    meta.ImplementationClassUID = UID_ROOT + "1"
-    ds = FileDataset(None, {}, file_meta=meta, preamble=b"\0" * 128)
-    ds.SOPClassUID = CT_IMAGE_STORAGE
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds = new_dataset(CT_IMAGE_STORAGE)
     ds.SpecificCharacterSet = "ISO_IR 192"
     ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
     ds.StudyDate = ds.SeriesDate = ds.ContentDate = "20260101"
@@ -304,18 +298,12 @@ def enhanced_ct(series: SynthSeries) -> FileDataset:
     from pydicom.sequence import Sequence
 
     first = series.datasets[0]
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = ENHANCED_CT_IMAGE_STORAGE
-    meta.MediaStorageSOPInstanceUID = generate_uid(UID_ROOT)
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = FileDataset(None, {}, file_meta=meta, preamble=b"\0" * 128)
+    ds = new_dataset(ENHANCED_CT_IMAGE_STORAGE)
     for kw in ("StudyInstanceUID", "SeriesInstanceUID", "FrameOfReferenceUID", "PatientName", "PatientID", "Modality",
                "Manufacturer", "ManufacturerModelName", "DeviceSerialNumber", "StationName", "SeriesDescription",
                "StudyDate", "StudyTime", "SeriesNumber", "Rows", "Columns", "BitsAllocated", "BitsStored", "HighBit",
                "PixelRepresentation", "SamplesPerPixel", "PhotometricInterpretation", "KVP", "ConvolutionKernel"):
         setattr(ds, kw, getattr(first, kw))
-    ds.SOPClassUID = ENHANCED_CT_IMAGE_STORAGE
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
     ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL", "NONE"]
     ds.InstanceNumber = 1
     ds.NumberOfFrames = len(series.datasets)

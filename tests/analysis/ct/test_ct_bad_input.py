@@ -4,7 +4,6 @@ compressed and multi-frame DICOM, gantry tilt, and the command line."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pydicom

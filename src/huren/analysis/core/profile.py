@@ -69,3 +69,38 @@ def inside_image(shape: tuple[int, int], centre_px: tuple[float, float], radius_
     """Whether a circle lies wholly inside an image of ``shape`` (rows, cols)."""
     cx, cy = centre_px
     return cx - radius_px >= 0 and cy - radius_px >= 0 and cx + radius_px <= shape[1] - 1 and cy + radius_px <= shape[0] - 1
+
+
+def sampled_line(array: np.ndarray, start_px: tuple[float, float], end_px: tuple[float, float],
+                 step_px: float = 0.25, width_px: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`line_profile` with its abscissa: (distance from start in px, values).
+
+    Samples every ``step_px`` up to the end point (the last step may be short of it).
+    """
+    (x0, y0), (x1, y1) = start_px, end_px
+    length = float(np.hypot(x1 - x0, y1 - y0))
+    n = max(int(np.floor(length / step_px)) + 1, 2)
+    end = (x0 + (x1 - x0) * (n - 1) * step_px / length, y0 + (y1 - y0) * (n - 1) * step_px / length) if length else end_px
+    vals = line_profile(array, start_px, end, step_px=step_px, width_px=width_px)
+    return np.linspace(0.0, (n - 1) * step_px if length else 0.0, vals.size), vals
+
+
+def crossing(x: np.ndarray, v: np.ndarray, level: float, *, from_end: bool = False) -> float | None:
+    """The first position where ``v`` crosses ``level`` (from the start or the end), interpolated."""
+    above = v >= level
+    idx = np.nonzero(above[1:] != above[:-1])[0]
+    if idx.size == 0:
+        return None
+    i = int(idx[-1] if from_end else idx[0])
+    v0, v1 = v[i], v[i + 1]
+    f = 0.0 if v1 == v0 else (level - v0) / (v1 - v0)
+    return float(x[i] + f * (x[i + 1] - x[i]))
+
+
+def outer_width(x: np.ndarray, v: np.ndarray, level: float) -> tuple[float, float, float] | None:
+    """Distance between the first and last crossing of ``level``: (width, left, right)."""
+    a = crossing(x, v, level)
+    b = crossing(x, v, level, from_end=True)
+    if a is None or b is None or b <= a:
+        return None
+    return b - a, a, b

@@ -1,0 +1,202 @@
+"""ACR MR phantom: huren against hazen on the same real images — values, wall time, peak memory.
+
+Run from the worktree with a Python that has hazen (the optional ``bench`` extra) and
+huren's dependencies, e.g.::
+
+    PYTHONPATH=src /work/venv-hazen/bin/python bench/mr.py [--sets Siemens,GE] [--repeat 3]
+
+Each side runs in its own fresh process per data set (so imports, caches and memory
+do not leak from one to the other); the child reports the wall time of the analysis
+proper (files read, every test run, results built — imports excluded) and its peak
+resident memory. hazen runs its eight ACR tasks (SNR — by subtraction where a repeat
+set exists, else by smoothing — uniformity, ghosting, geometric accuracy, slice
+thickness, slice position, spatial resolution, object detectability); huren runs its
+whole ACR analysis, which measures all of that and more (background SNR, the nine-ROI
+uniformity, artifacts, edge MTF, resonance frequency). Ratios > 1 mean huren is faster
+or smaller.
+
+Where the two differ on purpose (see the report): huren's SNR ROIs and box filter are
+sized in mm (hazen's in pixels; huren also reports hazen's pixel version), its lengths
+are half-level sub-pixel lengths (hazen counts thresholded pixels; huren also reports
+that count), its low-contrast score is a statistical disc test (hazen's thresholded
+blob search).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DATA = Path(os.environ.get("HUREN_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "data" / "phantoms" / "mr" / "acr"
+SETS = ["Siemens", "GE", "PhilipsAchieva", "SiemensLargeSliceLocationDelta", "PhilipsSliceThicknessLineProfileLocalMinimaIssue"]
+REPEAT = {"Siemens": "Siemens2"}
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def child_hazen(folder: Path, second: Path | None) -> dict:
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    logging.disable(logging.CRITICAL)
+    from hazenlib.tasks.acr_geometric_accuracy import ACRGeometricAccuracy
+    from hazenlib.tasks.acr_ghosting import ACRGhosting
+    from hazenlib.tasks.acr_object_detectability import ACRObjectDetectability
+    from hazenlib.tasks.acr_slice_position import ACRSlicePosition
+    from hazenlib.tasks.acr_slice_thickness import ACRSliceThickness
+    from hazenlib.tasks.acr_snr import ACRSNR
+    from hazenlib.tasks.acr_spatial_resolution import ACRSpatialResolution
+    from hazenlib.tasks.acr_uniformity import ACRUniformity
+
+    logging.disable(logging.CRITICAL)
+    base = _peak_mb()
+    t0 = time.perf_counter()
+    files = sorted(str(p) for p in folder.iterdir() if p.is_file())
+    tasks = [(ACRSNR, {"subtract": str(second)} if second else {}), (ACRUniformity, {}), (ACRGhosting, {}),
+             (ACRGeometricAccuracy, {}), (ACRSliceThickness, {}), (ACRSlicePosition, {}),
+             (ACRSpatialResolution, {}), (ACRObjectDetectability, {})]
+    values: dict[str, object] = {}
+    for task, kw in tasks:
+        try:
+            r = task(input_data=files, report=False, **kw).run()
+        except Exception as e:  # report hazen's own failure rather than stop the run
+            values[task.__name__] = f"error: {e}"
+            continue
+        for m in r.measurements:
+            if m.type != "measured" or not isinstance(m.value, (int, float)):
+                continue
+            values[f"{m.name}|{m.subtype}|{m.description}"] = float(m.value)
+    return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "import_mb": base, "values": values}
+
+
+def child_huren(folder: Path, second: Path | None) -> dict:
+    import huren.analysis.mr  # noqa: F401  (code loading is not analysis, as for hazen's imports above)
+    import huren.standard  # noqa: F401
+    from huren.analysis import AnalyzeOptions, analyze_paths
+    from huren.dicomio import load_images
+
+    base = _peak_mb()
+    t0 = time.perf_counter()
+    opts = AnalyzeOptions(phantom="acr")
+    if second:
+        opts.second = load_images([second])[0]
+    res = analyze_paths([folder], opts)
+    values: dict[str, object] = {}
+    for m in res.measurements:
+        key = "|".join(str(x) for x in (m.metric, m.method, m.details.get("slice", m.slice), m.details.get("direction")) if x not in (None, ""))
+        values[key] = m.value
+        if "hazen_pixel_rois_snr" in m.details:
+            values[key + "|hazen-pixel-rois"] = m.details["hazen_pixel_rois_snr"]
+        if "threshold_extent_mm" in m.details:
+            values[key + "|pixel-count"] = m.details["threshold_extent_mm"]
+        if m.metric == "low_contrast_spokes":
+            for s, n in m.details["per_slice"].items():
+                values[f"low_contrast_spokes|slice {s}"] = n
+    return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "import_mb": base, "values": values,
+            "errors": [e.reason_en for e in res.errors]}
+
+
+# (label, hazen key, huren key); keys are matched by prefix on hazen's side
+PAIRS = [
+    ("SNR subtraction", "SNR|subtraction|", "snr|subtraction|7"),
+    ("SNR smoothing (hazen px ROIs)", "SNR|smoothing|", "snr|smoothing|7|hazen-pixel-rois"),
+    ("SNR smoothing (mm ROIs)", "SNR|smoothing|", "snr|smoothing|7"),
+    ("PIU %", "Uniformity|Integral uniformity|", "piu|acr|7"),
+    ("PSG %", "Ghosting|signal ghosting|", "ghosting_percent|acr-psg|7"),
+    ("slice 1 horizontal mm", "GeometricAccuracy|Slice 1 Horizontal distance|", "geometric_length|acr|1|horizontal"),
+    ("slice 1 vertical mm", "GeometricAccuracy|Slice 1 Vertical distance|", "geometric_length|acr|1|vertical"),
+    ("slice 5 horizontal mm", "GeometricAccuracy|Slice 5 Horizontal distance|", "geometric_length|acr|5|horizontal"),
+    ("slice 5 vertical mm", "GeometricAccuracy|Slice 5 Vertical distance|", "geometric_length|acr|5|vertical"),
+    ("slice 5 diagonal SE mm", "GeometricAccuracy|Slice 5 Diagonal SE distance|", "geometric_length|acr|5|diagonal_1"),
+    ("slice 5 diagonal SW mm", "GeometricAccuracy|Slice 5 Diagonal SW distance|", "geometric_length|acr|5|diagonal_2"),
+    ("slice thickness mm", "SliceWidth|slice width|", "slice_thickness|acr-ramps|1"),
+    ("slice position, slice 1 mm", "SlicePosition|length difference|Slice 1 ", "slice_position_difference|acr-wedges|1"),
+    ("slice position, slice 11 mm", "SlicePosition|length difference|Slice 11 ", "slice_position_difference|acr-wedges|11"),
+    ("resolved hole size mm", "SpatialResolution|Best|", "resolved_hole_size|acr-holes|1"),
+    ("low-contrast spokes, total", "LowContrastObjectDetectability|total|", "low_contrast_spokes|acr-spokes"),
+]
+
+
+def _hz(values: dict, prefix: str):
+    for k, v in values.items():
+        if k.startswith(prefix) and isinstance(v, (int, float)):
+            return v
+    return None
+
+
+def _fmt(v) -> str:
+    return "—" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
+
+
+def run_child(side: str, folder: Path, second: Path | None) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", side, "--folder", str(folder)]
+    if second:
+        cmd += ["--second", str(second)]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1] / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    # hazen writes a log file into the working folder: keep it out of the worktree
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False, cwd=tempfile.gettempdir())
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    if out.returncode != 0 or not lines:
+        raise RuntimeError(f"{side} on {folder.name} failed:\n{out.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sets", default=",".join(SETS))
+    ap.add_argument("--repeat", type=int, default=3, help="runs per side and set; the fastest counts")
+    ap.add_argument("--child", choices=["hazen", "huren"])
+    ap.add_argument("--folder")
+    ap.add_argument("--second")
+    a = ap.parse_args(argv)
+    if a.child:
+        fn = child_hazen if a.child == "hazen" else child_huren
+        print(json.dumps(fn(Path(a.folder), Path(a.second) if a.second else None), default=str))
+        return 0
+    import importlib.util
+
+    # find, not import: importing hazenlib writes a log file into the working folder
+    if importlib.util.find_spec("hazenlib") is None:
+        print("hazen is not installed in this Python (pip install 'huren[bench]' in a separate venv); nothing to compare")
+        return 1
+    tot = {"hazen": 0.0, "huren": 0.0}
+    peak = {"hazen": 0.0, "huren": 0.0}
+    for name in a.sets.split(","):
+        folder = DATA / name
+        second = DATA / REPEAT[name] if name in REPEAT else None
+        runs = {side: [run_child(side, folder, second) for _ in range(a.repeat)] for side in ("hazen", "huren")}
+        best = {side: min(rs, key=lambda r: r["seconds"]) for side, rs in runs.items()}
+        h, u = best["hazen"], best["huren"]
+        print(f"\n== {name}" + (f" (+ {second.name} for subtraction SNR)" if second else ""))
+        print(f"{'measure':34s} {'hazen':>10s} {'huren':>10s} {'diff':>8s}")
+        for label, hk, uk in PAIRS:
+            hv, uv = _hz(h["values"], hk), u["values"].get(uk)
+            d = (uv - hv) if isinstance(hv, (int, float)) and isinstance(uv, (int, float)) else None
+            print(f"{label:34s} {_fmt(hv):>10s} {_fmt(uv):>10s} {_fmt(d):>8s}")
+        for k, v in u["values"].items():
+            if k.endswith("pixel-count"):
+                print(f"  huren, hazen's pixel count: {k.rsplit('|', 1)[0]:40s} {_fmt(v)}")
+        print(f"{'wall time s (best of %d)' % a.repeat:34s} {h['seconds']:10.3f} {u['seconds']:10.3f}  ratio hazen/huren {h['seconds'] / u['seconds']:.2f}")
+        print(f"{'peak memory MB (whole process)':34s} {h['peak_mb']:10.1f} {u['peak_mb']:10.1f}  ratio {h['peak_mb'] / u['peak_mb']:.2f}")
+        print(f"{'memory for the analysis MB':34s} {h['peak_mb'] - h['import_mb']:10.1f} {u['peak_mb'] - u['import_mb']:10.1f}")
+        for side in tot:
+            tot[side] += best[side]["seconds"]
+            peak[side] = max(peak[side], best[side]["peak_mb"])
+    print(f"\nall sets: hazen {tot['hazen']:.2f} s, huren {tot['huren']:.2f} s, speed ratio {tot['hazen'] / tot['huren']:.2f}×; "
+          f"peak memory hazen {peak['hazen']:.0f} MB, huren {peak['huren']:.0f} MB, ratio {peak['hazen'] / peak['huren']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

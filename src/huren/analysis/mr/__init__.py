@@ -1,0 +1,110 @@
+"""MR image-quality tests of WS/T 263-2006 (item MR-EQ-PERF) on the ACR large phantom and on floods.
+
+``analyze(images, options) -> Result`` is what ``huren analyze`` runs; the test
+functions (``acr_tests``, ``flood_tests`` and the modules' functions) are the library
+API. Every measurement carries the catalog item, the metric of docs/measurements.md,
+the method, ROIs in mm, the SOP Instance UIDs used and the algorithm version, plus
+``details.field_strength_t`` for the catalog's field-dependent criteria.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from huren.dicomio import Image, device_info, group_series, is_localiser
+from huren.result import Result
+
+from . import acr
+from .acr import (
+    edge_mtf,
+    geometric_lengths,
+    hole_arrays,
+    identify_slices,
+    localiser_length,
+    low_contrast,
+    slice_thickness,
+    wedge_difference,
+)
+from .artifacts import background_artifacts
+from .common import ITEM, Frame, MrAnalysisError
+from .driver import acr_tests, flood_tests, resonance_frequency
+from .ghosting import ghosting_ipem, psg_acr
+from .snr import normalisation_factor, snr_background, snr_smoothing, snr_subtraction
+from .uniformity import fractional_uniformity, nine_roi_uniformity, piu_acr
+
+__all__ = [
+    "ITEM", "Frame", "MrAnalysisError", "acr_tests", "analyze", "background_artifacts", "edge_mtf", "flood_tests",
+    "fractional_uniformity", "geometric_lengths", "ghosting_ipem", "hole_arrays", "identify_slices",
+    "localiser_length", "low_contrast", "nine_roi_uniformity", "normalisation_factor", "piu_acr", "psg_acr",
+    "resonance_frequency", "slice_thickness", "snr_background", "snr_smoothing", "snr_subtraction",
+    "wedge_difference",
+]
+
+
+def _plane(im: Image) -> str:
+    if im.orientation is None:
+        return "axial"
+    n = abs(im.normal)
+    return ("sagittal", "coronal", "axial")[int(n.argmax())]
+
+
+def analyze(images: Sequence[Image], options) -> Result:
+    """Run every MR test the images allow; bad input becomes a bilingual error, never a traceback."""
+    res = Result(modality="MR")
+    mr, other = [], []
+    for im in images:
+        (mr if im.modality == "MR" else other).append(im)
+    for im in other:
+        res.error(im.path, f"不是 MR 图像（Modality = {im.modality or '空'}），未分析",
+                  f"not an MR image (Modality = {im.modality or 'empty'}); not analysed")
+    if not mr:
+        return res
+    res.device = device_info(mr[0].ds)
+    res.inputs = [im.ref() for im in mr]
+    phantom = (getattr(options, "phantom", None) or "").lower() or None
+    second = [im for im in (getattr(options, "second", None) or []) if im.modality == "MR"]
+    for im in getattr(options, "second", None) or []:
+        if im.modality != "MR":
+            res.error(im.path, "第二组图像不是 MR 图像", "the second series is not an MR image")
+    localisers, axial_groups = [], []
+    for uid, ims in group_series(mr).items():
+        locs = [im for im in ims if is_localiser(im.ds) or _plane(im) != "axial"]
+        rest = [im for im in ims if im not in locs]
+        localisers += locs
+        if rest:
+            axial_groups.append(rest)
+    rf = resonance_frequency(mr)
+    if rf is not None:
+        res.add(rf)
+    if phantom in (None, "acr", "acr-mr", "acr-mr-large"):
+        big = [g for g in axial_groups if len(g) >= 3]
+        if phantom is None:
+            # unasked, a multi-slice series is taken for the ACR phantom only if it looks like it
+            big = [g for g in big if acr.looks_like_acr(g)]
+        if phantom == "acr" or big:
+            res.phantom = "acr-mr-large"
+            if not big:
+                for im in localisers[:1]:
+                    res.error(im.path, "提供的是定位像（矢状位/非轴位），ACR 测试需要 11 层轴位序列",
+                              "this is a localiser (sagittal/non-axial); the ACR tests need the 11-slice axial series")
+            for g in big:
+                res.merge(acr_tests(g, second=second, localisers=localisers, options=options))
+            if not big and localisers:
+                res.merge(acr_tests([], second=second, localisers=localisers, options=options))
+            for g in axial_groups:
+                if len(g) < 3:
+                    res.note(f"{len(g)} 层的轴位序列不是 ACR 序列，已忽略", f"an axial series of {len(g)} slice(s) is not an ACR series; ignored")
+            return res
+    res.phantom = "flood"
+    # two single-image series of the same slice and protocol are a repeat pair
+    groups: dict[tuple, list[Image]] = {}
+    for uid, ims in group_series(mr).items():
+        if len(ims) == 1 and not second:
+            im = ims[0]
+            key = (im.array.shape, round(im.z or 0.0, 2), str(im.ds.get("SeriesDescription", "")), im.orientation)
+        else:
+            key = (uid,)
+        groups.setdefault(key, []).extend(ims)
+    for ims in groups.values():
+        res.merge(flood_tests(ims, second=second, options=options))
+    return res

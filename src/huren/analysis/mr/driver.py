@@ -1,0 +1,364 @@
+"""The runs of tests: the ACR set on an axial series, the flood set on uniform phantoms."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+from huren.analysis.core.phantom import find_circular_phantom
+from huren.analysis.core.roi import roi_record
+from huren.dicomio import Image
+from huren.result import Measurement, Result, Roi
+
+from . import acr, artifacts, ghosting, snr, uniformity
+from .common import Frame, MrAnalysisError, header_float, measurement, phase_encoding_axis
+
+
+def resonance_frequency(images: Sequence[Image]) -> Measurement | None:
+    """Resonance (imaging) frequency from Imaging Frequency (0018,0084), MHz (WS/T 263)."""
+    for im in images:
+        f = header_float(im, "ImagingFrequency")
+        if f:
+            return measurement("resonance_frequency", f, "MHz", "resonance_frequency", [im], method="header",
+                               details={"tag": "ImagingFrequency (0018,0084)"})
+    return None
+
+
+def _match_second(image: Image, second: Sequence[Image]) -> Image | None:
+    """The image of the repeat acquisition at the same position (or the same instance number)."""
+    best, best_d = None, 1e9
+    for s in second:
+        if s.array.shape != image.array.shape:
+            continue
+        if image.z is not None and s.z is not None:
+            d = abs(s.z - image.z)
+        else:
+            d = abs((s.instance_number or 0) - (image.instance_number or 0))
+        if d < best_d:
+            best, best_d = s, d
+    return best if best_d < 1.0 else None
+
+
+def _run(res: Result, test: str, fn, path: str = ""):
+    """Run one test; a failure becomes a bilingual error naming the file, and the others go on."""
+    try:
+        fn()
+    except MrAnalysisError as e:
+        res.error(e.path or path, e.reason_zh, e.reason_en, test)
+    except (ValueError, IndexError, ZeroDivisionError, np.linalg.LinAlgError) as e:
+        res.error(path, f"{test} 测试无法完成：{e}", f"the {test} test could not be done: {e}", test)
+
+
+def _snr_measurements(res: Result, image: Image, frame: Frame, radius_mm: float, second: Sequence[Image],
+                      slice_no: int | None, kernel_mm: float = 25.0):
+    centres = snr.five_roi_centres(frame)
+    rois = [roi_record(image, c, size_mm=(20.0, 20.0), label=f"snr{i}") for i, c in enumerate(centres)]
+    norm = snr.normalisation_factor(image)
+    # hazen's pixel-sized ROIs, reported beside ours (see snr.py)
+    cpx = [(round(frame.centre_px[0]) + dx, round(frame.centre_px[1]) + dy) for dx, dy in ((0, 0), (-40, -40), (40, -40), (-40, 40), (40, 40))]
+
+    def smoothing():
+        r = snr.snr_smoothing(image.array, centres, image.spacing, kernel_mm=kernel_mm)
+        rh = snr.snr_smoothing(image.array, cpx, image.spacing, size_px=20, kernel_px=int(round(kernel_mm)))
+        d = {"signal": r["signal"], "noise": r["noise"], "kernel_mm": kernel_mm, "hazen_pixel_rois_snr": rh["snr"]}
+        if norm:
+            d["normalised"] = r["snr"] * norm["factor"]
+            d["normalisation"] = norm
+        res.add(measurement("snr", r["snr"], "", "snr_smoothing", [image], method="smoothing", slice_no=slice_no, rois=rois, details=d))
+
+    def background():
+        r = snr.snr_background(image.array, frame, radius_mm)
+        d = {k: r[k] for k in ("signal", "sd_air", "sigma", "mean_air")}
+        d["rayleigh_factor"] = snr.RAYLEIGH_SD_FACTOR
+        if norm:
+            d["normalised"] = r["snr"] * norm["factor"]
+        broi = [roi_record(image, frame.centre_px, radius_mm=r["signal_radius_mm"], label="signal")]
+        broi += [roi_record(image, c, size_mm=(15.0, 15.0), label="air") for c in r["bg_centres_px"]]
+        res.add(measurement("snr", r["snr"], "", "snr_background", [image], method="background", slice_no=slice_no, rois=broi, details=d))
+
+    def subtraction():
+        other = _match_second(image, second)
+        if other is None:
+            raise MrAnalysisError(image.path, "第二组图像中没有与该层对应的图像（相同位置与矩阵），无法计算减影法信噪比",
+                                  "the second series has no image matching this slice (same position and matrix); subtraction SNR not computed")
+        r = snr.snr_subtraction(image.array, other.array, centres, image.spacing)
+        rh = snr.snr_subtraction(image.array, other.array, cpx, image.spacing, size_px=20)
+        d = {"signal": r["signal"], "noise": r["noise"], "hazen_pixel_rois_snr": rh["snr"], "second_sop_instance_uid": other.sop_instance_uid}
+        if norm:
+            d["normalised"] = r["snr"] * norm["factor"]
+        res.add(measurement("snr", r["snr"], "", "snr_subtraction", [image, other], method="subtraction", slice_no=slice_no, rois=rois, details=d))
+
+    _run(res, "snr_smoothing", smoothing, image.path)
+    _run(res, "snr_background", background, image.path)
+    if second:
+        _run(res, "snr_subtraction", subtraction, image.path)
+
+
+def _centre_measurement(res: Result, image: Image, frame: Frame, radius_mm: float, slice_no: int | None):
+    res.add(measurement("phantom_centre_px", round(frame.centre_px[0], 2), "px", "phantom_centre", [image], method="circle-fit",
+                        slice_no=slice_no, rois=[roi_record(image, frame.centre_px, radius_mm=radius_mm, label="phantom")],
+                        details={"x": frame.centre_px[0], "y": frame.centre_px[1], "radius_mm": radius_mm,
+                                 "rotation_deg": frame.angle_deg}))
+
+
+def _artifact_measurement(res: Result, image: Image, mask: np.ndarray, slice_no: int | None):
+    r = artifacts.background_artifacts(image.array, mask, image.spacing, phase_encoding_axis(image))
+    rois = [roi_record(image, g["centre_px"], radius_mm=math.sqrt(g["area_mm2"] / math.pi), label=g["kind"]) for g in r["regions"]]
+    res.add(measurement("artifact_count", r["count"], "", "artifacts", [image], method="background-screen", slice_no=slice_no,
+                        rois=rois, details={"regions": r["regions"], "air_sd_robust": r.get("air_sd_robust")}))
+
+
+def acr_tests(images: Sequence[Image], *, second: Sequence[Image] = (), localisers: Sequence[Image] = (), options=None) -> Result:
+    """Every ACR large-phantom test on one axial series (and its localiser and repeat, if given)."""
+    res = Result(modality="MR", phantom="acr-mr-large")
+    res.inputs = [im.ref() for im in images]
+    for loc in localisers:
+        def loc_len(loc=loc):
+            length, d = acr.localiser_length(loc)
+            d.update(direction="localiser_si", nominal_mm=acr.LENGTH_MM, error_mm=length - acr.LENGTH_MM,
+                     distortion_percent=100 * (length - acr.LENGTH_MM) / acr.LENGTH_MM, slice="localiser")
+            res.add(measurement("geometric_length", length, "mm", "geometry_localiser", [loc], method="acr", details=d))
+        _run(res, "geometry_localiser", loc_len)
+    if not images:
+        return res
+    try:
+        series = acr.identify_slices(images)
+    except MrAnalysisError as e:
+        res.error(e.path, e.reason_zh, e.reason_en, "acr")
+        return res
+    missing = [n for n in range(1, 12) if n not in series.slices]
+    if missing:
+        res.error(images[0].path, f"ACR 序列缺少第 {', '.join(map(str, missing))} 层，相关测试未做",
+                  f"the ACR series lacks slice(s) {', '.join(map(str, missing))}; the tests on them are not done", "acr")
+    # the phantom must be the ACR phantom: about 190 mm across
+    ref_slice = next(n for n in (7, 6, 5, 4, 8, 1, 11, 2, 3, 9, 10) if n in series.slices)
+    try:
+        rad_mm = series.circle(ref_slice).radius_px * float(np.mean(series.slices[ref_slice].spacing))
+    except ValueError:
+        res.error(series.slices[ref_slice].path, "图像中没有可辨认的体模（空白或全噪声图像）",
+                  "no phantom can be seen in the image (blank or all noise)", "acr")
+        return res
+    if not 80.0 < rad_mm < 110.0:
+        res.error(series.slices[ref_slice].path, f"图像中的物体直径约 {2 * rad_mm:.0f} mm，不是 ACR 大体模（190 mm），可能是患者图像",
+                  f"the object is about {2 * rad_mm:.0f} mm across, not the ACR large phantom (190 mm); perhaps a patient series", "acr")
+        return res
+    if 1 in series.slices:
+        series.angle_deg = acr.rotation_deg(series.slices[1], series.frame(1))
+
+    def frame(n):
+        return series.frame(n), series.circle(n)
+
+    if 7 in series.slices:
+        im7 = series.slices[7]
+        f7, c7 = frame(7)
+        r7 = c7.radius_px * f7.pixel_mm
+        _centre_measurement(res, im7, f7, r7, 7)
+
+        def piu():
+            r = uniformity.piu_acr(im7.array, f7)
+            rois = [roi_record(im7, f7.centre_px, radius_mm=r["large_radius_mm"], label="large"),
+                    roi_record(im7, r["max_px"], radius_mm=r["small_radius_mm"], label="max"),
+                    roi_record(im7, r["min_px"], radius_mm=r["small_radius_mm"], label="min")]
+            res.add(measurement("piu", r["piu"], "%", "piu_acr", [im7], method="acr", slice_no=7, rois=rois,
+                                details={"max": r["max"], "min": r["min"]}))
+
+        def nine():
+            r = uniformity.nine_roi_uniformity(im7.array, f7, r7)
+            rois = [roi_record(im7, c, radius_mm=r["roi_radius_mm"], label=f"u{i}") for i, c in enumerate(r["centres_px"])]
+            res.add(measurement("piu", r["uniformity"], "%", "uniformity_ws263", [im7], method="ws263-nine-roi", slice_no=7, rois=rois,
+                                details={"means": r["means"]}))
+
+        def psg():
+            r = ghosting.psg_acr(im7.array, f7, r7)
+            rois = [roi_record(im7, r["large_centre_px"], radius_mm=r["large_radius_mm"], label="signal")]
+            rois += [roi_record(im7, v["centre_px"], size_mm=tuple(2 * s for s in v["semi_mm"]), label=k, shape="ellipse") for k, v in r["rois"].items()]
+            res.add(measurement("ghosting_percent", r["psg"], "%", "ghosting_acr", [im7], method="acr-psg", slice_no=7, rois=rois,
+                                details={"signal": r["signal"], **{k: v["mean"] for k, v in r["rois"].items()},
+                                         "phase_encoding": phase_encoding_axis(im7)}))
+
+        _run(res, "piu", piu)
+        _run(res, "uniformity_ws263", nine)
+        _run(res, "ghosting", psg)
+        _snr_measurements(res, im7, f7, r7, second, 7)
+        _run(res, "artifacts", lambda: _artifact_measurement(res, im7, c7.mask, 7))
+
+    def geometry(n, dirs):
+        im = series.image(n)
+        f, _ = frame(n)
+        f = Frame(f.centre_px, 0.0, f.spacing)  # lines along the image axes
+        for name, (length, a, b) in acr.geometric_lengths(im, f, dirs).items():
+            p0 = f.px(a * math.cos(math.radians(acr.DIRECTIONS[name])), a * math.sin(math.radians(acr.DIRECTIONS[name])))
+            p1 = f.px(b * math.cos(math.radians(acr.DIRECTIONS[name])), b * math.sin(math.radians(acr.DIRECTIONS[name])))
+            x0, y0 = im.px_to_mm(*p0)
+            x1, y1 = im.px_to_mm(*p1)
+            roi = Roi(shape="line", centre_mm=(round(x0, 3), round(y0, 3)), end_mm=(round(x1, 3), round(y1, 3)), label=name)
+            res.add(measurement("geometric_length", length, "mm", "geometry", [im], method="acr", slice_no=n, rois=[roi],
+                                details={"slice": n, "direction": name, "nominal_mm": acr.DIAMETER_MM,
+                                         "threshold_extent_mm": acr.threshold_extent_mm(im, f, acr.DIRECTIONS[name]),
+                                         "error_mm": length - acr.DIAMETER_MM,
+                                         "distortion_percent": 100 * (length - acr.DIAMETER_MM) / acr.DIAMETER_MM}))
+
+    if 1 in series.slices:
+        _run(res, "geometry", lambda: geometry(1, ("horizontal", "vertical")))
+    if 5 in series.slices:
+        _run(res, "geometry", lambda: geometry(5, ("horizontal", "vertical", "diagonal_1", "diagonal_2")))
+
+    if 1 in series.slices:
+        im1 = series.slices[1]
+
+        def thickness():
+            f, _ = frame(1)
+            t, d = acr.slice_thickness(im1, f)
+            rois = []
+            for name, r in d["ramps"].items():
+                x0, y0 = im1.px_to_mm(*f.px(r["from_mm"], r["y_mm"]))
+                x1, y1 = im1.px_to_mm(*f.px(r["to_mm"], r["y_mm"]))
+                rois.append(Roi(shape="line", centre_mm=(round(x0, 3), round(y0, 3)), end_mm=(round(x1, 3), round(y1, 3)), label=name))
+            d["nominal_mm"] = im1.slice_thickness
+            res.add(measurement("slice_thickness", t, "mm", "slice_thickness", [im1], method="acr-ramps", slice_no=1, rois=rois, details=d))
+
+        _run(res, "slice_thickness", thickness)
+    for n in (1, 11):
+        if n in series.slices:
+            def position(n=n):
+                im = series.slices[n]
+                f, _ = frame(n)
+                diff, d = acr.wedge_difference(im, f)
+                d["slice"] = n
+                d["position_error_mm"] = diff / 2
+                res.add(measurement("slice_position_difference", diff, "mm", "slice_position", [im], method="acr-wedges", slice_no=n, details=d))
+            _run(res, "slice_position", position)
+    if 1 in series.slices:
+        im1 = series.slices[1]
+
+        def resolution():
+            f, _ = frame(1)
+            r = acr.hole_arrays(im1, f)
+            if r["resolved_mm"] is None:
+                raise MrAnalysisError(im1.path, "1.1、1.0、0.9 mm 孔阵均未分辨（分辨力差于 1.1 mm）",
+                                      "none of the 1.1, 1.0 and 0.9 mm hole arrays is resolved (resolution worse than 1.1 mm)")
+            rois = []
+            for size, arr in r["details"]["arrays"].items():
+                for direction, v in arr.items():
+                    x, y = im1.px_to_mm(*f.px(*v["array_centre_mm"]))
+                    rois.append(Roi(shape="rect", centre_mm=(round(x, 3), round(y, 3)), size_mm=(8 * float(size), 8 * float(size)),
+                                    label=f"{size} mm {direction} {'resolved' if v['resolved'] else 'not resolved'}"))
+            res.add(measurement("resolved_hole_size", r["resolved_mm"], "mm", "resolution", [im1], method="acr-holes",
+                                slice_no=1, rois=rois, details=r["details"]))
+
+        def mtf():
+            f, _ = frame(1)
+            r = acr.edge_mtf(im1, f)
+            if r["mtf50_lp_mm"] is None:
+                raise MrAnalysisError(im1.path, "边缘 MTF 未降到 50%", "the edge MTF never falls to 50 %")
+            res.add(measurement("mtf50", 10 * r["mtf50_lp_mm"], "lp/cm", "edge_mtf", [im1], method="edge", slice_no=1,
+                                details={"mtf10_lp_cm": 10 * r["mtf10_lp_mm"] if r["mtf10_lp_mm"] else None,
+                                         "edge_angle_deg": r["edge_angle_deg"], "pixels": r["pixels"],
+                                         "edge": "upper edge of the slice-thickness bar"}))
+
+        _run(res, "resolution", resolution, im1.path)
+        _run(res, "edge_mtf", mtf, im1.path)
+    lcd = [n for n in (8, 9, 10, 11) if n in series.slices]
+    if lcd:
+        def low_contrast():
+            per = acr.low_contrast({n: series.slices[n] for n in lcd}, {n: frame(n)[0] for n in lcd})
+            total = sum(p["spokes"] for p in per.values())
+            res.add(measurement("low_contrast_spokes", total, "", "low_contrast", [series.slices[n] for n in lcd], method="acr-spokes",
+                                details={"per_slice": {str(k): v["spokes"] for k, v in per.items()}, "slices": lcd,
+                                         "complete_set": len(lcd) == 4,
+                                         "spoke_detail": {str(k): v["detail"] for k, v in per.items()}}))
+        _run(res, "low_contrast", low_contrast, series.slices[lcd[0]].path)
+    _report(res, list(images) + list(second) + list(localisers), options)
+    return res
+
+
+def _is_uniform(array: np.ndarray, circle) -> bool:
+    """A flood is uniform inside: under 0.2 % of its central 70 % (by radius) falls below half its median."""
+    yy, xx = np.ogrid[: array.shape[0], : array.shape[1]]
+    cx, cy = circle.centre_px
+    core = (xx - cx) ** 2 + (yy - cy) ** 2 <= (0.7 * circle.radius_px) ** 2
+    v = array[core]
+    return v.size > 0 and float(np.mean(v < 0.5 * np.median(v))) < 0.002
+
+
+def _report(res: Result, images: Sequence[Image], options) -> None:
+    folder = getattr(options, "report_dir", None) if options is not None else None
+    if not folder:
+        return
+    from . import report
+
+    def write():
+        for p in report.write(res, images, folder):
+            res.figures[p.stem] = str(p)
+
+    _run(res, "report", write, str(folder))
+
+
+def flood_tests(images: Sequence[Image], *, second: Sequence[Image] = (), options=None) -> Result:
+    """Uniform (flood) phantom tests on each image: centre, SNR (3 methods), uniformity, ghosting, artifacts."""
+    res = Result(modality="MR", phantom="flood")
+    res.inputs = [im.ref() for im in images]
+    images = list(images)
+    reps: list[Image | None] = [None] * len(images)
+    used: set[int] = set()
+    if not second:
+        # a series holding the same slice twice is a repeat pair (NEMA MS 1 subtraction)
+        for i, a in enumerate(images):
+            for j in range(i + 1, len(images)):
+                b = images[j]
+                if i in used or j in used or a.array.shape != b.array.shape:
+                    continue
+                if a.z is not None and b.z is not None and abs(a.z - b.z) < 0.01:
+                    reps[i] = b
+                    used.update((i, j))
+    keep = [k for k in range(len(images)) if not (k in used and reps[k] is None)]
+    pairs = [(images[k], reps[k]) for k in keep]
+    for im, rep in pairs:
+        try:
+            c = find_circular_phantom(im.array)
+        except ValueError:
+            res.error(im.path, "未找到均匀体模（空白或全噪声图像）", "no flood phantom found (blank or all-noise image)", "flood")
+            continue
+        if not _is_uniform(im.array, c):
+            res.error(im.path, "图像中的物体内部不均匀（有结构），不是均匀体模，未做均匀体模测试",
+                      "the object is not uniform inside (it has structure); not a flood phantom, flood tests not done", "flood")
+            continue
+        f = Frame(c.centre_px, 0.0, im.spacing)
+        r_mm = c.radius_px * f.pixel_mm
+        area_frac = c.mask.mean()
+        small = r_mm < 40.0 and area_frac < 0.08
+        _centre_measurement(res, im, f, r_mm, None)
+        pe = phase_encoding_axis(im)
+        if small:
+            # a small bottle well inside the field: the IPEM ghosting set-up
+            def ipem():
+                if pe is None:
+                    raise MrAnalysisError(im.path, "头文件中没有相位编码方向，无法做 IPEM 伪影测试",
+                                          "no phase-encoding direction in the header; IPEM ghosting not done")
+                r = ghosting.ghosting_ipem(im.array, pe, spacing=im.spacing)
+                res.add(measurement("ghosting_percent", r["ghosting"], "%", "ghosting_ipem", [im], method="ipem",
+                                    details={k: r[k] for k in ("signal", "ghost", "noise")} | {"phase_encoding": pe}))
+            _run(res, "ghosting_ipem", ipem)
+            continue
+        # McCann 2013: a 9×9 box for head-coil floods (≈ 9 mm at the usual 1 mm pixel)
+        _snr_measurements(res, im, f, r_mm, second or ([rep] if rep is not None else []), None, kernel_mm=9.0)
+
+        def fu():
+            r = uniformity.fractional_uniformity(im.array, f.centre_px, im.spacing, length_mm=min(160.0, 1.7 * r_mm))
+            for k in ("h", "v"):
+                res.add(measurement(f"fractional_uniformity_{k}", r[k], "", "fractional_uniformity", [im], method="ipem",
+                                    details={"reference": r["reference"], "tolerance_percent": 10}))
+
+        def nine():
+            r = uniformity.nine_roi_uniformity(im.array, f, r_mm)
+            rois = [roi_record(im, cc, radius_mm=r["roi_radius_mm"], label=f"u{i}") for i, cc in enumerate(r["centres_px"])]
+            res.add(measurement("piu", r["uniformity"], "%", "uniformity_ws263", [im], method="ws263-nine-roi", rois=rois,
+                                details={"means": r["means"]}))
+
+        _run(res, "fractional_uniformity", fu)
+        _run(res, "uniformity_ws263", nine)
+        _run(res, "artifacts", lambda: _artifact_measurement(res, im, c.mask, None))
+    _report(res, list(images) + list(second), options)
+    return res

@@ -1,0 +1,200 @@
+"""The ACR tests on real Siemens, GE and Philips images against hazen's asserted figures.
+
+hazen's figures are from data/phantoms/README.md. Where our method differs from
+hazen's on purpose, the test says so and asserts our own, reasoned figure.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from huren.analysis import AnalyzeOptions, analyze_paths
+from huren.dicomio import load_images
+
+
+@pytest.fixture(scope="module")
+def acr(phantoms):
+    base = phantoms / "mr" / "acr"
+    out = {}
+    for name in ("Siemens", "GE", "PhilipsAchieva", "SiemensLargeSliceLocationDelta",
+                 "PhilipsSliceThicknessLineProfileLocalMinimaIssue"):
+        opts = AnalyzeOptions()
+        if name == "Siemens":
+            opts.second = load_images([base / "Siemens2"])[0]
+        out[name] = analyze_paths([base / name], opts)
+    return out
+
+
+def _geom(res, slice_no, direction):
+    return next(m.value for m in res.all("geometric_length") if m.details["slice"] == slice_no and m.details["direction"] == direction)
+
+
+@pytest.mark.parametrize("name,x,y", [("Siemens", 129, 129), ("GE", 254, 255), ("PhilipsAchieva", 129, 128)])
+def test_phantom_centre_matches_hazen_within_one_pixel(acr, name, x, y):
+    m = acr[name].get("phantom_centre_px")
+    assert abs(m.details["x"] - x) <= 1.0
+    # GE: hazen's Hough centre is 1.2 px higher than the wall's least-squares circle
+    assert abs(m.details["y"] - y) <= (1.3 if name == "GE" else 1.0)
+
+
+@pytest.mark.parametrize("name,piu", [("Siemens", 67.49), ("GE", 83.78), ("PhilipsAchieva", 80.66)])
+def test_piu_matches_hazen_within_one_point(acr, name, piu):
+    assert acr[name].get("piu", method="acr").value == pytest.approx(piu, abs=1.0)
+
+
+@pytest.mark.parametrize("name,psg", [("Siemens", 0.035), ("GE", 0.485)])
+def test_percent_signal_ghosting_matches_hazen_within_0_1_point(acr, name, psg):
+    assert acr[name].get("ghosting_percent", method="acr-psg").value == pytest.approx(psg, abs=0.1)
+
+
+def test_subtraction_snr_matches_hazen_within_5_percent_on_siemens_pair(acr):
+    m = acr["Siemens"].get("snr", method="subtraction")
+    assert m.value == pytest.approx(76.52, rel=0.05)
+    assert len(m.provenance["sop_instance_uids"]) == 2
+
+
+@pytest.mark.parametrize("name,snr", [("GE", 39.98), ("Siemens", 339.1)])
+def test_smoothing_snr_with_hazen_pixel_rois_matches_hazen(acr, name, snr):
+    assert acr[name].get("snr", method="smoothing").details["hazen_pixel_rois_snr"] == pytest.approx(snr, rel=0.05)
+
+
+HAZEN_LENGTHS = {  # (slice, direction): hazen's value, mm
+    "Siemens": {(1, "horizontal"): 191.41, (1, "vertical"): 187.5, (5, "horizontal"): 191.41, (5, "vertical"): 187.5,
+                (5, "diagonal_1"): 191.41, (5, "diagonal_2"): 191.41},
+    "GE": {(1, "horizontal"): 190.93, (1, "vertical"): 188.9, (5, "horizontal"): 190.42, (5, "vertical"): 189.41,
+           (5, "diagonal_2"): 190.43, (5, "diagonal_1"): 189.41},
+    "PhilipsAchieva": {(1, "horizontal"): 190.43, (1, "vertical"): 189.45, (5, "horizontal"): 190.43, (5, "vertical"): 189.45,
+                       (5, "diagonal_1"): 189.45, (5, "diagonal_2"): 189.45},
+}
+
+
+@pytest.mark.parametrize("name", list(HAZEN_LENGTHS))
+def test_pixel_count_lengths_match_hazen_within_half_mm(acr, name):
+    # the same lines measured hazen's way (7 % threshold, hull, pixel count) agree to half a mm
+    # horizontally and vertically; the diagonals of a turned pixel mask differ by up to 2 px
+    # on Philips (a different mask edge), so they are compared in the next test only
+    for (s, d), v in HAZEN_LENGTHS[name].items():
+        if d.startswith("diagonal"):
+            continue
+        m = next(m for m in acr[name].all("geometric_length") if m.details["slice"] == s and m.details["direction"] == d)
+        assert m.details["threshold_extent_mm"] == pytest.approx(v, abs=0.55), (s, d)
+
+
+@pytest.mark.parametrize("name", list(HAZEN_LENGTHS))
+def test_half_level_lengths_stay_within_one_mm_of_hazen(acr, name):
+    # our reported value is the sub-pixel half-level length (exact to 0.3 mm on synthetic discs);
+    # hazen counts pixels, so the two differ by up to a pixel
+    for (s, d), v in HAZEN_LENGTHS[name].items():
+        assert _geom(acr[name], s, d) == pytest.approx(v, abs=1.35 if name == "GE" else 1.0), (s, d)
+
+
+def test_every_geometric_length_names_slice_direction_and_nominal(acr):
+    ms = acr["GE"].all("geometric_length")
+    assert {(m.details["slice"], m.details["direction"]) for m in ms} == {
+        (1, "horizontal"), (1, "vertical"), (5, "horizontal"), (5, "vertical"), (5, "diagonal_1"), (5, "diagonal_2")}
+    assert all(m.details["nominal_mm"] == 190.0 and 185 < m.value < 195 for m in ms)
+
+
+@pytest.mark.parametrize("name,pos", [("Siemens", (-0.59, -1.56)), ("PhilipsAchieva", (1.37, -3.12)),
+                                       ("SiemensLargeSliceLocationDelta", (-6.64, -6.84)), ("GE", (0.51, None))])
+def test_slice_position_difference_matches_hazen_within_half_mm(acr, name, pos):
+    ms = {m.details["slice"]: m.value for m in acr[name].all("slice_position_difference")}
+    for s, v in zip((1, 11), pos):
+        if v is not None:  # GE slice 11: hazen 4.47 mm, the image shows bars of equal length (0.5 mm)
+            assert ms[s] == pytest.approx(v, abs=0.5), s
+
+
+def test_slice_identification_finds_slice_one_whatever_the_stack_order(acr):
+    # GE is stored head-first, the others feet-first; slice 1 always holds the ramps
+    for res in acr.values():
+        assert res.get("slice_thickness").slice == 1
+
+
+def test_field_strength_in_every_measurement_for_the_catalog(acr):
+    ge, ph = acr["GE"], acr["PhilipsAchieva"]
+    assert all(m.details.get("field_strength_t") == 1.5 for m in ge.measurements)
+    assert all(m.details.get("field_strength_t") == 3.0 for m in ph.measurements)
+    assert ge.get("resonance_frequency").value == pytest.approx(63.863039)
+
+
+def test_zero_filled_philips_air_gives_a_bilingual_reason_not_a_background_snr(acr):
+    res = acr["PhilipsAchieva"]
+    assert not res.all("snr", method="background")
+    err = next(e for e in res.errors if e.test == "snr_background")
+    assert "zero-filled" in err.reason_en and "置零" in err.reason_zh and err.path.endswith(".dcm")
+
+
+@pytest.mark.parametrize("name,thickness,tol", [
+    ("PhilipsAchieva", 5.36, 0.3), ("SiemensLargeSliceLocationDelta", 4.75, 0.3),
+    ("PhilipsSliceThicknessLineProfileLocalMinimaIssue", 5.48, 0.3),
+    # Siemens 3 T: the lower ramp's profile is rounded; hazen's smoothed sigmoid fit reads it
+    # 60.6 mm long, the ACR half-mean level 52 mm, so 5.5 against hazen's 5.89 mm
+    ("Siemens", 5.89, 0.45),
+])
+def test_slice_thickness_matches_hazen(acr, name, thickness, tol):
+    m = acr[name].get("slice_thickness")
+    assert m.value == pytest.approx(thickness, abs=tol)
+    assert set(m.details["ramps"]) == {"upper", "lower"} and len(m.rois) == 2
+
+
+@pytest.mark.parametrize("name,size", [("Siemens", 0.9), ("GE", 0.9), ("PhilipsAchieva", 1.0)])
+def test_resolved_hole_size_is_hazens(acr, name, size):
+    m = acr[name].get("resolved_hole_size")
+    assert m.value == size
+    arrays = m.details["arrays"]
+    assert set(arrays) == {"1.1", "1.0", "0.9"} and all(set(a) == {"horizontal", "vertical"} for a in arrays.values())
+
+
+def test_blurring_slice_one_loses_the_finest_hole_arrays(phantoms):
+    import numpy as np
+    from scipy import ndimage
+
+    from huren.analysis.mr import acr as acr_mod
+
+    ims, _ = load_images([phantoms / "mr" / "acr" / "GE"])
+    s = acr_mod.identify_slices(ims)
+    im = s.image(1)
+    f = acr_mod.phantom_frame(im)
+    f = acr_mod.Frame(f.centre_px, acr_mod.rotation_deg(im, f), f.spacing)
+    sharp = acr_mod.hole_arrays(im, f)["resolved_mm"]
+    im.array = ndimage.gaussian_filter(im.array, 1.2 / im.spacing[0]).astype(np.float32)  # ~2.8 mm FWHM blur
+    blurred = acr_mod.hole_arrays(im, f)["resolved_mm"]
+    assert sharp == 0.9 and (blurred is None or blurred > 1.0)
+
+
+@pytest.mark.parametrize("name,total", [("Siemens", 40), ("PhilipsAchieva", 40)])
+def test_low_contrast_spokes_near_hazens_on_good_3t_scans(acr, name, total):
+    m = acr[name].get("low_contrast_spokes")
+    assert abs(m.value - total) <= 2
+    assert set(m.details["per_slice"]) == {"8", "9", "10", "11"}
+
+
+def test_low_contrast_spokes_rise_with_disc_contrast_on_the_noisier_ge_scan(acr):
+    per = acr["GE"].get("low_contrast_spokes").details["per_slice"]
+    assert per["8"] < per["9"] <= per["10"] <= per["11"]
+
+
+def test_a_real_series_turned_and_shifted_in_plane_gives_the_same_results(acr, phantoms, tmp_path):
+    # the Philips series turned 4.5° anticlockwise and moved (6, −5) px, then analysed again
+    import numpy as np
+    import pydicom
+    from scipy import ndimage
+
+    src = phantoms / "mr" / "acr" / "PhilipsAchieva"
+    for p in src.iterdir():
+        ds = pydicom.dcmread(p)
+        a = ndimage.shift(ndimage.rotate(ds.pixel_array.astype(float), -4.5, reshape=False, order=3), (-5, 6), order=3)
+        ds.PixelData = np.clip(np.round(a), 0, 65535).astype(ds.pixel_array.dtype).tobytes()
+        ds.save_as(tmp_path / p.name)
+    turned = analyze_paths([tmp_path], AnalyzeOptions(phantom="acr"))
+    base = acr["PhilipsAchieva"]
+    assert turned.get("phantom_centre_px").details["rotation_deg"] == pytest.approx(
+        base.get("phantom_centre_px").details["rotation_deg"] + 4.5, abs=0.3)
+    assert turned.get("piu", method="acr").value == pytest.approx(base.get("piu", method="acr").value, abs=0.5)
+    assert turned.get("slice_thickness").value == pytest.approx(base.get("slice_thickness").value, abs=0.15)
+    for a, b in zip(turned.all("slice_position_difference"), base.all("slice_position_difference")):
+        assert a.value == pytest.approx(b.value, abs=0.3)
+    for a, b in zip(turned.all("geometric_length"), base.all("geometric_length")):
+        assert a.value == pytest.approx(b.value, abs=0.5)
+    assert turned.get("resolved_hole_size").value == base.get("resolved_hole_size").value
+    assert turned.get("low_contrast_spokes").value == pytest.approx(base.get("low_contrast_spokes").value, abs=2)

@@ -23,6 +23,7 @@ far as they are public; see the constants below.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ from pydicom.dataset import FileDataset
 from pydicom.uid import generate_uid
 from scipy import ndimage as ndi
 
+from huren.analysis.ct.models import CATPHAN_MODELS, CTP591, MODULE_HALF_LENGTH_MM
 from huren.synth import UID_ROOT, new_dataset
 
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
@@ -52,11 +54,12 @@ CATPHAN_504 = {
     "ramp_angle_deg": 23.0,
     "body_hu": 100.0,
     "diameter_mm": 200.0,
-    "module_z_mm": {"ctp404": 0.0, "ctp528": 30.0, "ctp515": -30.0, "ctp486": -65.0},
-    "module_half_length_mm": {"ctp404": 12.5, "ctp528": 10.0, "ctp515": 20.0, "ctp486": 25.0},
     "lp_radius_mm": 47.0,
     "bead_position_mm": (0.0, 20.0),
 }
+
+CATPHAN_604_EXTRA = {"bone20": (150, 237.0), "bone50": (-150, 725.0)}  # positions not from the manual
+CTP591_BEAD_INTEGRAL = 800.0  # HU·mm² in a slice through the bead's centre (stronger than a real bead)
 
 ACR_464 = {
     "diameter_mm": 200.0,
@@ -144,6 +147,7 @@ class _Canvas:
         self.y = -dx * np.sin(a) + dy * np.cos(a)
         self.value = np.full((n, n), -1000.0)
         self.offset, self.rotation = offset_mm, rotation_deg
+        self.yi = yi  # image y (mm from the image centre, down): the axis a tilt about x acts along
 
     def disc(self, x0: float, y0: float, r: float, hu: float, add: bool = False) -> None:
         m = (self.x - x0) ** 2 + (self.y - y0) ** 2 <= r * r
@@ -173,6 +177,11 @@ class _Canvas:
     def to_image(self) -> np.ndarray:
         n, ss = self.matrix, self.ss
         return self.value.reshape(n, ss, n, ss).mean(axis=(1, 3))
+
+    def image_y(self, x: float, y: float) -> float:
+        """Phantom mm → image y (mm from the image centre)."""
+        a = np.deg2rad(self.rotation)
+        return float(x * np.sin(a) + y * np.cos(a) + self.offset[1])
 
     def point_px(self, x: float, y: float) -> tuple[float, float]:
         """Phantom mm → image pixel (col, row) on the coarse grid."""
@@ -414,7 +423,8 @@ def _slice_plan(g: dict, modules, per_module: int, step: float, z_range_mm, in_m
 
 
 def _render_stack(zs, g: dict, draw, description: str, patient: str, *, matrix, fov_mm, offset_mm, rotation_deg,
-                  thickness_mm, psf_sigma_mm, noise_sd, seed, hu_offset, noise_cutoff: float = 0.9) -> list:
+                  thickness_mm, psf_sigma_mm, noise_sd, seed, hu_offset, noise_cutoff: float = 0.9,
+                  gantry_tilt_deg: float = 0.0) -> list:
     rng = np.random.default_rng(seed)
     info = _series_info(description)
     datasets = []
@@ -427,26 +437,71 @@ def _render_stack(zs, g: dict, draw, description: str, patient: str, *, matrix, 
             draw(cv, mod, z - g["module_z_mm"][mod], thickness_mm, points)
         cv.value[cv.value > -999] += hu_offset
         img = _finish(cv, psf_sigma_mm, noise_sd, rng, points=points, noise_cutoff=noise_cutoff)
-        datasets.append(ct_dataset(img, cv.px, z, thickness_mm, info, i + 1, phantom_name=patient))
+        datasets.append(ct_dataset(img, cv.px, z, thickness_mm, info, i + 1, phantom_name=patient,
+                                   gantry_tilt_deg=gantry_tilt_deg))
     return datasets
 
 
-# --------------------------------------------------------------------------- Catphan 504-like
-def _ramp(cv: _Canvas, centre: tuple[float, float], along_deg: float, length_mm: float, shift_mm: float, hu: float,
-          width_mm: float = 0.6) -> None:
-    """A wire-ramp image: a segment of ``length_mm`` along ``along_deg``, shifted by ``shift_mm`` along it."""
+# --------------------------------------------------------------------------- Catphan 503/504/600/604-like
+def _tilt(cv: _Canvas) -> np.ndarray:
+    """Image y (mm) relative to the phantom's axis: the lever arm of a tilt about the image x axis."""
+    return cv.yi - cv.offset[1]
+
+
+def _wire_ramp(cv: _Canvas, centre: tuple[float, float], along_deg: float, slope: float, z_local: float,
+               tilt_deg: float, thickness_mm: float, hu: float, width_mm: float = 0.6) -> None:
+    """A wire rising ``slope`` mm in z per mm along ``along_deg`` through ``centre`` (phantom frame), drawn where
+    it crosses the slab |Z − z_local| ≤ T/2 of a slice tilted by θ about the image x axis (rigid rotation:
+    phantom z = −Y·sin θ + Z·cos θ, phantom y = Y·cos θ + Z·sin θ). A ramp of angle α then images
+    T / tan(α ± θ) long, as on a real tilted phantom; the in-plane 1/cos θ stretch (0.14 % at 3°) is left out."""
     a = np.deg2rad(along_deg)
-    cx, cy = centre[0] + shift_mm * np.cos(a), centre[1] + shift_mm * np.sin(a)
-    cv.rect(cx, cy, length_mm / 2, width_mm / 2, along_deg, hu, add=True)
+    u = (cv.x - centre[0]) * np.cos(a) + (cv.y - centre[1]) * np.sin(a)
+    v = -(cv.x - centre[0]) * np.sin(a) + (cv.y - centre[1]) * np.cos(a)
+    t = math.radians(tilt_deg)
+    u_y = math.sin(a + math.radians(cv.rotation))  # d(u)/d(image y)
+    z_cross = (_tilt(cv) * math.sin(t) + slope * u) / (math.cos(t) - slope * u_y * math.sin(t))
+    m = (np.abs(v) <= width_mm / 2) & (np.abs(z_cross - z_local) <= thickness_mm / 2)
+    cv.value[m] += hu
 
 
-def _catphan_module(cv: _Canvas, module: str, z_local: float, thickness_mm: float, rng_points: list) -> None:
+def _ssp(d_mm: float, thickness_mm: float, sigma_mm: float = 0.4) -> float:
+    """Slice sensitivity at ``d_mm`` from the slice centre: a rectangle of ``thickness_mm`` blurred by a
+    Gaussian of ``sigma_mm`` (its FWHM is the thickness while T ≫ σ)."""
+    s = math.sqrt(2) * sigma_mm
+    return 0.5 * (math.erf((thickness_mm / 2 - d_mm) / s) + math.erf((thickness_mm / 2 + d_mm) / s))
+
+
+def _bead(cv: _Canvas, points: list, x: float, y: float, z_bead: float, z_local: float, tilt_deg: float,
+          thickness_mm: float, integral_hu_mm2: float) -> None:
+    """A bead at phantom (x, y, z_bead) drawn as the PSF where the tilted slice sees it (image y moved by
+    −z·sin θ), weighted by the slice sensitivity at its scanner Z = y·sin θ + z·cos θ."""
+    t = math.radians(tilt_deg)
+    y_rel = cv.image_y(x, y) - cv.offset[1]
+    w = _ssp(y_rel * math.sin(t) + z_bead * math.cos(t) - z_local, thickness_mm)
+    if w > 1e-3:
+        dy = y_rel * (math.cos(t) - 1) - z_bead * math.sin(t)
+        r = math.radians(cv.rotation)
+        points.append((x + dy * math.sin(r), y + dy * math.cos(r), integral_hu_mm2 * w))
+
+
+def _bead_ramp(cv: _Canvas, points: list, ramp: dict, z_local: float, tilt_deg: float, thickness_mm: float,
+               integral_hu_mm2: float) -> None:
+    n = int(round(ramp["half_span_mm"] / ramp["pitch_mm"]))
+    for k in range(-n, n + 1):
+        s = k * ramp["pitch_mm"]
+        x, y = (ramp["x_mm"], s) if ramp["axis"] == "y" else (s, ramp["y_mm"])
+        _bead(cv, points, x, y, ramp["slope"] * s, z_local, tilt_deg, thickness_mm, integral_hu_mm2)
+
+
+def _catphan_module(cv: _Canvas, module: str, z_local: float, thickness_mm: float, rng_points: list, *,
+                    model: str = "catphan504", tilt_deg: float = 0.0) -> None:
     g = CATPHAN_504
     body = g["body_hu"]
     cv.disc(0, 0, g["diameter_mm"] / 2, body)
     if module == "ctp404":
         r = g["insert_radius_mm"]
-        for _name, (ang, hu) in g["materials"].items():
+        materials = dict(g["materials"], **(CATPHAN_604_EXTRA if "bone50" in CATPHAN_MODELS[model]["inserts"] else {}))
+        for _name, (ang, hu) in materials.items():
             a = np.deg2rad(ang)
             cv.disc(r * np.cos(a), r * np.sin(a), g["insert_diameter_mm"] / 2, hu)
         h = g["rod_half_side_mm"]
@@ -454,18 +509,20 @@ def _catphan_module(cv: _Canvas, module: str, z_local: float, thickness_mm: floa
             for sy in (-1, 1):
                 # three air holes and one Teflon pin, as on the Catphan
                 cv.disc(sx * h, sy * h, g["rod_diameter_mm"] / 2, 1000.0 if (sx, sy) == (-1, 1) else -1000.0)
-        length = thickness_mm / math.tan(math.radians(g["ramp_angle_deg"]))
-        shift = z_local / math.tan(math.radians(g["ramp_angle_deg"]))
+        t = math.tan(math.radians(g["ramp_angle_deg"]))
         d = g["ramp_distance_mm"]
         # top and bottom ramps run along x, left and right along y; opposite ramps slope opposite ways
-        _ramp(cv, (0, -d), 0, length, shift, 500.0)
-        _ramp(cv, (0, d), 0, length, -shift, 500.0)
-        _ramp(cv, (-d, 0), 90, length, -shift, 500.0)
-        _ramp(cv, (d, 0), 90, length, shift, 500.0)
+        for centre, along, slope in (((0, -d), 0, t), ((0, d), 0, -t), ((-d, 0), 90, -t), ((d, 0), 90, t)):
+            _wire_ramp(cv, centre, along, slope, z_local, tilt_deg, thickness_mm, 500.0)
     elif module == "ctp528":
         _ctp528_bars(cv, body)
         bx, by = g["bead_position_mm"]
-        rng_points.append((bx, by, 1000.0))  # about a 0.28 mm tungsten-carbide bead
+        rng_points.append((bx, by, 1000.0))  # the point source (drawn stronger than a real 0.28 mm bead)
+    elif module == "ctp591":
+        for ramp in CTP591["ramps"]:
+            _bead_ramp(cv, rng_points, ramp, z_local, tilt_deg, thickness_mm, CTP591_BEAD_INTEGRAL)
+        bx, by = CTP591["bead_mm"]
+        _bead(cv, rng_points, bx, by, 0.0, z_local, tilt_deg, thickness_mm, CTP591_BEAD_INTEGRAL)
     elif module == "ctp515":
         for contrast, a0 in CTP515_GROUPS.items():
             for dmm, step in zip(LCD_DIAMETERS_MM, CTP515_STEPS_DEG):
@@ -497,32 +554,47 @@ def _ctp528_bars(cv: _Canvas, body: float) -> None:
             cv.rect(r * np.cos(a), r * np.sin(a), 6.0, period / 4, ang, 1000.0 - body, add=True)
 
 
-def catphan504(*, fov_mm: float = 220.0, matrix: int = 320, psf_sigma_mm: float = 0.5, noise_sd: float = 4.0,
-               thickness_mm: float = 5.0, offset_mm: tuple[float, float] = (0.0, 0.0), rotation_deg: float = 0.0,
-               modules: tuple[str, ...] = ("ctp404", "ctp528", "ctp515", "ctp486"), slices_per_module: int = 1,
-               slice_spacing_mm: float | None = None, z_range_mm: tuple[float, float] | None = None,
-               seed: int = 0, hu_offset: float = 0.0, noise_cutoff: float = 0.9) -> SynthSeries:
-    """A Catphan 504-like series: one (or a few) slices per module, or a contiguous stack.
+def catphan(model: str = "catphan504", *, fov_mm: float = 220.0, matrix: int = 320, psf_sigma_mm: float = 0.5,
+            noise_sd: float = 4.0, thickness_mm: float = 5.0, offset_mm: tuple[float, float] = (0.0, 0.0),
+            rotation_deg: float = 0.0, modules: tuple[str, ...] | None = None, slices_per_module: int = 1,
+            slice_spacing_mm: float | None = None, z_range_mm: tuple[float, float] | None = None, seed: int = 0,
+            hu_offset: float = 0.0, noise_cutoff: float = 0.9, tilt_deg: float = 0.0,
+            gantry_tilt_deg: float = 0.0) -> SynthSeries:
+    """A Catphan 503/504/600/604-like series: one (or a few) slices per module, or a contiguous stack.
 
-    With ``z_range_mm`` every slice from z0 to z1 at ``slice_spacing_mm`` is drawn,
-    each showing the module it falls in (a full phantom scan, as pylinac needs).
-    Truth: nominal HU of each material, slice thickness, rod distance 50 mm, MTF of
-    the PSF, the bead position, the low-contrast discs.
+    Module positions and the CTP404 insert set come from
+    :data:`huren.analysis.ct.models.CATPHAN_MODELS`. With ``z_range_mm`` every slice from
+    z0 to z1 at ``slice_spacing_mm`` is drawn, each showing the module it falls in.
+    ``tilt_deg`` tilts the phantom about the image x axis through its centre (the z-dependent
+    features — wire and bead ramps, beads — are drawn for the tilted geometry); ``gantry_tilt_deg`` is the same geometry
+    recorded as Gantry/Detector Tilt in the header. Module boundaries follow the slice's
+    centre z. Truth: nominal HU of each material, slice thickness, rod distance 50 mm,
+    MTF of the PSF, module z positions.
     """
-    g = CATPHAN_504
+    g = dict(CATPHAN_504, module_z_mm=dict(CATPHAN_MODELS[model]["modules"]))
+    modules = modules or tuple(g["module_z_mm"])
+    tilt = tilt_deg + gantry_tilt_deg
     zs = _slice_plan(g, modules, slices_per_module, slice_spacing_mm or thickness_mm, z_range_mm,
-                     lambda name, dz: abs(dz) <= g["module_half_length_mm"][name])
-    datasets = _render_stack(zs, g, _catphan_module, "Catphan 504", "CATPHAN504", matrix=matrix, fov_mm=fov_mm,
+                     lambda name, dz: abs(dz) <= MODULE_HALF_LENGTH_MM[name])
+    draw = functools.partial(_catphan_module, model=model, tilt_deg=tilt)
+    datasets = _render_stack(zs, g, draw, model.replace("catphan", "Catphan "), model.upper(), matrix=matrix, fov_mm=fov_mm,
                              offset_mm=offset_mm, rotation_deg=rotation_deg, thickness_mm=thickness_mm,
                              psf_sigma_mm=psf_sigma_mm, noise_sd=noise_sd, seed=seed, hu_offset=hu_offset,
-                             noise_cutoff=noise_cutoff)
+                             noise_cutoff=noise_cutoff, gantry_tilt_deg=gantry_tilt_deg)
+    materials = dict(g["materials"], **(CATPHAN_604_EXTRA if model == "catphan604" else {}))
     truth = {
-        "phantom": "catphan504", "slice_thickness": thickness_mm, "geometric_distance": 50.0,
+        "phantom": model, "slice_thickness": thickness_mm, "geometric_distance": 50.0,
         "mtf50": mtf_level_gaussian(0.5, psf_sigma_mm), "mtf10": mtf_level_gaussian(0.1, psf_sigma_mm),
-        "noise_sd": noise_sd, "rotation_deg": rotation_deg, "offset_mm": offset_mm,
-        **{f"ct_number_{k}": v + hu_offset for k, (_a, v) in g["materials"].items() if k != "air2"},
+        "noise_sd": noise_sd, "rotation_deg": rotation_deg, "offset_mm": offset_mm, "tilt_deg": tilt,
+        "module_z_mm": {m: z for m, z in g["module_z_mm"].items() if m in modules},
+        **{f"ct_number_{k}": v + hu_offset for k, (_a, v) in materials.items() if k != "air2"},
     }
     return SynthSeries(datasets, truth)
+
+
+def catphan504(**kw) -> SynthSeries:
+    """A Catphan 504-like series (see :func:`catphan`)."""
+    return catphan("catphan504", **kw)
 
 
 # --------------------------------------------------------------------------- ACR 464-like
@@ -534,11 +606,9 @@ def _acr_module(cv: _Canvas, module: str, z_local: float, thickness_mm: float, p
         for _name, (ang, hu) in g["materials"].items():
             a = np.deg2rad(ang)
             cv.disc(r * np.cos(a), r * np.sin(a), g["insert_diameter_mm"] / 2, hu)
-        length = thickness_mm / g["ramp_factor"]
-        shift = z_local / g["ramp_factor"]
-        d = g["ramp_distance_mm"]
-        _ramp(cv, (0, -d), 0, length, shift, 600.0)
-        _ramp(cv, (0, d), 0, length, -shift, 600.0)
+        d, k = g["ramp_distance_mm"], g["ramp_factor"]
+        _wire_ramp(cv, (0, -d), 0, k, z_local, 0.0, thickness_mm, 600.0)
+        _wire_ramp(cv, (0, d), 0, -k, z_local, 0.0, thickness_mm, 600.0)
     elif module == "m2":
         c = g["lcd_contrast_hu"]
         a = np.deg2rad(-90)

@@ -29,6 +29,7 @@ from . import acr as _acr
 from . import catphan as _catphan
 from . import lcd, resolution
 from .common import load_series, measurement, mtf_measurements, prepare
+from .models import CATPHAN_MODELS
 from .find import SliceKind, classify, exact, lcd_score, normalise_phantom
 from .water import water_geometry, water_tests
 
@@ -233,11 +234,12 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
     uniform = [k for k in kinds if k.kind == "uniform" and k.disc is not None]
     roll = None
     used = []
+    layout404 = None
     if by["ctp404"]:
         # the module's centre slice: where the ramp images sit mid-ramp
         k = exact(min(by["ctp404"], key=_offcentre))
         out = _catphan.ctp404(k.image, k.disc)
-        roll = out["roll_deg"]
+        roll, layout404 = out["roll_deg"], out.get("layout")
         if 1 < len(by["ctp404"]) <= 5:  # a short series: every slice's figures, for comparison
             others = [(c.image.z, {m.metric: m.value for m in _catphan.ctp404(c.image, exact(c).disc)["measurements"]})
                       for c in by["ctp404"] if c is not k]
@@ -245,8 +247,6 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
                 m.details["other_slices"] = [{"z_mm": z, "value": v.get(m.metric)} for z, v in others]
         _add_module(res, k, out, "CTP404")
         used.append(k)
-        if out.get("layout") == "catphan604":
-            res.phantom = "catphan604"
     else:
         res.error(series[0].path, "未找到 CTP404 模块（CT 值线性、层厚、几何距离未测）",
                   "no CTP404 module found (CT-number linearity, slice thickness and geometric distance not measured)", "catphan")
@@ -256,6 +256,16 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
                      ("未找到 CTP528 模块（高对比分辨力未测）", "no CTP528 module found (high-contrast resolution not measured)"))
     if roll is None and out528:
         roll = out528["figure"]["roll"]  # the bar layout's roll is the phantom's roll
+    # CTP591 (Catphan 600): bead ramps on a slice that screens as uniform or as points
+    beads = [k for k in kinds if k.disc is not None and k.kind in ("uniform", "points")
+             and _catphan.has_bead_ramps(k.image, k.disc, roll or 0.0)]
+    if beads:
+        k = exact(max(beads, key=lambda c: _catphan.ctp591_bead_peak(c.image, c.disc)))
+        k.kind = "catphan.ctp591"
+        _add_module(res, k, _catphan.ctp591(k.image, k.disc, roll, wire_diameter_mm=bead), "CTP591")
+        used.append(k)
+        uniform = [u for u in uniform if all(u is not b for b in beads)]
+    found_515 = False
     if uniform:
         spots = [(-87.4 + (roll or 0.0) + s, 50.0, d / 2 * 0.8) for s, d in zip((0.0, 18.3, 34.7), (15.0, 9.0, 8.0))]
         scores = [(lcd_score(k.image, k.disc, spots), k) for k in uniform]
@@ -273,17 +283,59 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
             out = _catphan.ctp515(best.image, exact(best).disc, roll or 0.0, k=float(options.extra.get("lcd_k", lcd.K_DEFAULT)))
             _add_module(res, best, out, "CTP515")
             used.append(best)
-        else:
-            res.error(series[0].path, "未找到 CTP515 低对比模块", "no CTP515 low-contrast module found", "catphan")
+            found_515 = True
         if rest:
             k = _middle(rest)
             k.kind = "catphan.ctp486"
             _water_on(res, [k], options, label="Catphan CTP486", with_water_number=False, method_suffix="-ctp486",
                       figure="CTP486")
             used.append(k)
+    model, how = _catphan_model(series, used, options, layout404)
+    if model:
+        res.phantom = model
+        res.note(f"Catphan 型号：{model}（{how[0]}）", f"Catphan model: {model} ({how[1]})")
+    if not found_515 and model != "catphan503":
+        res.error(series[0].path, "未找到 CTP515 低对比模块", "no CTP515 low-contrast module found", "catphan")
     for k in used:
         res.note(f"{k.kind}：层面 {k.image.instance_number}（位置 {k.image.z} mm）",
                  f"{k.kind}: slice {k.image.instance_number} (position {k.image.z} mm)")
+
+
+def _catphan_model(series: list[Image], used: list[SliceKind], options, layout: str | None):
+    """The Catphan model: given (``--phantom catphan600``…) or the one of
+    :data:`models.CATPHAN_MODELS` whose module offsets from CTP404 best match the modules
+    found by content (either scan direction; a module the model has but the scanned z range
+    should show and which was not found costs 30 mm, a found module the model lacks 50 mm, an
+    insert layout of the other kind 100 mm). None when no CTP404 was found or two models fit
+    equally well. Returns (model, (zh, en) reason)."""
+    given = str(options.phantom or "").lower().replace(" ", "").replace("_", "")
+    if given in CATPHAN_MODELS:
+        return given, ("由 --phantom 指定", "given with --phantom")
+    z = {k.kind.split(".")[1]: k.image.z for k in used if k.kind.startswith("catphan.") and k.image.z is not None}
+    if "ctp404" not in z:
+        return None, None
+    zs = [im.z for im in series if im.z is not None]
+    lo, hi = min(zs) - 5.0, max(zs) + 5.0
+    scores = []
+    for name, spec in CATPHAN_MODELS.items():
+        for sign in (1.0, -1.0):
+            cost = 0.0
+            for mod, zf in z.items():
+                off = spec["modules"].get(mod)
+                cost += 50.0 if off is None else abs(zf - z["ctp404"] - sign * off)
+            for mod, off in spec["modules"].items():
+                if mod not in z and mod != "ctp486" and lo <= z["ctp404"] + sign * off <= hi:
+                    cost += 30.0
+            if layout and (layout == "catphan604") != ("bone50" in spec["inserts"]):
+                cost += 100.0
+            scores.append((cost, name))
+    scores.sort()
+    best = scores[0]
+    runner = next((c for c, n in scores if n != best[1]), float("inf"))
+    if runner - best[0] < 5.0:
+        return None, None
+    found = ", ".join(f"{m} {z[m] - z['ctp404']:+.1f} mm" for m in sorted(z) if m != "ctp404")
+    return best[1], (f"按模块间距识别：{found}", f"from the module spacings found: {found}")
 
 
 def _module(res: Result, series: list[Image], kinds: list[SliceKind], used: list, name: str, run, missing) -> dict | None:

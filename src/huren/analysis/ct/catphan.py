@@ -28,13 +28,16 @@ import math
 import numpy as np
 from scipy import ndimage as ndi
 from scipy.optimize import linear_sum_assignment
+from scipy.signal import find_peaks
 
+from huren.analysis.core.mtf import fwhm
 from huren.analysis.core.phantom import Disc, blobs, polar_to_px
 from huren.analysis.core.profile import circular_profile
 from huren.dicomio import Image
 from huren.result import Roi
 
 from . import lcd, ramps, resolution
+from .models import CTP591
 from .common import RoiOutside, circle, linearity, measurement, mtf_measurements, nominal_thickness
 
 INSERT_RADIUS_MM = 58.7
@@ -219,11 +222,13 @@ def ctp404(image: Image, disc: Disc) -> dict:
     ramp_rows = _ramps(image, disc, roll)
     nominal = nominal_thickness(image)
     if ramp_rows:
-        vals = [r["thickness_mm"] for r in ramp_rows]
-        ms.append(measurement("CT-QC-SLICE", "slice_thickness", float(np.mean(vals)), "mm", test="catphan.ctp404.slice_thickness",
+        value, pairs = tilt_corrected([(r["name"], r["fwhm_mm"]) for r in ramp_rows], RAMP_PAIRS, RAMP_FACTOR)
+        ms.append(measurement("CT-QC-SLICE", "slice_thickness", value, "mm", test="catphan.ctp404.slice_thickness",
                               images=[image], method="catphan-wire-ramps",
                               rois=[_ramp_roi(image, disc, r) for r in ramp_rows],
-                              details={"nominal": nominal, "ramp_factor": RAMP_FACTOR,
+                              details={"nominal": nominal, "ramp_factor": RAMP_FACTOR, "pairs": pairs,
+                                       "mean_of_ramps_mm": round(float(np.mean([r["thickness_mm"] for r in ramp_rows])), 4),
+                                       "gantry_tilt_deg": _header_tilt(image),
                                        "ramps": [{k: v for k, v in r.items() if k != "profile"} for r in ramp_rows]}))
     else:
         problems.append(("CTP404 层面上未找到层厚斜线", "no slice-thickness wire ramps found on the CTP404 slice"))
@@ -241,6 +246,37 @@ def ctp404(image: Image, disc: Disc) -> dict:
     figure = {"kind": "ctp404", "image": image, "disc": disc, "roll": roll, "edge_curve": edge[0] if edge else None,
               "rois": [c for _n, items in found.items() for _a, c in items], "rods": rods, "ramps": ramp_rows}
     return {"measurements": ms, "problems": problems, "figure": figure, "roll_deg": roll, "layout": layout}
+
+
+RAMP_PAIRS = (("top", "bottom"), ("left", "right"))  # each pair rises in opposite directions
+
+
+def _header_tilt(image: Image) -> float | None:
+    try:
+        return float(image.ds.get("GantryDetectorTilt", None))
+    except (TypeError, ValueError):
+        return None
+
+
+def tilt_corrected(fwhms: list[tuple[str, float]], pairs, factor: float) -> tuple[float, list[dict]]:
+    """Slice thickness (mm) from ramp FWHMs: each complete opposed pair solved for thickness and tilt
+    (:func:`ramps.opposed_pair`), a ramp without its partner as FWHM × ``factor``; the mean of those.
+    Returns (thickness, per-pair details)."""
+    got = dict(fwhms)
+    alpha = math.degrees(math.atan(factor))
+    vals, out, used = [], [], set()
+    for a, b in pairs:
+        if a in got and b in got:
+            t, tilt = ramps.opposed_pair(got[a], got[b], alpha)
+            vals.append(t)
+            used |= {a, b}
+            out.append({"ramps": [a, b], "thickness_mm": round(t, 4),
+                        "tilt_deg": None if math.isnan(tilt) else round(tilt, 2)})
+    for name, w in fwhms:
+        if name not in used:
+            vals.append(w * factor)
+            out.append({"ramps": [name], "thickness_mm": round(w * factor, 4), "tilt_deg": None})
+    return float(np.mean(vals)), out
 
 
 def _ramps(image: Image, disc: Disc, roll: float) -> list[dict]:
@@ -366,18 +402,26 @@ def ctp528(image: Image, disc: Disc, roll_deg: float | None = None, *, wire_diam
                               method="bars", details={**common, "criterion": "fitted amplitude > 3 standard errors"}))
     figure = {"kind": "ctp528", "image": image, "disc": disc, "roll": roll, "bar_curve": curve, "groups": table}
     # bead: brightest point inside the bar ring
-    bead = resolution.find_point(image.array, disc.centre_px, (LP_RADIUS_MM - 12) / px)
-    peak = float(ndi.gaussian_filter(image.array, 1.0)[int(bead[1]), int(bead[0])])
-    if peak - bg > 50:
-        curve_p, per = resolution.point_mtf([image.array], [bead], px, half_mm=5.0, wire_diameter_mm=wire_diameter_mm)
-        ms += mtf_measurements(curve_p, test="catphan.ctp528.bead", images=[image], method="bead",
-                               rois=[Roi("circle", image.px_to_mm(*bead), radius_mm=5.0, centre_px=bead, label="bead")],
-                               details={"module": "CTP528", "per_slice": per})
-        figure["point_curve"] = curve_p
-        figure["bead"] = bead
-    else:
-        problems.append(("CTP528 层面上未找到钨珠，未用点扩散函数计算 MTF", "no bead found on the CTP528 slice; no point-source MTF"))
+    _bead_mtf(image, disc.centre_px, (LP_RADIUS_MM - 12) / px, bg, "CTP528", wire_diameter_mm, ms, problems, figure)
     return {"measurements": ms, "problems": problems, "figure": figure}
+
+
+def _bead_mtf(image: Image, near_px, search_px: float, background: float, module: str, wire_diameter_mm: float,
+              ms: list, problems: list, figure: dict) -> None:
+    """Point-source MTF of the brightest point within ``search_px`` of ``near_px`` (a bead), if it stands
+    50 HU above ``background``; measurements and the curve are added to ``ms`` and ``figure``."""
+    px = image.spacing[1]
+    bead = resolution.find_point(image.array, near_px, search_px)
+    peak = float(ndi.gaussian_filter(image.array, 1.0)[int(bead[1]), int(bead[0])])
+    if peak - background <= 50:
+        problems.append((f"{module} 层面上未找到钨珠，未用点扩散函数计算 MTF", f"no bead found on the {module} slice; no point-source MTF"))
+        return
+    curve_p, per = resolution.point_mtf([image.array], [bead], px, half_mm=5.0, wire_diameter_mm=wire_diameter_mm)
+    ms += mtf_measurements(curve_p, test=f"catphan.{module.lower()}.bead", images=[image], method="bead",
+                           rois=[Roi("circle", image.px_to_mm(*bead), radius_mm=5.0, centre_px=bead, label="bead")],
+                           details={"module": module, "per_slice": per})
+    figure["point_curve"] = curve_p
+    figure["bead"] = bead
 
 
 # ----------------------------------------------------------------------------- CTP515
@@ -428,3 +472,106 @@ def ctp515(image: Image, disc: Disc, roll_deg: float, *, k: float = lcd.K_DEFAUL
     else:
         problems.append(("CTP515 低对比目标均不可辨", "no CTP515 low-contrast target is detectable"))
     return {"measurements": ms, "problems": problems, "figure": {"kind": "ctp515", "image": image, "disc": disc, "rois": rois}}
+
+
+# ----------------------------------------------------------------------------- CTP591
+def bead_ramp(image: Image, disc: Disc, roll_deg: float, ramp: dict) -> dict | None:
+    """FWHM (mm along the ramp) of the bead-intensity envelope of one bead ramp of :data:`models.CTP591`.
+
+    The ramp's beads are sampled with :func:`ramps.ramp_profile` (maximum across a narrow
+    band about the bead line); each bead's height (:func:`bead_amplitudes`, free of its
+    neighbours' blur) is one sample of the slice sensitivity profile, and the FWHM is read between those samples (linear
+    interpolation; half of the plateau, the mean of the samples above 80 % of the highest). Thickness = FWHM × the ramp's z step per in-plane mm (``slope``)."""
+    px = image.spacing[1]
+    if ramp["axis"] == "y":
+        ang, dist = (180.0 if ramp["x_mm"] < 0 else 0.0), abs(ramp["x_mm"])
+    else:
+        ang, dist = (90.0 if ramp["y_mm"] > 0 else -90.0), abs(ramp["y_mm"])
+    try:
+        p = ramps.ramp_profile(image.array, disc.centre_px, px, roll_deg + ang, dist,
+                               half_length_mm=ramp["half_span_mm"] + 6.0, half_band_mm=2.5)
+    except (ValueError, IndexError):
+        return None
+    step = float(p["s_mm"][1] - p["s_mm"][0])
+    prof = p["profile"]
+    env = ndi.uniform_filter1d(prof, max(int(round(ramp["pitch_mm"] / step)), 1), mode="nearest")
+    edge = max(int(round(4.0 / step)), 3)  # the profile's ends lie beyond the ramp: background
+    bg = float(np.median(np.concatenate([prof[:edge], prof[-edge:]])))
+    # one sample per bead: the beads sit on a grid of one pitch, whose phase the clear bead peaks give;
+    # the FWHM is read between those samples (linear interpolation), not on a smoothed envelope,
+    # which would round the width to whole bead pitches
+    idx, _ = find_peaks(prof, distance=max(int(0.7 * ramp["pitch_mm"] / step), 1))
+    if idx.size == 0 or prof[idx].max() - bg < 60.0:
+        return None
+    pitch = ramp["pitch_mm"]
+    strong = p["s_mm"][idx[prof[idx] - bg > 0.5 * (prof[idx].max() - bg)]]
+    phase = float(np.angle(np.mean(np.exp(2j * np.pi * strong / pitch)))) * pitch / (2 * np.pi)
+    grid = phase + pitch * np.arange(np.ceil((p["s_mm"][0] - phase) / pitch), np.floor((p["s_mm"][-1] - phase) / pitch) + 1)
+    amp = bead_amplitudes(p["s_mm"], prof, grid)
+    top = amp[amp >= 0.8 * amp.max()]
+    left, right = ramps.crossings(amp, float(np.mean(top)) / 2)
+    s_at = np.interp([left, right], np.arange(grid.size), grid)
+    width = float(s_at[1] - s_at[0])
+    left, right = (s_at - p["s_mm"][0]) / step
+    return {"name": ramp["name"], "fwhm_mm": round(width, 4), "thickness_mm": round(width * abs(ramp["slope"]), 4),
+            "peak_hu": round(float(env.max()), 1), "background_hu": round(bg, 1), "slope": ramp["slope"],
+            "angle_deg": round(roll_deg + ang, 2), "distance_mm": dist,
+            "left_mm": round(float(p["s_mm"][0] + left * step), 3), "right_mm": round(float(p["s_mm"][0] + right * step), 3),
+            "radial_offset_mm": p["radial_offset_mm"], "profile": {"s_mm": p["s_mm"], "profile": env}}
+
+
+def bead_amplitudes(s_mm: np.ndarray, prof: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Each bead's own height in a profile along a bead ramp, the overlap of its neighbours' blur removed:
+    the profile is fitted (least squares) by a background plus one Gaussian per bead at the
+    ``grid`` positions, all of one width, the width chosen (0.3–2 mm) for the smallest residual."""
+    best = None
+    for sigma in np.arange(0.3, 2.0001, 0.05):
+        design = np.hstack([np.exp(-0.5 * ((s_mm[:, None] - grid[None, :]) / sigma) ** 2), np.ones((s_mm.size, 1))])
+        # normal equations: the design is small (beads + 1 columns) and well conditioned at a pitch ≥ 2σ
+        coef = np.linalg.solve(design.T @ design + 1e-9 * np.eye(design.shape[1]), design.T @ prof)
+        r = float(np.sum((design @ coef - prof) ** 2))
+        if best is None or r < best[0]:
+            best = (r, coef[:-1])
+    return best[1]
+
+
+def ctp591(image: Image, disc: Disc, roll_deg: float | None, *, wire_diameter_mm: float = 0.0) -> dict:
+    """Catphan 600 bead geometry module: slice thickness from the bead ramps, point MTF from the single bead.
+
+    Thickness: the two opposed bead ramps solved together for thickness and tilt
+    (:func:`tilt_corrected`). The layout is :data:`models.CTP591` (huren's
+    stand-in; see docs/ct.md)."""
+    px = image.spacing[1]
+    roll = roll_deg or 0.0
+    ms, problems = [], []
+    rows = [r for r in (bead_ramp(image, disc, roll, rp) for rp in CTP591["ramps"]) if r is not None]
+    if rows:
+        value, pairs = tilt_corrected([(r["name"], r["fwhm_mm"]) for r in rows],
+                                      (tuple(rp["name"] for rp in CTP591["ramps"]),), abs(CTP591["ramps"][0]["slope"]))
+        ms.append(measurement("CT-QC-SLICE", "slice_thickness", value, "mm", test="catphan.ctp591.slice_thickness",
+                              images=[image], method="ctp591-bead-ramps", rois=[_ramp_roi(image, disc, r) for r in rows],
+                              details={"module": "CTP591", "nominal": nominal_thickness(image), "pairs": pairs,
+                                       "roll_deg": round(roll, 2), "gantry_tilt_deg": _header_tilt(image),
+                                       "ramps": [{k: v for k, v in r.items() if k != "profile"} for r in rows]}))
+    else:
+        problems.append(("CTP591 层面上未找到珠链斜线", "no bead ramps found on the CTP591 slice"))
+    figure = {"kind": "ctp591", "image": image, "disc": disc, "roll": roll, "ramps": rows}
+    bx, by = CTP591["bead_mm"]
+    near = polar_to_px(disc.centre_px, math.hypot(bx, by), math.degrees(math.atan2(by, bx)) + roll, px)
+    _bead_mtf(image, near, 8.0 / px, body_level(image, disc, 10.0, 20.0), "CTP591", wire_diameter_mm, ms, problems, figure)
+    return {"measurements": ms, "problems": problems, "figure": figure}
+
+
+def ctp591_bead_peak(image: Image, disc: Disc) -> float:
+    """Height (HU over the surroundings) of the brightest point within 8 mm of the centre: highest on the
+    CTP591 slice through the single bead."""
+    px = image.spacing[1]
+    p = resolution.find_point(image.array, disc.centre_px, 8.0 / px)
+    sm = ndi.gaussian_filter(image.array, 1.0)
+    return float(sm[int(p[1]), int(p[0])]) - body_level(image, disc, 10.0, 20.0)
+
+
+def has_bead_ramps(image: Image, disc: Disc, roll_deg: float) -> bool:
+    """Whether both CTP591 bead ramps show at their places (beads ≥ 100 HU over the ramp's background)."""
+    found = [bead_ramp(image, disc, roll_deg, rp) for rp in CTP591["ramps"]]
+    return all(r is not None and r["peak_hu"] - r["background_hu"] >= 100.0 for r in found)

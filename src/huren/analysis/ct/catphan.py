@@ -221,6 +221,7 @@ def ctp404(image: Image, disc: Disc) -> dict:
     # --- slice thickness from the four ramps
     ramp_rows = _ramps(image, disc, roll)
     nominal = nominal_thickness(image)
+    pairs = []
     if ramp_rows:
         value, pairs = tilt_corrected([(r["name"], r["fwhm_mm"]) for r in ramp_rows], RAMP_PAIRS, RAMP_FACTOR)
         ms.append(measurement("CT-QC-SLICE", "slice_thickness", value, "mm", test="catphan.ctp404.slice_thickness",
@@ -244,7 +245,7 @@ def ctp404(image: Image, disc: Disc) -> dict:
                                              centre_px=info["centre_px"], label="Teflon edge")],
                                    details={"module": "CTP404", "insert": "teflon", **info})
     figure = {"kind": "ctp404", "image": image, "disc": disc, "roll": roll, "edge_curve": edge[0] if edge else None,
-              "rois": [c for _n, items in found.items() for _a, c in items], "rods": rods, "ramps": ramp_rows}
+              "rois": [c for _n, items in found.items() for _a, c in items], "rods": rods, "ramps": ramp_rows, "pairs": pairs}
     return {"measurements": ms, "problems": problems, "figure": figure, "roll_deg": roll, "layout": layout}
 
 
@@ -545,6 +546,7 @@ def ctp591(image: Image, disc: Disc, roll_deg: float | None, *, wire_diameter_mm
     roll = roll_deg or 0.0
     ms, problems = [], []
     rows = [r for r in (bead_ramp(image, disc, roll, rp) for rp in CTP591["ramps"]) if r is not None]
+    pairs = []
     if rows:
         value, pairs = tilt_corrected([(r["name"], r["fwhm_mm"]) for r in rows],
                                       (tuple(rp["name"] for rp in CTP591["ramps"]),), abs(CTP591["ramps"][0]["slope"]))
@@ -555,7 +557,7 @@ def ctp591(image: Image, disc: Disc, roll_deg: float | None, *, wire_diameter_mm
                                        "ramps": [{k: v for k, v in r.items() if k != "profile"} for r in rows]}))
     else:
         problems.append(("CTP591 层面上未找到珠链斜线", "no bead ramps found on the CTP591 slice"))
-    figure = {"kind": "ctp591", "image": image, "disc": disc, "roll": roll, "ramps": rows}
+    figure = {"kind": "ctp591", "image": image, "disc": disc, "roll": roll, "ramps": rows, "pairs": pairs}
     bx, by = CTP591["bead_mm"]
     near = polar_to_px(disc.centre_px, math.hypot(bx, by), math.degrees(math.atan2(by, bx)) + roll, px)
     _bead_mtf(image, near, 8.0 / px, body_level(image, disc, 10.0, 20.0), "CTP591", wire_diameter_mm, ms, problems, figure)

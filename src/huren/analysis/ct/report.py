@@ -21,10 +21,15 @@ def _show(ax, image, centre=None, half_mm=None, window=(-160, 240)):
 
 def _rois(ax, image, measurements, colour="yellow"):
     px = image.spacing[1]
+    drawn = set()  # several measurements share ROIs (e.g. the water centre): draw each once
     for m in measurements:
         for r in m.rois:
             if r.centre_px is None:
                 continue
+            key = (round(r.centre_px[0]), round(r.centre_px[1]), round(r.radius_mm or 0, 1), r.label)
+            if key in drawn:
+                continue
+            drawn.add(key)
             if r.shape == "circle" and r.radius_mm:
                 ax.add_patch(CirclePatch(r.centre_px, r.radius_mm / px, fill=False, color=colour, lw=0.8))
             if r.label and r.shape == "circle" and len(m.rois) <= 8:
@@ -53,6 +58,8 @@ def write_report(res: Result, folder: str | Path) -> list[Path]:
             window = (-1100, 1500) if fig["kind"] in ("ctp404", "acr.m1", "ctp528", "acr.m4", "wire") else (-60, 60)
             if fig["kind"] == "ctp515":
                 window = (60, 140)
+            if fig["kind"] == "ctp591":
+                window = (0, 400)  # beads a few hundred HU over the body
             _show(axes[0], image, window=window)
             _rois(axes[0], image, ms)
             axes[0].set_title(f"{module} — z = {image.z} mm", fontsize=9)
@@ -80,7 +87,9 @@ def write_report(res: Result, folder: str | Path) -> list[Path]:
                 ax.set_xlabel("mm along ramp")
                 ax.set_ylabel("HU")
                 ax.legend(fontsize=7)
-                ax.set_title("slice-thickness ramps", fontsize=9)
+                pairs = [p for p in fig.get("pairs", []) if len(p["ramps"]) == 2 and p.get("tilt_deg") is not None]
+                tilt = "; ".join(f"{'/'.join(p['ramps'])}: {p['thickness_mm']:.2f} mm, tilt {p['tilt_deg']:+.1f}°" for p in pairs)
+                ax.set_title("slice-thickness ramps" + (f"\ntilt-corrected pairs — {tilt}" if tilt else ""), fontsize=8)
             f.tight_layout()
             name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{module}{'' if len(figs) == 1 else f'_{i + 1}'}") + ".png"
             p = folder / name

@@ -88,3 +88,17 @@ def test_real_ctp404_teflon_edge_mtf_near_imageqcpy(ctp404_images):
     edge = {m.metric: m.value for m in out["measurements"] if m.method == "edge"}
     assert abs(edge["mtf50"] / 3.6 - 1) < 0.08
     assert abs(edge["mtf10"] / 6.6 - 1) < 0.15
+
+
+def test_real_ctp404_ramp_pairs_show_a_small_tilt_and_the_report_is_written(ctp404_images, tmp_path):
+    from huren.analysis import AnalyzeOptions
+    from huren.analysis.ct import analyze
+
+    res = analyze(ctp404_images, AnalyzeOptions(report_dir=tmp_path))
+    st = res.get("slice_thickness")
+    # both opposed pairs solved: the scan is close to square to the phantom, and the corrected
+    # figure stays by the plain mean of the four ramps
+    assert len(st.details["pairs"]) == 2 and all(abs(p["tilt_deg"]) < 2.0 for p in st.details["pairs"])
+    assert abs(st.value - st.details["mean_of_ramps_mm"]) < 0.1
+    png = tmp_path / "CTP404.png"
+    assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000

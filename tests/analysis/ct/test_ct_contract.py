@@ -24,7 +24,11 @@ def _check(res: Result) -> None:
     assert back.to_dict() == res.to_dict()
 
 
-@pytest.mark.parametrize("gen", [sct.catphan504, sct.acr464, sct.water_phantom, sct.wire_phantom])
+def _catphan600_tilted(seed):
+    return sct.catphan("catphan600", matrix=256, modules=("ctp404", "ctp591", "ctp528"), gantry_tilt_deg=2.0, seed=seed)
+
+
+@pytest.mark.parametrize("gen", [sct.catphan504, _catphan600_tilted, sct.acr464, sct.water_phantom, sct.wire_phantom])
 def test_synthetic_ct_results_keep_the_contract(gen, synth_images):
     _check(analyze_images(synth_images(gen(seed=2)), AnalyzeOptions()))
 

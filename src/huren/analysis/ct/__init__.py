@@ -29,7 +29,7 @@ from . import acr as _acr
 from . import catphan as _catphan
 from . import lcd, resolution
 from .common import load_series, measurement, mtf_measurements, prepare
-from .models import CATPHAN_MODELS
+from .models import CATPHAN_MODELS, MODULE_HALF_LENGTH_MM
 from .find import SliceKind, classify, exact, lcd_score, normalise_phantom
 from .water import water_geometry, water_tests
 
@@ -284,16 +284,26 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
             _add_module(res, best, out, "CTP515")
             used.append(best)
             found_515 = True
-        if rest:
-            k = _middle(rest)
-            k.kind = "catphan.ctp486"
-            _water_on(res, [k], options, label="Catphan CTP486", with_water_number=False, method_suffix="-ctp486",
-                      figure="CTP486")
-            used.append(k)
-    model, how = _catphan_model(series, used, options, layout404)
+    else:
+        rest = []
+    model, how, sign = _catphan_model(series, used, options, layout404)
     if model:
         res.phantom = model
         res.note(f"Catphan 型号：{model}（{how[0]}）", f"Catphan model: {model} ({how[1]})")
+    if rest:
+        # CTP486 shows only the body, as does any gap between modules: with the model known, prefer
+        # the uniform slices where its table puts CTP486
+        z404 = next((k.image.z for k in used if k.kind == "catphan.ctp404"), None)
+        off = CATPHAN_MODELS.get(model or "", {}).get("modules", {}).get("ctp486")
+        if off is not None and z404 is not None and sign:
+            near = [k for k in rest if k.image.z is not None
+                    and abs(k.image.z - z404 - sign * off) <= MODULE_HALF_LENGTH_MM["ctp486"]]
+            rest = near or rest
+        k = _middle(rest)
+        k.kind = "catphan.ctp486"
+        _water_on(res, [k], options, label="Catphan CTP486", with_water_number=False, method_suffix="-ctp486",
+                  figure="CTP486")
+        used.append(k)
     if not found_515 and model != "catphan503":
         res.error(series[0].path, "未找到 CTP515 低对比模块", "no CTP515 low-contrast module found", "catphan")
     for k in used:
@@ -307,35 +317,44 @@ def _catphan_model(series: list[Image], used: list[SliceKind], options, layout: 
     found by content (either scan direction; a module the model has but the scanned z range
     should show and which was not found costs 30 mm, a found module the model lacks 50 mm, an
     insert layout of the other kind 100 mm). None when no CTP404 was found or two models fit
-    equally well. Returns (model, (zh, en) reason)."""
+    equally well. Returns (model, (zh, en) reason, scan direction ±1 or None).
+    CTP486 is not among the modules scored (it is chosen afterwards, with the model's help)."""
     given = str(options.phantom or "").lower().replace(" ", "").replace("_", "")
-    if given in CATPHAN_MODELS:
-        return given, ("由 --phantom 指定", "given with --phantom")
     z = {k.kind.split(".")[1]: k.image.z for k in used if k.kind.startswith("catphan.") and k.image.z is not None}
-    if "ctp404" not in z:
-        return None, None
-    zs = [im.z for im in series if im.z is not None]
-    lo, hi = min(zs) - 5.0, max(zs) + 5.0
-    scores = []
-    for name, spec in CATPHAN_MODELS.items():
-        for sign in (1.0, -1.0):
-            cost = 0.0
-            for mod, zf in z.items():
-                off = spec["modules"].get(mod)
-                cost += 50.0 if off is None else abs(zf - z["ctp404"] - sign * off)
-            for mod, off in spec["modules"].items():
-                if mod not in z and mod != "ctp486" and lo <= z["ctp404"] + sign * off <= hi:
-                    cost += 30.0
-            if layout and (layout == "catphan604") != ("bone50" in spec["inserts"]):
-                cost += 100.0
-            scores.append((cost, name))
+    scores = []  # (cost, model, sign)
+    if "ctp404" in z:
+        zs = [im.z for im in series if im.z is not None]
+        lo, hi = min(zs) - 5.0, max(zs) + 5.0
+        for name, spec in CATPHAN_MODELS.items():
+            for sign in (1.0, -1.0):
+                cost = 0.0
+                for mod, zf in z.items():
+                    off = spec["modules"].get(mod)
+                    cost += 50.0 if off is None else abs(zf - z["ctp404"] - sign * off)
+                for mod, off in spec["modules"].items():
+                    if mod not in z and mod != "ctp486" and lo <= z["ctp404"] + sign * off <= hi:
+                        cost += 30.0
+                if layout and (layout == "catphan604") != ("bone50" in spec["inserts"]):
+                    cost += 100.0
+                scores.append((cost, name, sign))
     scores.sort()
+    if given in CATPHAN_MODELS:
+        # the scan direction: the sign that fits the given model best (none if only CTP404 was found)
+        mine = [t for t in scores if t[1] == given]
+        sign = mine[0][2] if len(z) > 1 and mine else None
+        how = ("由 --phantom 指定", "given with --phantom")
+        if len(z) > 1 and scores and scores[0][1] != given and mine[0][0] - scores[0][0] > 20.0:
+            how = (f"由 --phantom 指定；但找到的模块间距更符合 {scores[0][1]}",
+                   f"given with --phantom; the module spacings found fit {scores[0][1]} better")
+        return given, how, sign
+    if not scores:
+        return None, None, None
     best = scores[0]
-    runner = next((c for c, n in scores if n != best[1]), float("inf"))
+    runner = next((c for c, n, _s in scores if n != best[1]), float("inf"))
     if runner - best[0] < 5.0:
-        return None, None
+        return None, None, None
     found = ", ".join(f"{m} {z[m] - z['ctp404']:+.1f} mm" for m in sorted(z) if m != "ctp404")
-    return best[1], (f"按模块间距识别：{found}", f"from the module spacings found: {found}")
+    return best[1], (f"按模块间距识别：{found}", f"from the module spacings found: {found}"), best[2]
 
 
 def _module(res: Result, series: list[Image], kinds: list[SliceKind], used: list, name: str, run, missing) -> dict | None:

@@ -33,7 +33,8 @@ def test_a_given_model_overrides_detection_and_is_named(synth_images):
     s = sct.catphan("catphan504", matrix=192, modules=("ctp404", "ctp528"))
     res = catphan(synth_images(s), AnalyzeOptions(phantom="catphan600"))
     assert res.phantom == "catphan600"
-    assert any("given with --phantom; the module spacings found fit catphan504 better" in n["en"] for n in res.notes)
+    # 503 and 504 both put CTP528 30 mm from CTP404: either may be named as the better fit
+    assert any("given with --phantom; the module spacings found fit catphan50" in n["en"] for n in res.notes)
 
 
 @pytest.mark.parametrize("thickness, tilt, sigma", [(2.0, 0.0, 0.5), (3.0, 0.0, 1.0), (5.0, 2.5, 0.5), (8.0, -3.0, 0.7),

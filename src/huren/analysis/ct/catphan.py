@@ -28,7 +28,6 @@ import math
 import numpy as np
 from scipy import ndimage as ndi
 from scipy.optimize import linear_sum_assignment
-from scipy.signal import find_peaks
 
 from huren.analysis.core.mtf import fwhm
 from huren.analysis.core.phantom import Disc, blobs, polar_to_px
@@ -501,12 +500,13 @@ def bead_ramp(image: Image, disc: Disc, roll_deg: float, ramp: dict) -> dict | N
     # one sample per bead: the beads sit on a grid of one pitch, whose phase the clear bead peaks give;
     # the FWHM is read between those samples (linear interpolation), not on a smoothed envelope,
     # which would round the width to whole bead pitches
-    idx, _ = find_peaks(prof, distance=max(int(0.7 * ramp["pitch_mm"] / step), 1))
-    if idx.size == 0 or prof[idx].max() - bg < 60.0:
+    if prof.max() - bg < 60.0:
         return None
     pitch = ramp["pitch_mm"]
-    strong = p["s_mm"][idx[prof[idx] - bg > 0.5 * (prof[idx].max() - bg)]]
-    phase = float(np.angle(np.mean(np.exp(2j * np.pi * strong / pitch)))) * pitch / (2 * np.pi)
+    # the grid's phase: circular mean of the positions where the profile stands above half its height,
+    # weighted by that height (the bead peaks dominate)
+    w = np.clip(prof - bg - 0.5 * (prof.max() - bg), 0.0, None)
+    phase = float(np.angle(np.sum(w * np.exp(2j * np.pi * p["s_mm"] / pitch)))) * pitch / (2 * np.pi)
     grid = phase + pitch * np.arange(np.ceil((p["s_mm"][0] - phase) / pitch), np.floor((p["s_mm"][-1] - phase) / pitch) + 1)
     amp = bead_amplitudes(p["s_mm"], prof, grid)
     top = amp[amp >= 0.8 * amp.max()]

@@ -38,11 +38,11 @@ def test_a_given_model_overrides_detection_and_is_named(synth_images):
     assert any("given with --phantom; the module spacings found fit catphan50" in n["en"] for n in res.notes)
 
 
-@pytest.mark.parametrize("thickness, tilt, sigma", [(2.0, 0.0, 0.5), (3.0, 0.0, 1.0), (5.0, 2.5, 0.5), (8.0, -3.0, 0.7),
-                                                    (10.0, 0.0, 0.5)])
-def test_ctp591_bead_ramps_give_slice_thickness_and_tilt(thickness, tilt, sigma, synth_images):
+@pytest.mark.parametrize("thickness, tilt, sigma, roll", [(2.0, 0.0, 0.5, 0.0), (3.0, 0.0, 1.0, 0.0), (5.0, 2.5, 0.5, 0.0),
+                                                          (8.0, -3.0, 0.7, 0.0), (10.0, 0.0, 0.5, 0.0), (5.0, 2.0, 0.5, 8.0)])
+def test_ctp591_bead_ramps_give_slice_thickness_and_tilt(thickness, tilt, sigma, roll, synth_images):
     s = sct.catphan("catphan600", matrix=256, modules=("ctp404", "ctp591"), thickness_mm=thickness, tilt_deg=tilt,
-                    psf_sigma_mm=sigma, seed=5)
+                    psf_sigma_mm=sigma, rotation_deg=roll, offset_mm=(6.0, -9.0) if roll else (0.0, 0.0), seed=5)
     res = catphan(synth_images(s))
     m = res.get("slice_thickness", method="ctp591-bead-ramps")
     # beads step 1 mm in z: the FWHM is read between samples 1 mm apart

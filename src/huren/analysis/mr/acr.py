@@ -627,7 +627,68 @@ def wedge_difference(image: Image, frame: Frame) -> tuple[float, dict]:
         ends[name] = {"x_mm": xc, "end_y_mm": e}
     # hazen's sign: positive when the right bar is the longer one
     diff = ends["right"]["end_y_mm"] - ends["left"]["end_y_mm"]
-    return diff, {"bars": ends, "pair_left_mm": xl, "pair_right_mm": xr}
+    y_mid = 0.5 * (ends["left"]["end_y_mm"] + ends["right"]["end_y_mm"])
+    hazen = {"method": "hazen ACRSlicePosition: profiles 3 mm either side of the pair's middle, ±20 mm about the "
+                       "bars' ends, shifted against each other; the shift of least positive mean difference",
+             "value": _wedge_shift_hazen(image, frame, 0.5 * (xl + xr), y_mid)}
+    return diff, {"bars": ends, "pair_left_mm": xl, "pair_right_mm": xr, "hazen_method": hazen}
+
+
+def _wedge_shift_hazen(image: Image, frame: Frame, x_mid: float, y_end: float) -> float | None:
+    """Bar-length difference the way hazen (``ACRSlicePosition``) reads it, mm; for comparison only.
+
+    Our re-implementation of hazen's described method: a profile down each bar (3 mm
+    left and right of the pair's middle) over ±20 mm around the bars' lower ends, one
+    sample a pixel, interpolated five-fold; the range between the two largest peaks of
+    their difference is kept, and the right profile compared with the left one shifted
+    by up to ±50 samples; the shift whose *mean signed* difference is the smallest
+    positive one gives the length difference. When the two bars end at the same place
+    the mean difference hovers about zero at every shift, so that criterion can pick a
+    far shift: why we read each bar's end at its own half-level crossing instead.
+    """
+    px = frame.pixel_mm
+    n = int(round(40.0 / px)) + 1
+    profs = []
+    for dx in (-3.0, 3.0):
+        _, v = _band_profile(image, frame, (x_mid + dx, y_end - 20.0), (x_mid + dx, y_end + 20.0), step_mm=40.0 / (n - 1))
+        t = np.arange(1, n + 1, dtype=float)
+        fine = np.arange(1, n + 0.2, 0.2)
+        profs.append(np.interp(fine, t, v))
+    left, right = profs
+    delta = left - right
+    peaks = np.array([], int)
+    for e in range(max(1, int(0.1 * delta.size))):
+        d = np.abs(delta[e : delta.size - e] if e else delta)
+        pk, prop = find_peaks(d, height=0.5 * float(d.max()))
+        if pk.size:
+            peaks = np.sort(pk[np.argsort(prop["peak_heights"])[::-1][:2]] + e)
+            break
+    if not peaks.size:
+        return None
+    if peaks.size == 1:
+        peaks = np.array([max(peaks[0] - 50, 0), min(peaks[0] + 50, delta.size - 1)])
+    seg = delta[peaks[0] : peaks[1]]
+    if seg.size == 0:
+        return None
+    pos = 1 if np.max(-seg) < np.max(seg) else -1
+    sl, sr = left[peaks[0] : peaks[1]], right[peaks[0] : peaks[1]]
+    lags = np.arange(-50, 51)
+    err = np.full(lags.size, np.inf)
+    for k, lag in enumerate(lags):
+        dd = sr - np.roll(sl, lag)
+        valid = np.ones(dd.size, bool)
+        if lag > 0:
+            valid[:lag] = False
+        elif lag < 0:
+            valid[lag:] = False
+        if valid.any():
+            err[k] = float(np.mean(dd[valid]))
+    positive = np.isfinite(err) & (err > 0)
+    if not positive.any():
+        return None
+    lag = int(lags[positive][np.argmin(err[positive])])
+    shift = -lag if pos == 1 else lag
+    return float(pos * abs(shift) * 0.2 * px)
 
 
 # --------------------------------------------------------------------------- hole arrays

@@ -191,6 +191,30 @@ def rotation_deg(image: Image, frame: Frame) -> float:
     return float(np.mean(angles))
 
 
+def hough_centre(image: Image, radius_px: float) -> tuple[int, int] | None:
+    """Phantom centre (col, row) by a circular Hough transform at whole pixels, as hazen finds it.
+
+    For comparison only. Our re-implementation of the method hazen describes (a 5×5 box
+    blur, an edge map, a Hough accumulator of circles one pixel apart): edges by Canny
+    on the blurred image, radii within 3 px of ``radius_px``. The accumulator's pixel
+    grid makes the centre whole pixels, and an edge map of a shaded phantom with a fill
+    port at its top moves its peak a pixel or so; the least-squares fit of the wall
+    (:func:`huren.analysis.core.phantom.find_circular_phantom`) is the reported centre.
+    """
+    from skimage.feature import canny
+    from skimage.transform import hough_circle, hough_circle_peaks
+
+    b = ndimage.uniform_filter(image.array.astype(np.float64), 5)
+    top = float(b.max()) or 1.0
+    edges = canny(b, sigma=1.0, low_threshold=0.1 * top, high_threshold=0.2 * top)
+    radii = np.arange(int(radius_px) - 3, int(radius_px) + 4)
+    acc = hough_circle(edges, radii)
+    _, cx, cy, _ = hough_circle_peaks(acc, radii, total_num_peaks=1)
+    if not len(cx):  # no edges at all (a blank image)
+        return None
+    return int(cx[0]), int(cy[0])
+
+
 # --------------------------------------------------------------------------- geometry
 def _line(image: Image, frame: Frame, direction_deg: float, offset_mm: float, hull: np.ndarray, half_len_mm: float):
     """Profile (s mm, values, inside-hull flags) along a line ``offset_mm`` beside the centre line."""
@@ -587,11 +611,12 @@ def slice_thickness(image: Image, frame: Frame) -> tuple[float, dict]:
     thickness = 0.2 * a * b / (a + b)
     ha, hb = out["upper"]["sigmoid_fit_fwhm_mm"], out["lower"]["sigmoid_fit_fwhm_mm"]
     hv = 0.2 * ha * hb / (ha + hb) if ha and hb else None
-    # hazen puts ramp lengths in pixels into the formula; its figure is ours divided by the pixel size
-    hazen = {"method": "hazen ACRSliceThickness: lines at the bar's quarter heights, median+Gaussian smoothing, "
+    # hazen puts ramp lengths in pixels into the formula (its GE figure, 9.99, is twice the slice
+    # thickness at 0.51 mm pixels), so its figure is the mm value divided by the pixel size
+    hazen = {"method": "hazen ACRSliceThickness: lines bounding the middle 30 % of the bar, median+Gaussian smoothing, "
                        "piecewise logistic fit, half of the fitted peak",
              "value": hv, "value_in_pixel_units": hv / frame.pixel_mm if hv else None}
-    return thickness, {"ramps": out, "bar_top_mm": top, "bar_bottom_mm": bot, "hazen_method": hazen}
+    return thickness, {"ramps": out, "bar_top_mm": top, "bar_bottom_mm": bot, "pixel_mm": frame.pixel_mm, "hazen_method": hazen}
 
 
 def wedge_difference(image: Image, frame: Frame) -> tuple[float, dict]:

@@ -165,6 +165,28 @@ def test_zero_filled_philips_air_gives_a_bilingual_reason_not_a_background_snr(a
     assert not res.all("snr", method="background")
     err = next(e for e in res.errors if e.test == "snr_background")
     assert "zero-filled" in err.reason_en and "置零" in err.reason_zh and err.path.endswith(".dcm")
+    assert "100 % of the background ROI pixels are 0" in err.reason_en and "100% 的像素值为 0" in err.reason_zh
+    # the other SNR methods are still measured on the same slice
+    assert res.get("snr", method="smoothing").value > 0
+
+
+def test_zero_filled_philips_air_still_gives_subtraction_snr_with_a_repeat(phantoms):
+    base = phantoms / "mr" / "acr" / "PhilipsAchieva"
+    ims, _ = load_images([base])
+    # a stand-in repeat: the same slices with independent noise (SD 5) added inside the phantom
+    import copy
+
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    second = []
+    for im in ims:
+        c = copy.copy(im)
+        c.array = (im.array + rng.normal(0, 5.0, im.array.shape) * (im.array > 0)).astype(np.float32)
+        second.append(c)
+    res = analyze_paths([base], AnalyzeOptions(phantom="acr", second=second))
+    assert not res.all("snr", method="background")
+    assert res.get("snr", method="subtraction").value > 0 and res.get("snr", method="smoothing").value > 0
 
 
 @pytest.mark.parametrize("name,thickness,tol", [

@@ -6,6 +6,22 @@ hole arrays), slice 5 (grid; diameters), slice 7 (uniform: PIU, ghosting, SNR),
 slices 8–11 (low-contrast discs), slice 11 (wedges). Inner diameter 190 mm, inside
 length 148 mm. All ROI positions here are in mm in the phantom's own frame (x right,
 y down, origin at the phantom centre, rotated with the phantom), then mapped to pixels.
+
+Where we measure differently from hazen on purpose, hazen's way is re-implemented here
+too and reported as ``details["hazen_method"]`` beside our figure:
+
+* phantom centre: ours is the least-squares circle through the wall (sub-pixel); hazen's
+  a whole-pixel Hough peak (:func:`hough_centre`). On the GE set they differ by 1.3 px
+  in y; circles through the wall's half-level crossings agree with ours to 0.2 px.
+* lengths: ours locate each wall at half its level to a tenth of a pixel; hazen counts
+  pixels of a 7 % threshold mask (:func:`threshold_extent_mm`), which moves in whole
+  pixels, and along a staircase diagonal by two pixels when the centre moves by one.
+* slice thickness: ours is the ACR guidance's half-mean-signal length; hazen fits
+  smoothed logistic curves (:func:`ramp_fwhm_sigmoid`) and leaves the lengths in pixels,
+  so its figures are the thickness divided by the pixel size (GE: 9.99 for 5.2 mm).
+* slice position: ours is each bar's own half-level end; hazen searches the shift of
+  least positive mean difference (:func:`_wedge_shift_hazen`), which on two equal bars
+  (GE slice 11) can land millimetres away.
 """
 
 from __future__ import annotations

@@ -273,3 +273,25 @@ def test_a_real_series_turned_and_shifted_in_plane_gives_the_same_results(acr, p
         assert a.value == pytest.approx(b.value, abs=0.5)
     assert turned.get("resolved_hole_size").value == base.get("resolved_hole_size").value
     assert turned.get("low_contrast_spokes").value == pytest.approx(base.get("low_contrast_spokes").value, abs=2)
+
+
+def test_hazen_way_ramp_length_on_hazens_own_siemens_line_is_hazens_and_unstable_by_half_a_pixel(phantoms):
+    # hazen's upper-ramp line on Siemens slice 1 runs from pixel (40, 127) to (216, 125) and reads
+    # 60.59 px; our re-implementation on that line reads the same, and 11–15 px less a pixel away:
+    # the ramp is about a pixel tall, so hazen's 5.89 depends on where its whole-pixel line falls
+    import numpy as np
+    from scipy import ndimage
+
+    from huren.analysis.mr import acr as acr_mod
+
+    ims, _ = load_images([phantoms / "mr" / "acr" / "Siemens"])
+    im = acr_mod.identify_slices(ims).image(1)
+    t = np.linspace(0.0, 1.0, 178)  # hazen samples 178 points along that line
+    x = np.arange(178, dtype=float)
+
+    def length(dy):
+        v = ndimage.map_coordinates(im.array, [127 + dy - 2 * t, 40 + 176 * t], order=1)
+        return acr_mod.ramp_fwhm_sigmoid(x, v)
+
+    assert length(0.0) == pytest.approx(60.59, abs=0.3)
+    assert length(-0.5) < 53.0 and max(length(-1.0), length(1.0)) < 50.0

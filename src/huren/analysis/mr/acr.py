@@ -617,10 +617,12 @@ def slice_thickness(image: Image, frame: Frame) -> tuple[float, dict]:
             raise MrAnalysisError(image.path, f"第 1 层{('上' if name == 'upper' else '下')}斜坡无信号", f"no signal in the {name} ramp of slice 1")
         # hazen's reading: its lines bound the middle 30 % of the insert's outline box (the
         # dark bar's outer edge, about a pixel beyond the half-level edge on either side),
-        # not the ramp's brightest row; they run over 95 % of the insert (±86 mm), 4 pixels
-        # wide, sampled once a pixel
+        # not the ramp's brightest row; they run over 95 % of the insert (±86 mm), one pixel
+        # wide, sampled once a pixel. On the Siemens 3 T set the ramps are about a pixel
+        # tall, and moving such a line by a quarter pixel changes hazen's ramp length by
+        # 4–5 px (41–60 px within ±1 px): hazen's 5.89 is where its whole-pixel line falls
         yh = mid + (-0.15 if name == "upper" else 0.15) * (bot - top + 2 * frame.pixel_mm)
-        s4, v4 = _band_profile(image, frame, (-86.0, yh), (86.0, yh), width_mm=4 * frame.pixel_mm, step_mm=frame.pixel_mm)
+        s4, v4 = _band_profile(image, frame, (-86.0, yh), (86.0, yh), step_mm=frame.pixel_mm)
         out[name] = {"fwhm_mm": r[0], "y_mm": y, "from_mm": r[1], "to_mm": r[2],
                      "sigmoid_fit_fwhm_mm": ramp_fwhm_sigmoid(s4 - 86.0, v4), "sigmoid_fit_y_mm": yh}
     a, b = out["upper"]["fwhm_mm"], out["lower"]["fwhm_mm"]

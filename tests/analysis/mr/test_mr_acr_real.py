@@ -58,7 +58,7 @@ def test_piu_matches_hazen_within_one_point(acr, name, piu):
 def test_hazen_method_piu_matches_hazen_within_one_point(acr, name, piu):
     # hazen's way (whole-pixel radii rounded up, its Hough centre); the last two figures are from
     # hazen's own run (bench/mr.py). On the last set the guidance's exact 200 / 1 cm² ROIs read
-    # 88.8: hazen's ROI, a pixel wider, reaches the darker rim at the top of the large ROI
+    # 88.8: the minimum lies at the top of the search area, where hazen's ROIs, a pixel wider, reach further
     m = acr[name].get("piu", method="acr")
     assert m.details["hazen_method"]["value"] == pytest.approx(piu, abs=1.0)
 

@@ -307,11 +307,13 @@ def _threshold_hull(array: np.ndarray, fraction: float) -> np.ndarray:
         if arr is array and fr == fraction:
             return hull
     fg = array > fraction * float(array.max())
-    lab, n_lab = ndimage.label(fg)
-    if n_lab > 1:  # stray bright pixels in the air are not the phantom
+    lab, n_lab = ndimage.label(fg, structure=np.ones((3, 3)))
+    if n_lab > 1:
+        # as hazen does: drop regions under 500 pixels (stray bright pixels in the air), keep
+        # the rest, which a grid may cut into several pieces, and take their hull together
         sizes = np.bincount(lab.ravel())
         sizes[0] = 0
-        fg = lab == int(np.argmax(sizes))
+        fg = (sizes >= min(500, int(sizes.max())))[lab]
     hull = convex_hull_mask(fg)
     _HULL_CACHE.append((array, fraction, hull))
     del _HULL_CACHE[:-4]

@@ -116,8 +116,8 @@ def child_huren(folder: Path, second: Path | None) -> dict:
 # (label, hazen key, huren key); keys are matched by prefix on hazen's side
 PAIRS = [
     ("SNR subtraction", "SNR|subtraction|", "snr|subtraction|7"),
-    ("SNR smoothing (hazen px ROIs)", "SNR|smoothing|", "snr|smoothing|7|hazen-pixel-rois"),
-    ("SNR smoothing (mm ROIs)", "SNR|smoothing|", "snr|smoothing|7"),
+    # ours: ROIs and box filter sized in mm; hazen's way (in the last columns): sized in pixels
+    ("SNR smoothing", "SNR|smoothing|", "snr|smoothing|7"),
     ("PIU %", "Uniformity|Integral uniformity|", "piu|acr|7"),
     ("PSG %", "Ghosting|signal ghosting|", "ghosting_percent|acr-psg|7"),
     ("slice 1 horizontal mm", "GeometricAccuracy|Slice 1 Horizontal distance|", "geometric_length|acr|1|horizontal"),

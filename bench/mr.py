@@ -100,7 +100,6 @@ def child_huren(folder: Path, second: Path | None) -> dict:
         key = "|".join(str(x) for x in (m.metric, m.method, m.details.get("slice", m.slice), m.details.get("direction")) if x not in (None, ""))
         values[key] = m.value
         if "hazen_pixel_rois_snr" in m.details:
-            values[key + "|hazen-pixel-rois"] = m.details["hazen_pixel_rois_snr"]
             values[key + "|hazen-method"] = m.details["hazen_pixel_rois_snr"]
         h = m.details.get("hazen_method")
         if isinstance(h, dict):

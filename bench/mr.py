@@ -99,8 +99,6 @@ def child_huren(folder: Path, second: Path | None) -> dict:
     for m in res.measurements:
         key = "|".join(str(x) for x in (m.metric, m.method, m.details.get("slice", m.slice), m.details.get("direction")) if x not in (None, ""))
         values[key] = m.value
-        if "hazen_pixel_rois_snr" in m.details:
-            values[key + "|hazen-method"] = m.details["hazen_pixel_rois_snr"]
         h = m.details.get("hazen_method")
         if isinstance(h, dict):
             # our re-implementation of hazen's method; hazen's slice thickness is in pixel units

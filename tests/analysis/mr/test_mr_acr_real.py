@@ -306,3 +306,10 @@ def test_hazen_way_ramp_length_on_hazens_own_siemens_line_is_hazens_and_unstable
 
     assert length(0.0) == pytest.approx(60.59, abs=0.3)
     assert length(-0.5) < 53.0 and max(length(-1.0), length(1.0)) < 50.0
+
+
+@pytest.mark.parametrize("name,method,snr", [("GE", "smoothing", 39.98), ("Siemens", "smoothing", 339.1),
+                                             ("Siemens", "subtraction", 76.52)])
+def test_hazen_method_snr_matches_hazen_within_5_percent(acr, name, method, snr):
+    h = acr[name].get("snr", method=method).details["hazen_method"]
+    assert h["value"] == pytest.approx(snr, rel=0.05) and "hazen ACRSNR" in h["method"]

@@ -62,7 +62,9 @@ def _snr_measurements(res: Result, image: Image, frame: Frame, radius_mm: float,
     def smoothing():
         r = snr.snr_smoothing(image.array, centres, image.spacing, kernel_mm=kernel_mm)
         rh = snr.snr_smoothing(image.array, cpx, image.spacing, size_px=20, kernel_px=int(round(kernel_mm)))
-        d = {"signal": r["signal"], "noise": r["noise"], "kernel_mm": kernel_mm, "hazen_pixel_rois_snr": rh["snr"]}
+        d = {"signal": r["signal"], "noise": r["noise"], "kernel_mm": kernel_mm, "hazen_pixel_rois_snr": rh["snr"],
+             "hazen_method": {"method": f"20×20-pixel ROIs 40 px apart, a {int(round(kernel_mm))}-pixel box filter (hazen ACRSNR)",
+                              "value": rh["snr"]}}
         if norm:
             d["normalised"] = r["snr"] * norm["factor"]
             d["normalisation"] = norm
@@ -85,7 +87,8 @@ def _snr_measurements(res: Result, image: Image, frame: Frame, radius_mm: float,
                                   "the second series has no image matching this slice (same position and matrix); subtraction SNR not computed")
         r = snr.snr_subtraction(image.array, other.array, centres, image.spacing)
         rh = snr.snr_subtraction(image.array, other.array, cpx, image.spacing, size_px=20)
-        d = {"signal": r["signal"], "noise": r["noise"], "hazen_pixel_rois_snr": rh["snr"], "second_sop_instance_uid": other.sop_instance_uid}
+        d = {"signal": r["signal"], "noise": r["noise"], "hazen_pixel_rois_snr": rh["snr"], "second_sop_instance_uid": other.sop_instance_uid,
+             "hazen_method": {"method": "20×20-pixel ROIs 40 px apart (hazen ACRSNR)", "value": rh["snr"]}}
         if norm:
             d["normalised"] = r["snr"] * norm["factor"]
         res.add(measurement("snr", r["snr"], "", "snr_subtraction", [image, other], method="subtraction", slice_no=slice_no, rois=rois, details=d))

@@ -165,7 +165,10 @@ def acr_tests(images: Sequence[Image], *, second: Sequence[Image] = (), localise
         im7 = series.slices[7]
         f7, c7 = frame(7)
         r7 = c7.radius_px * f7.pixel_mm
-        h7 = acr.hough_centre(im7, c7.radius_px)
+        try:  # hazen's centre is for comparison only: never let it stop the tests
+            h7 = acr.hough_centre(im7, c7.radius_px)
+        except (ValueError, IndexError):
+            h7 = None
         _centre_measurement(res, im7, f7, r7, 7, hough=h7)
 
         def piu():

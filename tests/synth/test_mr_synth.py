@@ -206,3 +206,14 @@ def test_our_readings_are_nearer_the_truth_than_hazens_way_on_the_same_images(ac
         ours, hz = err["ours"][k], err["hazen"][k]
         assert sum(ours) / len(ours) < sum(hz) / len(hz), k
     assert max(err["ours"]["len"]) <= 0.5 and max(err["ours"]["thk"]) <= 0.1
+
+
+@pytest.mark.parametrize("name", list(SETTINGS))
+def test_phantom_centre_is_the_drawn_centre_and_hazens_hough_is_within_a_pixel(acr_results, name):
+    truth, res = acr_results[name]
+    d = res.get("phantom_centre_px").details
+    px = truth.fov_mm / truth.matrix
+    x = (truth.matrix - 1) / 2 + truth.offset_mm[0] / px
+    y = (truth.matrix - 1) / 2 + truth.offset_mm[1] / px
+    assert d["x"] == pytest.approx(x, abs=0.3) and d["y"] == pytest.approx(y, abs=0.3)
+    assert abs(d["hazen_method"]["x"] - x) <= 1.0 and abs(d["hazen_method"]["y"] - y) <= 1.0

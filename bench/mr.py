@@ -15,11 +15,15 @@ whole ACR analysis, which measures all of that and more (background SNR, the nin
 uniformity, artifacts, edge MTF, resonance frequency). Ratios > 1 mean huren is faster
 or smaller.
 
-Where the two differ on purpose (see the report): huren's SNR ROIs and box filter are
-sized in mm (hazen's in pixels; huren also reports hazen's pixel version), its lengths
-are half-level sub-pixel lengths (hazen counts thresholded pixels; huren also reports
-that count), its low-contrast score is a statistical disc test (hazen's thresholded
-blob search).
+Where the two differ on purpose: huren's SNR ROIs and box filter are sized in mm
+(hazen's in pixels), its lengths are half-level sub-pixel lengths (hazen counts
+thresholded pixels), its slice thickness reads the ramps at half their mean signal (the
+ACR guidance; hazen fits smoothed logistic curves and, in v1.x, leaves the lengths in
+pixels), its slice-position difference takes each bar's own half-level end (hazen's
+shift search can jump on equal bars), its low-contrast score is a statistical disc test
+(hazen's thresholded blob search). For each of these but the low-contrast score huren
+also computes hazen's way (its own re-implementation, ``details["hazen_method"]``);
+the table prints it in the column "huren/hazen-way".
 """
 
 from __future__ import annotations
@@ -95,10 +99,10 @@ def child_huren(folder: Path, second: Path | None) -> dict:
     for m in res.measurements:
         key = "|".join(str(x) for x in (m.metric, m.method, m.details.get("slice", m.slice), m.details.get("direction")) if x not in (None, ""))
         values[key] = m.value
-        if "hazen_pixel_rois_snr" in m.details:
-            values[key + "|hazen-pixel-rois"] = m.details["hazen_pixel_rois_snr"]
-        if "threshold_extent_mm" in m.details:
-            values[key + "|pixel-count"] = m.details["threshold_extent_mm"]
+        h = m.details.get("hazen_method")
+        if isinstance(h, dict):
+            # our re-implementation of hazen's method; hazen's slice thickness is in pixel units
+            values[key + "|hazen-method"] = h.get("value_in_pixel_units", h.get("value"))
         if m.metric == "low_contrast_spokes":
             for s, n in m.details["per_slice"].items():
                 values[f"low_contrast_spokes|slice {s}"] = n
@@ -109,8 +113,8 @@ def child_huren(folder: Path, second: Path | None) -> dict:
 # (label, hazen key, huren key); keys are matched by prefix on hazen's side
 PAIRS = [
     ("SNR subtraction", "SNR|subtraction|", "snr|subtraction|7"),
-    ("SNR smoothing (hazen px ROIs)", "SNR|smoothing|", "snr|smoothing|7|hazen-pixel-rois"),
-    ("SNR smoothing (mm ROIs)", "SNR|smoothing|", "snr|smoothing|7"),
+    # ours: ROIs and box filter sized in mm; hazen's way (in the last columns): sized in pixels
+    ("SNR smoothing", "SNR|smoothing|", "snr|smoothing|7"),
     ("PIU %", "Uniformity|Integral uniformity|", "piu|acr|7"),
     ("PSG %", "Ghosting|signal ghosting|", "ghosting_percent|acr-psg|7"),
     ("slice 1 horizontal mm", "GeometricAccuracy|Slice 1 Horizontal distance|", "geometric_length|acr|1|horizontal"),
@@ -119,7 +123,8 @@ PAIRS = [
     ("slice 5 vertical mm", "GeometricAccuracy|Slice 5 Vertical distance|", "geometric_length|acr|5|vertical"),
     ("slice 5 diagonal SE mm", "GeometricAccuracy|Slice 5 Diagonal SE distance|", "geometric_length|acr|5|diagonal_1"),
     ("slice 5 diagonal SW mm", "GeometricAccuracy|Slice 5 Diagonal SW distance|", "geometric_length|acr|5|diagonal_2"),
-    ("slice thickness mm", "SliceWidth|slice width|", "slice_thickness|acr-ramps|1"),
+    # hazen's slice width is 0.2·a·b/(a + b) with the ramp lengths in pixels, not mm
+    ("slice thickness (hazen: px units)", "SliceWidth|slice width|", "slice_thickness|acr-ramps|1"),
     ("slice position, slice 1 mm", "SlicePosition|length difference|Slice 1 ", "slice_position_difference|acr-wedges|1"),
     ("slice position, slice 11 mm", "SlicePosition|length difference|Slice 11 ", "slice_position_difference|acr-wedges|11"),
     ("resolved hole size mm", "SpatialResolution|Best|", "resolved_hole_size|acr-holes|1"),
@@ -179,14 +184,13 @@ def main(argv=None) -> int:
         best = {side: min(rs, key=lambda r: r["seconds"]) for side, rs in runs.items()}
         h, u = best["hazen"], best["huren"]
         print(f"\n== {name}" + (f" (+ {second.name} for subtraction SNR)" if second else ""))
-        print(f"{'measure':34s} {'hazen':>10s} {'huren':>10s} {'diff':>8s}")
+        # "huren/hazen-way": our re-implementation of hazen's method on the same images
+        print(f"{'measure':34s} {'hazen':>10s} {'huren':>10s} {'diff':>8s} {'huren/hazen-way':>16s} {'diff':>8s}")
         for label, hk, uk in PAIRS:
-            hv, uv = _hz(h["values"], hk), u["values"].get(uk)
+            hv, uv, wv = _hz(h["values"], hk), u["values"].get(uk), u["values"].get(uk + "|hazen-method")
             d = (uv - hv) if isinstance(hv, (int, float)) and isinstance(uv, (int, float)) else None
-            print(f"{label:34s} {_fmt(hv):>10s} {_fmt(uv):>10s} {_fmt(d):>8s}")
-        for k, v in u["values"].items():
-            if k.endswith("pixel-count"):
-                print(f"  huren, hazen's pixel count: {k.rsplit('|', 1)[0]:40s} {_fmt(v)}")
+            dw = (wv - hv) if isinstance(hv, (int, float)) and isinstance(wv, (int, float)) else None
+            print(f"{label:34s} {_fmt(hv):>10s} {_fmt(uv):>10s} {_fmt(d):>8s} {_fmt(wv):>16s} {_fmt(dw):>8s}")
         print(f"{'wall time s (best of %d)' % a.repeat:34s} {h['seconds']:10.3f} {u['seconds']:10.3f}  ratio hazen/huren {h['seconds'] / u['seconds']:.2f}")
         print(f"{'peak memory MB (whole process)':34s} {h['peak_mb']:10.1f} {u['peak_mb']:10.1f}  ratio {h['peak_mb'] / u['peak_mb']:.2f}")
         print(f"{'memory for the analysis MB':34s} {h['peak_mb'] - h['import_mb']:10.1f} {u['peak_mb'] - u['import_mb']:10.1f}")

@@ -29,17 +29,38 @@ def _geom(res, slice_no, direction):
     return next(m.value for m in res.all("geometric_length") if m.details["slice"] == slice_no and m.details["direction"] == direction)
 
 
+@pytest.mark.parametrize("name,x,y", [("Siemens", 129, 129), ("GE", 254, 255), ("PhilipsAchieva", 129, 128),
+                                      ("SiemensLargeSliceLocationDelta", 125, 128),
+                                      ("PhilipsSliceThicknessLineProfileLocalMinimaIssue", 128, 128)])
+def test_phantom_centre_hough_estimator_matches_hazen_within_one_pixel(acr, name, x, y):
+    # hazen's figures for the last two sets are from hazen's own run (bench/mr.py)
+    h = acr[name].get("phantom_centre_px").details["hazen_method"]
+    assert abs(h["x"] - x) <= 1 and abs(h["y"] - y) <= 1
+
+
 @pytest.mark.parametrize("name,x,y", [("Siemens", 129, 129), ("GE", 254, 255), ("PhilipsAchieva", 129, 128)])
-def test_phantom_centre_matches_hazen_within_one_pixel(acr, name, x, y):
+def test_phantom_centre_wall_fit_is_within_a_pixel_of_hazen_except_ges_fill_port_row(acr, name, x, y):
     m = acr[name].get("phantom_centre_px")
     assert abs(m.details["x"] - x) <= 1.0
-    # GE: hazen's Hough centre is 1.2 px higher than the wall's least-squares circle
+    # GE: the wall's least-squares circle is 1.3 px below hazen's whole-pixel Hough centre; circles
+    # through the wall's half-level crossings (without the fill-port quarter too) agree with ours
     assert abs(m.details["y"] - y) <= (1.3 if name == "GE" else 1.0)
 
 
 @pytest.mark.parametrize("name,piu", [("Siemens", 67.49), ("GE", 83.78), ("PhilipsAchieva", 80.66)])
 def test_piu_matches_hazen_within_one_point(acr, name, piu):
     assert acr[name].get("piu", method="acr").value == pytest.approx(piu, abs=1.0)
+
+
+@pytest.mark.parametrize("name,piu", [("Siemens", 67.49), ("GE", 83.78), ("PhilipsAchieva", 80.66),
+                                      ("SiemensLargeSliceLocationDelta", 95.76),
+                                      ("PhilipsSliceThicknessLineProfileLocalMinimaIssue", 86.87)])
+def test_hazen_method_piu_matches_hazen_within_one_point(acr, name, piu):
+    # hazen's way (whole-pixel radii rounded up, its Hough centre); the last two figures are from
+    # hazen's own run (bench/mr.py). On the last set the guidance's exact 200 / 1 cm² ROIs read
+    # 88.8: the minimum lies at the top of the search area, where hazen's ROIs, a pixel wider, reach further
+    m = acr[name].get("piu", method="acr")
+    assert m.details["hazen_method"]["value"] == pytest.approx(piu, abs=1.0)
 
 
 @pytest.mark.parametrize("name,psg", [("Siemens", 0.035), ("GE", 0.485)])
@@ -69,23 +90,36 @@ HAZEN_LENGTHS = {  # (slice, direction): hazen's value, mm
 
 
 @pytest.mark.parametrize("name", list(HAZEN_LENGTHS))
-def test_pixel_count_lengths_match_hazen_within_half_mm(acr, name):
-    # the same lines measured hazen's way (7 % threshold, hull, pixel count) agree to half a mm
-    # horizontally and vertically; the diagonals of a turned pixel mask differ by up to 2 px
-    # on Philips (a different mask edge), so they are compared in the next test only
+def test_hazen_method_lengths_match_hazen_within_half_mm(acr, name):
+    # the same lines measured hazen's way (7 % threshold, hull, pixel count); the Philips diagonals
+    # are checked in the next test, from hazen's own slice-5 centre
     for (s, d), v in HAZEN_LENGTHS[name].items():
-        if d.startswith("diagonal"):
+        if name == "PhilipsAchieva" and d.startswith("diagonal"):
             continue
         m = next(m for m in acr[name].all("geometric_length") if m.details["slice"] == s and m.details["direction"] == d)
-        assert m.details["threshold_extent_mm"] == pytest.approx(v, abs=0.55), (s, d)
+        assert m.details["hazen_method"]["value"] == pytest.approx(v, abs=0.5), (s, d)
+
+
+def test_philips_diagonal_pixel_counts_need_hazens_centre_to_agree(phantoms):
+    # a staircase diagonal counts 2 px more or fewer when the centre moves one pixel: from our
+    # centre (129.0, 127.7) the counts are 187.5 / 191.4 mm, from hazen's Hough centre (128, 128)
+    # they are hazen's 189.45 / 189.45 mm
+    from huren.analysis.mr import acr as acr_mod
+
+    ims, _ = load_images([phantoms / "mr" / "acr" / "PhilipsAchieva"])
+    im = acr_mod.identify_slices(ims).image(5)
+    f = acr_mod.Frame((128.0, 128.0), 0.0, im.spacing)
+    for deg in (45.0, 135.0):
+        assert acr_mod.threshold_extent_mm(im, f, deg) == pytest.approx(189.45, abs=0.01)
 
 
 @pytest.mark.parametrize("name", list(HAZEN_LENGTHS))
 def test_half_level_lengths_stay_within_one_mm_of_hazen(acr, name):
-    # our reported value is the sub-pixel half-level length (exact to 0.3 mm on synthetic discs);
-    # hazen counts pixels, so the two differ by up to a pixel
+    # our reported value is the sub-pixel half-level length (within 0.5 mm of the drawn diameter on
+    # synthetic phantoms, tests/synth/test_mr_synth.py); hazen counts whole pixels of a 7 % mask,
+    # so the two differ by up to a pixel (1 px = 0.98 mm; GE 0.51 mm)
     for (s, d), v in HAZEN_LENGTHS[name].items():
-        assert _geom(acr[name], s, d) == pytest.approx(v, abs=1.35 if name == "GE" else 1.0), (s, d)
+        assert _geom(acr[name], s, d) == pytest.approx(v, abs=1.0), (s, d)
 
 
 def test_every_geometric_length_names_slice_direction_and_nominal(acr):
@@ -100,7 +134,27 @@ def test_every_geometric_length_names_slice_direction_and_nominal(acr):
 def test_slice_position_difference_matches_hazen_within_half_mm(acr, name, pos):
     ms = {m.details["slice"]: m.value for m in acr[name].all("slice_position_difference")}
     for s, v in zip((1, 11), pos):
-        if v is not None:  # GE slice 11: hazen 4.47 mm, the image shows bars of equal length (0.5 mm)
+        if v is not None:  # GE slice 11: see the next test
+            assert ms[s] == pytest.approx(v, abs=0.5), s
+
+
+def test_ge_slice_11_wedges_end_together_though_hazens_shift_search_reads_millimetres(acr):
+    # hazen reads 4.47 mm (a shift of 44 fifth-pixels): both bars' profiles cross half level within
+    # 0.5 mm of each other, and the mean-difference shift search, re-implemented, jumps to 2 mm on
+    # the same two nearly identical profiles, where it finds no clear least positive difference
+    m = next(m for m in acr["GE"].all("slice_position_difference") if m.details["slice"] == 11)
+    bars = m.details["bars"]
+    assert abs(bars["left"]["end_y_mm"] - bars["right"]["end_y_mm"]) < 0.6 and abs(m.value) < 0.6
+    assert abs(m.details["hazen_method"]["value"]) > 1.5
+
+
+@pytest.mark.parametrize("name,pos", [("Siemens", (-0.59, -1.56)), ("SiemensLargeSliceLocationDelta", (-6.64, -6.84)),
+                                       ("GE", (0.51, None)), ("PhilipsAchieva", (None, -3.12))])
+def test_hazen_method_slice_position_matches_hazen_within_half_mm(acr, name, pos):
+    # PhilipsAchieva slice 1: the shift search reads 0.78 against hazen's 1.37 (our headline 1.20)
+    ms = {m.details["slice"]: m.details["hazen_method"]["value"] for m in acr[name].all("slice_position_difference")}
+    for s, v in zip((1, 11), pos):
+        if v is not None:
             assert ms[s] == pytest.approx(v, abs=0.5), s
 
 
@@ -122,19 +176,51 @@ def test_zero_filled_philips_air_gives_a_bilingual_reason_not_a_background_snr(a
     assert not res.all("snr", method="background")
     err = next(e for e in res.errors if e.test == "snr_background")
     assert "zero-filled" in err.reason_en and "置零" in err.reason_zh and err.path.endswith(".dcm")
+    assert "100 % of the background ROI pixels are 0" in err.reason_en and "100% 的像素值为 0" in err.reason_zh
+    # the other SNR methods are still measured on the same slice
+    assert res.get("snr", method="smoothing").value > 0
+
+
+def test_zero_filled_philips_air_still_gives_subtraction_snr_with_a_repeat(phantoms):
+    base = phantoms / "mr" / "acr" / "PhilipsAchieva"
+    ims, _ = load_images([base])
+    # a stand-in repeat: the same slices with independent noise (SD 5) added inside the phantom
+    import copy
+
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    second = []
+    for im in ims:
+        c = copy.copy(im)
+        c.array = (im.array + rng.normal(0, 5.0, im.array.shape) * (im.array > 0)).astype(np.float32)
+        second.append(c)
+    res = analyze_paths([base], AnalyzeOptions(phantom="acr", second=second))
+    assert not res.all("snr", method="background")
+    assert res.get("snr", method="subtraction").value > 0 and res.get("snr", method="smoothing").value > 0
 
 
 @pytest.mark.parametrize("name,thickness,tol", [
     ("PhilipsAchieva", 5.36, 0.3), ("SiemensLargeSliceLocationDelta", 4.75, 0.3),
     ("PhilipsSliceThicknessLineProfileLocalMinimaIssue", 5.48, 0.3),
-    # Siemens 3 T: the lower ramp's profile is rounded; hazen's smoothed sigmoid fit reads it
-    # 60.6 mm long, the ACR half-mean level 52 mm, so 5.5 against hazen's 5.89 mm
+    # Siemens 3 T: the ramps' profiles are rounded humps; the ACR half-mean level reads 5.5 mm
     ("Siemens", 5.89, 0.45),
 ])
 def test_slice_thickness_matches_hazen(acr, name, thickness, tol):
     m = acr[name].get("slice_thickness")
     assert m.value == pytest.approx(thickness, abs=tol)
     assert set(m.details["ramps"]) == {"upper", "lower"} and len(m.rois) == 2
+
+
+@pytest.mark.parametrize("name,thickness", [
+    ("PhilipsAchieva", 5.36), ("SiemensLargeSliceLocationDelta", 4.75),
+    ("PhilipsSliceThicknessLineProfileLocalMinimaIssue", 5.48), ("GE", 9.99)])
+def test_hazen_method_slice_thickness_in_hazens_pixel_units_matches_hazen(acr, name, thickness):
+    # hazen puts ramp lengths in pixels into 0.2·a·b/(a + b): its GE figure (9.99) is twice the
+    # thickness at 0.51 mm pixels; our re-implementation in those units agrees within 0.3
+    h = acr[name].get("slice_thickness").details["hazen_method"]
+    assert h["value_in_pixel_units"] == pytest.approx(thickness, abs=0.3)
+    assert h["value"] == pytest.approx(h["value_in_pixel_units"] * acr[name].get("slice_thickness").details["pixel_mm"], rel=1e-6)
 
 
 @pytest.mark.parametrize("name,size", [("Siemens", 0.9), ("GE", 0.9), ("PhilipsAchieva", 1.0)])
@@ -198,3 +284,32 @@ def test_a_real_series_turned_and_shifted_in_plane_gives_the_same_results(acr, p
         assert a.value == pytest.approx(b.value, abs=0.5)
     assert turned.get("resolved_hole_size").value == base.get("resolved_hole_size").value
     assert turned.get("low_contrast_spokes").value == pytest.approx(base.get("low_contrast_spokes").value, abs=2)
+
+
+def test_hazen_way_ramp_length_on_hazens_own_siemens_line_is_hazens_and_unstable_by_half_a_pixel(phantoms):
+    # hazen's upper-ramp line on Siemens slice 1 runs from pixel (40, 127) to (216, 125) and reads
+    # 60.59 px; our re-implementation on that line reads the same, and 11–15 px less a pixel away:
+    # the ramp is about a pixel tall, so hazen's 5.89 depends on where its whole-pixel line falls
+    import numpy as np
+    from scipy import ndimage
+
+    from huren.analysis.mr import acr as acr_mod
+
+    ims, _ = load_images([phantoms / "mr" / "acr" / "Siemens"])
+    im = acr_mod.identify_slices(ims).image(1)
+    t = np.linspace(0.0, 1.0, 178)  # hazen samples 178 points along that line
+    x = np.arange(178, dtype=float)
+
+    def length(dy):
+        v = ndimage.map_coordinates(im.array, [127 + dy - 2 * t, 40 + 176 * t], order=1)
+        return acr_mod.ramp_fwhm_sigmoid(x, v)
+
+    assert length(0.0) == pytest.approx(60.59, abs=0.3)
+    assert length(-0.5) < 53.0 and max(length(-1.0), length(1.0)) < 50.0
+
+
+@pytest.mark.parametrize("name,method,snr", [("GE", "smoothing", 39.98), ("Siemens", "smoothing", 339.1),
+                                             ("Siemens", "subtraction", 76.52)])
+def test_hazen_method_snr_matches_hazen_within_5_percent(acr, name, method, snr):
+    h = acr[name].get("snr", method=method).details["hazen_method"]
+    assert h["value"] == pytest.approx(snr, rel=0.05) and "hazen ACRSNR" in h["method"]

@@ -37,3 +37,16 @@ def test_analyze_with_second_gives_subtraction_snr(tmp_path, capsys):
     sub = [m for m in doc["measurements"] if m["metric"] == "snr" and m["method"] == "subtraction"]
     assert len(sub) == 1 and sub[0]["value"] == pytest.approx(100.0, rel=0.06)
     assert len(sub[0]["provenance"]["sop_instance_uids"]) == 2
+
+
+def test_report_titles_show_hazens_way_beside_ours():
+    from types import SimpleNamespace
+
+    from huren.analysis.mr.report import _label
+
+    m = SimpleNamespace(metric="slice_thickness", method="acr-ramps", value=5.506,
+                        details={"hazen_method": {"value": 4.79}})
+    c = SimpleNamespace(metric="phantom_centre_px", method="circle-fit", value=253.35,
+                        details={"hazen_method": {"x": 253, "y": 256}})
+    assert _label(m) == "slice_thickness acr-ramps 5.506 (hazen's way 4.79)"
+    assert _label(c).endswith("(hazen's way 253, 256)")

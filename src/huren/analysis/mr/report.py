@@ -18,6 +18,20 @@ def _test_name(m) -> str:
     return alg.split(".")[-1].split("/")[0]
 
 
+def _label(m) -> str:
+    """``metric method value``, with hazen's way beside it where the analysis computed it too."""
+    if not isinstance(m.value, (int, float)):
+        return m.metric
+    text = f"{m.metric} {m.method or ''} {m.value:.4g}"
+    h = m.details.get("hazen_method") if isinstance(m.details, dict) else None
+    if isinstance(h, dict):
+        if isinstance(h.get("value"), (int, float)):
+            text += f" (hazen's way {h['value']:.4g})"
+        elif "x" in h:
+            text += f" (hazen's way {h['x']}, {h['y']})"
+    return text
+
+
 def write(res: Result, images: Sequence[Image], folder: str | Path) -> list[Path]:
     """One PNG per test (``<test>.png``) in ``folder``; returns the paths written.
 
@@ -64,7 +78,7 @@ def write(res: Result, images: Sequence[Image], folder: str | Path) -> list[Path
                 elif r.shape == "line" and r.end_mm:
                     ex, ey = im.mm_to_px(*r.end_mm)
                     ax.plot([cx, ex], [cy, ey], color="red", lw=1)
-        title = "; ".join(f"{m.metric} {m.method or ''} {m.value:.3g}" if isinstance(m.value, (int, float)) else m.metric for m in ms[:3])
+        title = "; ".join(_label(m) for m in ms[:3])
         ax.set_title(title, fontsize=8)
         ax.axis("off")
         if lines:

@@ -119,9 +119,15 @@ def snr_background(a: np.ndarray, frame: Frame, phantom_radius_mm: float, *, sig
     bg = np.concatenate(vals).astype(np.float64)
     sd = float(bg.std(ddof=1))
     if sd <= 0 or np.count_nonzero(bg) < 0.5 * bg.size:
-        raise MrAnalysisError("", "背景空气被设备置零，不含噪声，无法用背景法计算信噪比；请用减影法或平滑法",
-                              "the air around the phantom is zero-filled by the scanner, so it holds no noise; "
-                              "use the subtraction or smoothing method")
+        # the background method reads the noise from the air (a Rayleigh distribution there);
+        # scanners that set the air to zero (Philips, by default) leave nothing to read
+        zero = 100.0 * (1.0 - np.count_nonzero(bg) / bg.size)
+        raise MrAnalysisError("", f"背景空气被设备置零（背景感兴趣区内 {zero:.0f}% 的像素值为 0），不含噪声，"
+                                  "背景法需要从空气中的噪声估计 σ，故无法计算；平滑法与减影法（如有重复采集）的信噪比照常给出",
+                              f"the air around the phantom is zero-filled by the scanner ({zero:.0f} % of the background "
+                              "ROI pixels are 0), so it holds no noise, and the background method estimates the noise from "
+                              "the air; background SNR not computed — the smoothing SNR (and the subtraction SNR, "
+                              "given a repeat acquisition) are reported instead")
     sigma = sd / RAYLEIGH_SD_FACTOR
     return {"snr": s / sigma if sigma > 0 else float("inf"), "signal": s, "sd_air": sd, "sigma": sigma,
             "mean_air": float(bg.mean()), "signal_radius_mm": r_sig, "bg_centres_px": used}

@@ -51,6 +51,18 @@ def piu_acr(array: np.ndarray, frame: Frame, *, large_cm2: float = LARGE_ROI_CM2
     }
 
 
+def whole_pixel_roi_areas(pixel_mm: float, *, large_cm2: float = LARGE_ROI_CM2, small_cm2: float = SMALL_ROI_CM2) -> dict:
+    """The ACR ROI areas (cm²) once their radii are rounded up to whole pixels, as hazen sizes them.
+
+    For comparison only: keyword arguments for :func:`piu_acr`.
+    """
+    def up(cm2):
+        r = math.ceil(math.sqrt(cm2 * 100 / math.pi) / pixel_mm) * pixel_mm
+        return math.pi * r * r / 100
+
+    return {"large_cm2": up(large_cm2), "small_cm2": up(small_cm2)}
+
+
 def nine_roi_uniformity(array: np.ndarray, frame: Frame, phantom_radius_mm: float, *,
                         roi_area_mm2: float = 200.0, inset_mm: float = 10.0) -> dict:
     """WS/T 263-2006 uniformity with nine ROIs: U = [1 − (Smax − Smin)/(Smax + Smin)] × 100 %.

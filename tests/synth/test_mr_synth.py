@@ -147,6 +147,21 @@ def test_one_enhanced_multiframe_file_is_numbered_and_measured_like_eleven_files
     assert res.get("piu", method="acr").provenance["sop_instance_uids"][0].endswith("#6")  # frame 7 of 11
 
 
+@pytest.mark.parametrize("pe", ["ROW", "COL"])
+def test_enhanced_mr_phase_encoding_is_read_from_the_functional_groups(tmp_path, pe):
+    import pydicom
+
+    from huren.analysis.mr.common import phase_encoding_axis
+    from huren.dicomio import load_images
+    from huren.synth.mr import write_acr_enhanced
+
+    p = write_acr_enhanced(tmp_path / "acr.dcm", AcrTruth(phase_encoding=pe))
+    assert "InPlanePhaseEncodingDirection" not in pydicom.dcmread(p, stop_before_pixels=True)
+    images, errors = load_images([p])
+    assert not errors and len(images) == 11
+    assert {phase_encoding_axis(im) for im in images} == {pe.lower()}
+
+
 def test_artifact_screen_is_quiet_on_a_clean_flood_and_finds_a_line_in_the_air(tmp_path):
     import numpy as np
     import pydicom

@@ -211,6 +211,30 @@ class Image:
     slice_thickness: float | None = None
     spacing_source: str = "PixelSpacing"
 
+    def header(self, keyword: str, default=None):
+        """A header attribute of this image: the top-level dataset first, then (for an
+        enhanced multi-frame object) this frame's per-frame and the shared functional
+        groups, one sequence deep (e.g. InPlanePhaseEncodingDirection inside
+        MRFOVGeometrySequence, RepetitionTime inside MRTimingAndRelatedParametersSequence).
+        """
+        v = self.ds.get(keyword)
+        if v not in (None, ""):
+            return v
+        if self.frame is None:
+            return default
+        fg = _frame_group(self.ds, self.frame)
+        if fg is None:
+            return default
+        v = fg.get(keyword)
+        if v not in (None, ""):
+            return v
+        for elem in fg:
+            if elem.VR == "SQ" and elem.value:
+                v = elem.value[0].get(keyword)
+                if v not in (None, ""):
+                    return v
+        return default
+
     @property
     def sop_instance_uid(self) -> str:
         uid = str(self.ds.get("SOPInstanceUID", ""))

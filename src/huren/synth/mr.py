@@ -226,7 +226,6 @@ def write_acr_enhanced(path: str | Path, truth: AcrTruth | None = None, *, seed:
     ds.ImageType = ["ORIGINAL", "PRIMARY", "M", "NONE"]
     ds.MagneticFieldStrength = t.field_strength_t
     ds.ImagingFrequency = round(42.577478 * t.field_strength_t, 6)
-    ds.InPlanePhaseEncodingDirection = t.phase_encoding
     ds.NumberOfFrames = 11
     measures = Dataset()
     measures.PixelSpacing = [spacing, spacing]
@@ -236,6 +235,10 @@ def write_acr_enhanced(path: str | Path, truth: AcrTruth | None = None, *, seed:
     shared = Dataset()
     shared.PixelMeasuresSequence = Seq([measures])
     shared.PlaneOrientationSequence = Seq([orient])
+    # as real enhanced MR objects do, the acquisition facts sit in functional groups
+    fov = Dataset()
+    fov.InPlanePhaseEncodingDirection = t.phase_encoding
+    shared.MRFOVGeometrySequence = Seq([fov])
     ds.SharedFunctionalGroupsSequence = Seq([shared])
     ds.PerFrameFunctionalGroupsSequence = Seq(per_frame)
     ds.Rows = ds.Columns = n

@@ -25,7 +25,7 @@ class MrAnalysisError(Exception):
 
 def header_float(image: Image, key: str) -> float | None:
     try:
-        v = image.ds.get(key)
+        v = image.header(key)
         return float(v) if v not in (None, "") else None
     except (TypeError, ValueError):
         return None
@@ -40,9 +40,8 @@ def field_strength_t(image: Image) -> float | None:
 
 
 def coil_name(image: Image) -> str | None:
-    ds = image.ds
     for key in ("ReceiveCoilName", "TransmitCoilName"):
-        v = ds.get(key)
+        v = image.header(key)
         if v not in (None, ""):
             return str(v).strip()
     return None
@@ -54,7 +53,7 @@ def phase_encoding_axis(image: Image) -> str | None:
     From In-plane Phase Encoding Direction (0018,1312): ROW means the phase-encoding
     direction runs along a row, i.e. ghosts spread horizontally.
     """
-    v = str(image.ds.get("InPlanePhaseEncodingDirection", "") or "").strip().upper()
+    v = str(image.header("InPlanePhaseEncodingDirection", "") or "").strip().upper()
     if v.startswith("ROW"):
         return "row"
     if v.startswith("COL"):

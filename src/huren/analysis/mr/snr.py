@@ -146,11 +146,10 @@ def normalisation_factor(image: Image, slice_thickness_mm: float | None = None) 
     bw = header_float(image, "PixelBandwidth")
     tr = header_float(image, "RepetitionTime")
     nsa = header_float(image, "NumberOfAverages") or 1.0
-    ds = image.ds
     n_pe = None
-    acq = ds.get("AcquisitionMatrix")
+    acq = image.header("AcquisitionMatrix")
     if acq is not None and len(acq) == 4:
-        pe_row = str(ds.get("InPlanePhaseEncodingDirection", "")).upper().startswith("ROW")
+        pe_row = str(image.header("InPlanePhaseEncodingDirection", "")).upper().startswith("ROW")
         n_pe = (acq[1] or acq[0]) if pe_row else (acq[2] or acq[3])
     if not n_pe:
         n_pe = header_float(image, "NumberOfPhaseEncodingSteps") or image.array.shape[0]

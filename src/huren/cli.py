@@ -12,13 +12,25 @@ import argparse
 import json
 import os
 import sys
+import unicodedata
+import warnings
 from pathlib import Path
 
 VERDICT_ZH = {"pass": "合格", "fail": "不合格", "info": "信息", "not_evaluable": "无法判定"}
 
 
+ANALYZE_EPILOG = """\
+退出码 / exit status:
+  0  至少测得一项（个别文件的错误写到标准错误） / at least one measurement (errors about
+     some files are written to stderr)
+  1  未测得任何结果（错误写到标准错误） / nothing could be measured (errors on stderr)
+  2  用法错误或选项文件无法读取 / bad usage, or an option file (--baseline, --kerma) unreadable
+"""
+
+
 def _analyze_parser(sub) -> None:
-    p = sub.add_parser("analyze", help="分析体模 DICOM 图像 / analyse phantom DICOM images")
+    p = sub.add_parser("analyze", help="分析体模 DICOM 图像 / analyse phantom DICOM images",
+                       epilog=ANALYZE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", help="DICOM files, folders or zip archives")
     p.add_argument("--modality", choices=["CT", "DR", "MR"], help="override the modality read from the images")
     p.add_argument("--phantom", help="CT: water, catphan503/504/600/604, acr-ct; MR: acr, flood")
@@ -33,21 +45,50 @@ def _analyze_parser(sub) -> None:
     p.add_argument("--report", help="write PNG figures (ROIs, profiles, MTF curves) into this folder")
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: CJK wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 0 if unicodedata.combining(ch) else 1
+               for ch in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (never cut)."""
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill
+
+
+TABLE_COLUMNS = (("item", False), ("metric", False), ("value", True), ("unit", False), ("method", False),
+                 ("test", False), ("criterion", False), ("verdict", False))
+
+
 def _print_table(res) -> None:
     from huren.standard.criteria import _fmt
 
+    if not res.measurements and not res.notes:
+        # nothing measured: no empty header, the errors below say why
+        for e in res.errors:
+            print(f"  错误 / error: {e.path}: {e.reason_zh} / {e.reason_en}", file=sys.stderr)
+        print("未测得任何结果 / nothing was measured", file=sys.stderr)
+        return
     print(f"{res.modality}  {res.phantom or ''}  {res.device.manufacturer or ''} {res.device.model or ''}".rstrip())
     for n in res.notes:
         print(f"  注 / note: {n['zh']} / {n['en']}")
-    if res.measurements:
-        print(f"  {'item':<15} {'metric':<28} {'value':>12} {'unit':<6} {'method':<14} {'test':<10} {'criterion':<22} verdict")
+    rows = []
     for m in res.measurements:
         v = _fmt(m.value) if isinstance(m.value, (int, float)) else str(m.value)
         crit = (m.criterion or {}).get("text", "")
-        print(
-            f"  {m.item:<15} {m.metric:<28} {v:>12} {m.unit:<6} {(m.method or ''):<14} {(m.test_type or ''):<10} "
-            f"{crit:<22} {VERDICT_ZH.get(m.verdict, m.verdict)} / {m.verdict}"
-        )
+        rows.append((m.item, m.metric, v, m.unit or "", m.method or "", m.test_type or "", crit,
+                     f"{VERDICT_ZH.get(m.verdict, m.verdict)} / {m.verdict}"))
+    # each column as wide as its widest cell, counted in terminal columns (CJK text is double width)
+    widths = [max([display_width(h)] + [display_width(r[i]) for r in rows]) for i, (h, _) in enumerate(TABLE_COLUMNS)]
+
+    def line(cells) -> str:
+        return "  " + " ".join(pad(c, widths[i], TABLE_COLUMNS[i][1]) for i, c in enumerate(cells)).rstrip()
+
+    if rows:
+        print(line([h for h, _ in TABLE_COLUMNS]))
+    for m, row in zip(res.measurements, rows):
+        print(line(row))
         if m.reason_zh:
             print(f"      {m.reason_zh}")
         prov = m.provenance or {}
@@ -76,6 +117,9 @@ def cmd_analyze(args) -> int:
     from huren.analysis import AnalyzeOptions, analyze_paths, read_baselines, read_kerma
     from huren.dicomio import load_images
 
+    # pydicom's own warnings about non-conforming header values are English-only noise
+    # for a user; what matters reaches them as the analysis' bilingual notes and errors.
+    warnings.filterwarnings("ignore", module=r"pydicom(\..*)?$")
     opts = AnalyzeOptions(modality=args.modality, phantom=args.phantom, test=args.test, test_type=args.test_type)
     try:
         if args.baseline:

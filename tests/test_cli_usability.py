@@ -116,3 +116,23 @@ def test_json_output_is_one_valid_result_even_when_nothing_is_measured(tmp_path,
     assert main(["analyze", str(tmp_path / "x.dcm"), "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["schema"] == "huren.result/1" and data["errors"][0]["path"].endswith("x.dcm")
+
+
+def test_report_folder_that_is_a_file_exits_2_naming_it(tmp_path, capsys):
+    f = tmp_path / "report.png"
+    f.write_text("x")
+    (tmp_path / "empty").mkdir()
+    assert main(["analyze", str(tmp_path / "empty"), "--report", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert "report.png" in err and "无法创建报告文件夹" in err and "cannot make the report folder" in err
+
+
+def test_verdict_reason_is_printed_in_both_languages(capsys):
+    import huren.cli as cli
+
+    res = Result(modality="CT", phantom="water")
+    res.add(Measurement("CT-QC-HU-WATER", "ct_number_water", 9.0, "HU", method="ws519-central-roi"))
+    cli._print_table(judge(res, test_type="status"))
+    out = capsys.readouterr().out
+    assert "超出" in out or "不符合" in out
+    assert any(w in out for w in ("outside", "out of", "not within", "fails"))

@@ -90,7 +90,7 @@ def _print_table(res) -> None:
     for m, row in zip(res.measurements, rows):
         print(line(row))
         if m.reason_zh:
-            print(f"      {m.reason_zh}")
+            print(f"      {m.reason_zh}" + (f" / {m.reason_en}" if m.reason_en else ""))
         prov = m.provenance or {}
         if prov:
             uids = prov.get("sop_instance_uids") or []
@@ -145,7 +145,12 @@ def cmd_analyze(args) -> int:
             print(f"错误 / error: {e.path}: {e.reason_zh} / {e.reason_en}", file=sys.stderr)
     if args.report:
         opts.report_dir = Path(args.report)
-        opts.report_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            opts.report_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            print(f"错误：无法创建报告文件夹 {args.report}（{e.strerror}） / error: cannot make the report folder "
+                  f"{args.report} ({e.strerror})", file=sys.stderr)
+            return 2
     res = analyze_paths(args.paths, opts)
     if args.json:
         print(res.to_json())

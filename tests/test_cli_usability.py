@@ -136,3 +136,15 @@ def test_verdict_reason_is_printed_in_both_languages(capsys):
     out = capsys.readouterr().out
     assert "超出" in out or "不符合" in out
     assert any(w in out for w in ("outside", "out of", "not within", "fails"))
+
+
+def test_analyse_spelled_the_british_way_is_the_same_command(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["analyse", str(tmp_path / "empty")]) == 1
+    assert "no DICOM images found" in capsys.readouterr().err
+
+
+def test_top_level_help_says_django_commands_pass_through(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "createsuperuser" in capsys.readouterr().out

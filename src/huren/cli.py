@@ -29,7 +29,8 @@ ANALYZE_EPILOG = """\
 
 
 def _analyze_parser(sub) -> None:
-    p = sub.add_parser("analyze", help="分析体模 DICOM 图像 / analyse phantom DICOM images",
+    # "analyse" too: the help text itself spells it the British way
+    p = sub.add_parser("analyze", aliases=["analyse"], help="分析体模 DICOM 图像 / analyse phantom DICOM images",
                        epilog=ANALYZE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", help="DICOM files, folders or zip archives")
     p.add_argument("--modality", choices=["CT", "DR", "MR"], help="override the modality read from the images")
@@ -184,7 +185,10 @@ def _django(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="huren", description="互认：医学影像检查结果互认资格评估 / mutual-recognition qualification")
+    parser = argparse.ArgumentParser(
+        prog="huren", description="互认：医学影像检查结果互认资格评估 / mutual-recognition qualification",
+        epilog="其他命令交给 Django（如 huren createsuperuser、huren help） / any other command is a Django "
+               "management command (e.g. huren createsuperuser, huren help)")
     sub = parser.add_subparsers(dest="command")
     s = sub.add_parser("serve", help="启动网页服务 / run the web service")
     s.add_argument("--host", default="127.0.0.1")
@@ -197,11 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--standard", default=None, help="catalog name or .toml path")
     _analyze_parser(sub)
 
-    known = {"serve", "catalog", "analyze", "-h", "--help"}
+    known = {"serve", "catalog", "analyze", "analyse", "-h", "--help"}
     if argv and argv[0] not in known:
         return _django(argv)
     args = parser.parse_args(argv)
-    if args.command == "analyze":
+    if args.command in ("analyze", "analyse"):
         return cmd_analyze(args)
     if args.command == "catalog":
         return cmd_catalog(args)

@@ -61,3 +61,11 @@ def test_dicom_intake_records_are_in_the_audit_log(world):
         s.save()
     entries = AuditEntry.objects.filter(model__icontains="dicomseries")
     assert entries.count() >= 2 and entries.filter(user=world.users["evaluator"]).exists()
+
+
+def test_pages_name_a_local_icon_so_browsers_do_not_ask_for_a_missing_favicon(client, world):
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/accounts/login/").content.decode()
+    assert 'rel="icon"' in page and "web/favicon.svg" in page
+    assert finders.find("web/favicon.svg")

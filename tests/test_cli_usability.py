@@ -148,3 +148,13 @@ def test_top_level_help_says_django_commands_pass_through(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "createsuperuser" in capsys.readouterr().out
+
+
+def test_report_says_where_the_figures_went_on_stderr_keeping_json_clean(phantoms, tmp_path, capsys):
+    rep = tmp_path / "rep"
+    src = phantoms / "mr" / "magnet" / "snr"
+    assert main(["analyze", str(src), "--json", "--report", str(rep)]) == 0
+    cap = capsys.readouterr()
+    json.loads(cap.out)  # stdout is still one JSON document
+    n = len(list(rep.glob("*.png")))
+    assert n > 0 and f"{n} figures written to {rep}" in cap.err and "报告图" in cap.err

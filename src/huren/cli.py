@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import unicodedata
 import warnings
 from pathlib import Path
@@ -152,11 +153,16 @@ def cmd_analyze(args) -> int:
             print(f"错误：无法创建报告文件夹 {args.report}（{e.strerror}） / error: cannot make the report folder "
                   f"{args.report} ({e.strerror})", file=sys.stderr)
             return 2
+    started = time.time()
     res = analyze_paths(args.paths, opts)
     if args.json:
         print(res.to_json())
     else:
         _print_table(res)
+    if opts.report_dir:
+        # on stderr, so that --json output stays one JSON document
+        n = sum(1 for f in opts.report_dir.glob("*.png") if f.stat().st_mtime >= started - 1)
+        print(f"报告图 {n} 个已写入 {opts.report_dir} / {n} figures written to {opts.report_dir}", file=sys.stderr)
     return 0 if res.measurements else 1
 
 

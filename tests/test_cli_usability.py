@@ -158,3 +158,13 @@ def test_report_says_where_the_figures_went_on_stderr_keeping_json_clean(phantom
     json.loads(cap.out)  # stdout is still one JSON document
     n = len(list(rep.glob("*.png")))
     assert n > 0 and f"{n} figures written to {rep}" in cap.err and "报告图" in cap.err
+
+
+def test_ct_and_mr_folders_together_give_one_table_per_modality(phantoms, capsys):
+    ct = phantoms / "ct" / "CTP404_FOV150" / "CTP404_FOV150_002.dcm"
+    mr = phantoms / "mr" / "magnet" / "uniformity"
+    assert main(["analyze", str(ct), str(mr)]) == 0
+    cap = capsys.readouterr()
+    headers = [ln.split()[0] for ln in cap.out.splitlines() if ln and not ln.startswith(" ")]
+    assert sorted(headers) == ["CT", "MR"]
+    assert "not a CT image" not in cap.err and "not an MR image" not in cap.err

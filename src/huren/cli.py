@@ -15,12 +15,17 @@ import sys
 import time
 import unicodedata
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 VERDICT_ZH = {"pass": "合格", "fail": "不合格", "info": "信息", "not_evaluable": "无法判定"}
 
 
 ANALYZE_EPILOG = """\
+几种成像设备的图像一起给出时，逐类分析、各出一张表（--json 只输出数量最多的一类）。
+Images of several modalities given together are analysed per modality, one table each
+(--json prints the most frequent modality only: run once per modality for JSON).
+
 退出码 / exit status:
   0  至少测得一项（个别文件的错误写到标准错误） / at least one measurement (errors about
      some files are written to stderr)
@@ -116,7 +121,7 @@ def _print_provenance_detail(uids, rois) -> None:
 
 
 def cmd_analyze(args) -> int:
-    from huren.analysis import AnalyzeOptions, analyze_paths, read_baselines, read_kerma
+    from huren.analysis import AnalyzeOptions, analyze_loaded, modality_groups, read_baselines, read_kerma
     from huren.dicomio import load_images
 
     # pydicom's own warnings about non-conforming header values are English-only noise
@@ -154,16 +159,30 @@ def cmd_analyze(args) -> int:
                   f"{args.report} ({e.strerror})", file=sys.stderr)
             return 2
     started = time.time()
-    res = analyze_paths(args.paths, opts)
-    if args.json:
-        print(res.to_json())
+    images, load_errors = load_images(args.paths, require_spacing=False)
+    groups = modality_groups(images)
+    if len(groups) > 1 and not args.modality and not args.json:
+        # CT and MR folders given together: one analysis and one table per modality
+        results = []
+        for k, (modality, group) in enumerate(groups.items()):
+            res = analyze_loaded(group, load_errors if k == 0 else [], args.paths, replace(opts, modality=modality))
+            if k:
+                print()
+            _print_table(res)
+            results.append(res)
+        measured = any(r.measurements for r in results)
     else:
-        _print_table(res)
+        res = analyze_loaded(images, load_errors, args.paths, opts)
+        if args.json:
+            print(res.to_json())
+        else:
+            _print_table(res)
+        measured = bool(res.measurements)
     if opts.report_dir:
         # on stderr, so that --json output stays one JSON document
         n = sum(1 for f in opts.report_dir.glob("*.png") if f.stat().st_mtime >= started - 1)
         print(f"报告图 {n} 个已写入 {opts.report_dir} / {n} figures written to {opts.report_dir}", file=sys.stderr)
-    return 0 if res.measurements else 1
+    return 0 if measured else 1
 
 
 def cmd_catalog(args) -> int:

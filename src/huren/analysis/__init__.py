@@ -129,8 +129,14 @@ def analyze_images(images: Sequence[Image], options: AnalyzeOptions | None = Non
 
 def analyze_paths(paths: Sequence[str | Path], options: AnalyzeOptions | None = None) -> Result:
     """Read files, folders or zips, analyse them and return the judged result."""
-    options = options or AnalyzeOptions()
     images, errors = load_images(paths, require_spacing=False)
+    return analyze_loaded(images, errors, paths, options)
+
+
+def analyze_loaded(images: Sequence[Image], errors: list, paths: Sequence[str | Path],
+                   options: AnalyzeOptions | None = None) -> Result:
+    """Like :func:`analyze_paths` for images already read (``errors``: the reader's errors)."""
+    options = options or AnalyzeOptions()
     if not images:
         res = Result(modality=(options.modality or "?").upper())
         res.errors.extend(errors)
@@ -142,12 +148,23 @@ def analyze_paths(paths: Sequence[str | Path], options: AnalyzeOptions | None = 
     return res
 
 
+def modality_groups(images: Sequence[Image]) -> dict[str, list[Image]]:
+    """The images by analysed modality (DX/CR count as DR), the most frequent first;
+    images of a modality huren does not analyse are grouped under their own name."""
+    groups: dict[str, list[Image]] = {}
+    for im in images:
+        groups.setdefault(MODALITY_ALIASES.get(im.modality, im.modality or "?"), []).append(im)
+    return dict(sorted(groups.items(), key=lambda kv: -len(kv[1])))
+
+
 __all__ = [
     "AnalyzeOptions",
     "Measurement",
     "Result",
     "Roi",
     "analyze_images",
+    "analyze_loaded",
+    "modality_groups",
     "analyze_paths",
     "detect_modality",
     "baseline_key",

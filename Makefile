@@ -10,4 +10,5 @@ test-pg:    ## the same suite on PostgreSQL
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test scripts/test.sh
 
 bench:      ## benchmarks (install the bench extra for the peers: pip install -e .[bench])
+	scripts/bootstrap.sh
 	.venv/bin/python bench/ct.py; .venv/bin/python bench/dr.py; .venv/bin/python bench/mr.py

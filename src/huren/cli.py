@@ -12,13 +12,32 @@ import argparse
 import json
 import os
 import sys
+import time
+import unicodedata
+import warnings
+from dataclasses import replace
 from pathlib import Path
 
 VERDICT_ZH = {"pass": "合格", "fail": "不合格", "info": "信息", "not_evaluable": "无法判定"}
 
 
+ANALYZE_EPILOG = """\
+几种成像设备的图像一起给出时，逐类分析、各出一张表（--json 只输出数量最多的一类）。
+Images of several modalities given together are analysed per modality, one table each
+(--json prints the most frequent modality only: run once per modality for JSON).
+
+退出码 / exit status:
+  0  至少测得一项（个别文件的错误写到标准错误） / at least one measurement (errors about
+     some files are written to stderr)
+  1  未测得任何结果（错误写到标准错误） / nothing could be measured (errors on stderr)
+  2  用法错误或选项文件无法读取 / bad usage, or an option file (--baseline, --kerma) unreadable
+"""
+
+
 def _analyze_parser(sub) -> None:
-    p = sub.add_parser("analyze", help="分析体模 DICOM 图像 / analyse phantom DICOM images")
+    # "analyse" too: the help text itself spells it the British way
+    p = sub.add_parser("analyze", aliases=["analyse"], help="分析体模 DICOM 图像 / analyse phantom DICOM images",
+                       epilog=ANALYZE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", help="DICOM files, folders or zip archives")
     p.add_argument("--modality", choices=["CT", "DR", "MR"], help="override the modality read from the images")
     p.add_argument("--phantom", help="CT: water, catphan503/504/600/604, acr-ct; MR: acr, flood")
@@ -33,23 +52,52 @@ def _analyze_parser(sub) -> None:
     p.add_argument("--report", help="write PNG figures (ROIs, profiles, MTF curves) into this folder")
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: CJK wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 0 if unicodedata.combining(ch) else 1
+               for ch in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (never cut)."""
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill
+
+
+TABLE_COLUMNS = (("item", False), ("metric", False), ("value", True), ("unit", False), ("method", False),
+                 ("test", False), ("criterion", False), ("verdict", False))
+
+
 def _print_table(res) -> None:
     from huren.standard.criteria import _fmt
 
+    if not res.measurements and not res.notes:
+        # nothing measured: no empty header, the errors below say why
+        for e in res.errors:
+            print(f"  错误 / error: {e.path}: {e.reason_zh} / {e.reason_en}", file=sys.stderr)
+        print("未测得任何结果 / nothing was measured", file=sys.stderr)
+        return
     print(f"{res.modality}  {res.phantom or ''}  {res.device.manufacturer or ''} {res.device.model or ''}".rstrip())
     for n in res.notes:
         print(f"  注 / note: {n['zh']} / {n['en']}")
-    if res.measurements:
-        print(f"  {'item':<15} {'metric':<28} {'value':>12} {'unit':<6} {'method':<14} {'test':<10} {'criterion':<22} verdict")
+    rows = []
     for m in res.measurements:
         v = _fmt(m.value) if isinstance(m.value, (int, float)) else str(m.value)
         crit = (m.criterion or {}).get("text", "")
-        print(
-            f"  {m.item:<15} {m.metric:<28} {v:>12} {m.unit:<6} {(m.method or ''):<14} {(m.test_type or ''):<10} "
-            f"{crit:<22} {VERDICT_ZH.get(m.verdict, m.verdict)} / {m.verdict}"
-        )
+        rows.append((m.item, m.metric, v, m.unit or "", m.method or "", m.test_type or "", crit,
+                     f"{VERDICT_ZH.get(m.verdict, m.verdict)} / {m.verdict}"))
+    # each column as wide as its widest cell, counted in terminal columns (CJK text is double width)
+    widths = [max([display_width(h)] + [display_width(r[i]) for r in rows]) for i, (h, _) in enumerate(TABLE_COLUMNS)]
+
+    def line(cells) -> str:
+        return "  " + " ".join(pad(c, widths[i], TABLE_COLUMNS[i][1]) for i, c in enumerate(cells)).rstrip()
+
+    if rows:
+        print(line([h for h, _ in TABLE_COLUMNS]))
+    for m, row in zip(res.measurements, rows):
+        print(line(row))
         if m.reason_zh:
-            print(f"      {m.reason_zh}")
+            print(f"      {m.reason_zh}" + (f" / {m.reason_en}" if m.reason_en else ""))
         prov = m.provenance or {}
         if prov:
             uids = prov.get("sop_instance_uids") or []
@@ -73,9 +121,12 @@ def _print_provenance_detail(uids, rois) -> None:
 
 
 def cmd_analyze(args) -> int:
-    from huren.analysis import AnalyzeOptions, analyze_paths, read_baselines, read_kerma
+    from huren.analysis import AnalyzeOptions, analyze_loaded, modality_groups, read_baselines, read_kerma
     from huren.dicomio import load_images
 
+    # pydicom's own warnings about non-conforming header values are English-only noise
+    # for a user; what matters reaches them as the analysis' bilingual notes and errors.
+    warnings.filterwarnings("ignore", module=r"pydicom(\..*)?$")
     opts = AnalyzeOptions(modality=args.modality, phantom=args.phantom, test=args.test, test_type=args.test_type)
     try:
         if args.baseline:
@@ -101,13 +152,37 @@ def cmd_analyze(args) -> int:
             print(f"错误 / error: {e.path}: {e.reason_zh} / {e.reason_en}", file=sys.stderr)
     if args.report:
         opts.report_dir = Path(args.report)
-        opts.report_dir.mkdir(parents=True, exist_ok=True)
-    res = analyze_paths(args.paths, opts)
-    if args.json:
-        print(res.to_json())
+        try:
+            opts.report_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            print(f"错误：无法创建报告文件夹 {args.report}（{e.strerror}） / error: cannot make the report folder "
+                  f"{args.report} ({e.strerror})", file=sys.stderr)
+            return 2
+    started = time.time()
+    images, load_errors = load_images(args.paths, require_spacing=False)
+    groups = modality_groups(images)
+    if len(groups) > 1 and not args.modality and not args.json:
+        # CT and MR folders given together: one analysis and one table per modality
+        results = []
+        for k, (modality, group) in enumerate(groups.items()):
+            res = analyze_loaded(group, load_errors if k == 0 else [], args.paths, replace(opts, modality=modality))
+            if k:
+                print()
+            _print_table(res)
+            results.append(res)
+        measured = any(r.measurements for r in results)
     else:
-        _print_table(res)
-    return 0 if res.measurements else 1
+        res = analyze_loaded(images, load_errors, args.paths, opts)
+        if args.json:
+            print(res.to_json())
+        else:
+            _print_table(res)
+        measured = bool(res.measurements)
+    if opts.report_dir:
+        # on stderr, so that --json output stays one JSON document
+        n = sum(1 for f in opts.report_dir.glob("*.png") if f.stat().st_mtime >= started - 1)
+        print(f"报告图 {n} 个已写入 {opts.report_dir} / {n} figures written to {opts.report_dir}", file=sys.stderr)
+    return 0 if measured else 1
 
 
 def cmd_catalog(args) -> int:
@@ -135,7 +210,10 @@ def _django(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="huren", description="互认：医学影像检查结果互认资格评估 / mutual-recognition qualification")
+    parser = argparse.ArgumentParser(
+        prog="huren", description="互认：医学影像检查结果互认资格评估 / mutual-recognition qualification",
+        epilog="其他命令交给 Django（如 huren createsuperuser、huren help） / any other command is a Django "
+               "management command (e.g. huren createsuperuser, huren help)")
     sub = parser.add_subparsers(dest="command")
     s = sub.add_parser("serve", help="启动网页服务 / run the web service")
     s.add_argument("--host", default="127.0.0.1")
@@ -148,11 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--standard", default=None, help="catalog name or .toml path")
     _analyze_parser(sub)
 
-    known = {"serve", "catalog", "analyze", "-h", "--help"}
+    known = {"serve", "catalog", "analyze", "analyse", "-h", "--help"}
     if argv and argv[0] not in known:
         return _django(argv)
     args = parser.parse_args(argv)
-    if args.command == "analyze":
+    if args.command in ("analyze", "analyse"):
         return cmd_analyze(args)
     if args.command == "catalog":
         return cmd_catalog(args)

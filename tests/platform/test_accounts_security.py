@@ -163,3 +163,16 @@ def test_old_failures_are_pruned(world, throttle):
     LoginFailure.objects.update(at=timezone.now() - dt.timedelta(days=2))
     _login("a_tech", "wrong")
     assert list(LoginFailure.objects.values_list("username", flat=True)) == ["a_tech"]
+
+
+def test_api_token_refusal_tells_a_wrong_password_from_a_locked_login(world, throttle):
+    api = APIClient(REMOTE_ADDR="10.0.0.11")
+    r = api.post("/api/token/", {"username": "a_manager", "password": "nope"}, format="json")
+    first = r.json()["non_field_errors"][0]
+    assert r.status_code == 400 and "用户名或密码错误" in first and "wrong user name or password" in first
+    assert "锁定" not in first and "locked" not in first
+    for _ in range(3):
+        api.post("/api/token/", {"username": "a_manager", "password": "nope"}, format="json")
+    r = api.post("/api/token/", {"username": "a_manager", "password": "pw-a_manager"}, format="json")
+    locked = r.json()["non_field_errors"][0]
+    assert r.status_code == 400 and "锁定" in locked and "locked" in locked and "wrong" not in locked

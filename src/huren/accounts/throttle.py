@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.utils import timezone
 
-LOCKED_MESSAGE = "登录失败次数过多，请稍后再试 / too many failed logins, try again later"
+LOCKED_MESSAGE = "登录失败次数过多，已暂时锁定，请稍后再试 / too many failed logins: locked for now, try again later"
 
 
 def _limits() -> tuple[int, int]:

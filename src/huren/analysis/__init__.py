@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Sequence
 
 from huren.result import Measurement, Result, Roi
+from huren.standard.catalog import baseline_key
 from huren.dicomio import Image, device_info, load_images
 
 MODALITY_MODULES = {"CT": "huren.analysis.ct", "DR": "huren.analysis.dr", "MR": "huren.analysis.mr"}
@@ -46,26 +47,40 @@ def read_baselines(path: str | Path) -> dict[str, float]:
     """Baselines from a file: a ``huren.result/1`` JSON, a JSON mapping, or a CSV ``metric,value``.
 
     From a result file, each measurement's value becomes the baseline of its
-    ``ITEM:metric`` (the first one wins where a metric repeats).
+    ``ITEM:metric`` (the first one wins where a metric repeats) and of its
+    ``ITEM:metric:method#n`` key (:func:`baseline_key`), so that a set of several
+    series (head and body water phantoms) is compared series by series.
+    A file that holds no baseline value raises ``ValueError`` naming it.
     """
     p = Path(path)
-    text = p.read_text("utf-8")
+    try:
+        text = p.read_text("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{p}: 不是文本文件 / not a text file (JSON or CSV expected)") from None
     out: dict[str, float] = {}
-    if p.suffix.lower() == ".json" or text.lstrip().startswith("{"):
-        data = json.loads(text)
-        if isinstance(data, dict) and data.get("schema", "").startswith("huren.result/"):
-            for m in data.get("measurements", []):
-                if isinstance(m.get("value"), (int, float)) and not isinstance(m.get("value"), bool):
-                    out.setdefault(f"{m['item']}:{m['metric']}", float(m["value"]))
-            return out
-        if not isinstance(data, dict):
-            raise ValueError(f"{p}: a baseline JSON must be an object of metric → value")
-        return {str(k): float(v) for k, v in data.items()}
-    rows = list(csv.reader(text.splitlines()))
-    for r in rows:
-        if len(r) < 2 or r[0].strip().lower() in ("metric", "item"):
-            continue
-        out[r[0].strip()] = float(r[1])
+    try:
+        if p.suffix.lower() == ".json" or text.lstrip().startswith("{"):
+            data = json.loads(text)
+            if isinstance(data, dict) and str(data.get("schema", "")).startswith("huren.result/"):
+                seen: Counter = Counter()
+                for m in data.get("measurements", []):
+                    if isinstance(m.get("value"), (int, float)) and not isinstance(m.get("value"), bool):
+                        out.setdefault(f"{m['item']}:{m['metric']}", float(m["value"]))
+                        out[baseline_key(m["item"], m["metric"], m.get("method"), seen)] = float(m["value"])
+            elif isinstance(data, dict):
+                out = {str(k): float(v) for k, v in data.items()}
+            else:
+                raise ValueError("a baseline JSON must be an object of metric → value")
+        else:
+            for r in csv.reader(text.splitlines()):
+                if len(r) < 2 or r[0].strip().lower() in ("metric", "item"):
+                    continue
+                out[r[0].strip()] = float(r[1])
+    except (ValueError, TypeError, KeyError) as e:
+        raise ValueError(f"{p}: 基线文件格式错误 / malformed baseline file: {e}") from None
+    if not out:
+        raise ValueError(f"{p}: 文件中没有基线值（需要 huren 结果 JSON、JSON 对象或 CSV metric,value） / "
+                         "no baseline value in the file (a huren result JSON, a JSON object or a CSV metric,value)")
     return out
 
 
@@ -114,8 +129,14 @@ def analyze_images(images: Sequence[Image], options: AnalyzeOptions | None = Non
 
 def analyze_paths(paths: Sequence[str | Path], options: AnalyzeOptions | None = None) -> Result:
     """Read files, folders or zips, analyse them and return the judged result."""
-    options = options or AnalyzeOptions()
     images, errors = load_images(paths, require_spacing=False)
+    return analyze_loaded(images, errors, paths, options)
+
+
+def analyze_loaded(images: Sequence[Image], errors: list, paths: Sequence[str | Path],
+                   options: AnalyzeOptions | None = None) -> Result:
+    """Like :func:`analyze_paths` for images already read (``errors``: the reader's errors)."""
+    options = options or AnalyzeOptions()
     if not images:
         res = Result(modality=(options.modality or "?").upper())
         res.errors.extend(errors)
@@ -127,14 +148,26 @@ def analyze_paths(paths: Sequence[str | Path], options: AnalyzeOptions | None = 
     return res
 
 
+def modality_groups(images: Sequence[Image]) -> dict[str, list[Image]]:
+    """The images by analysed modality (DX/CR count as DR), the most frequent first;
+    images of a modality huren does not analyse are grouped under their own name."""
+    groups: dict[str, list[Image]] = {}
+    for im in images:
+        groups.setdefault(MODALITY_ALIASES.get(im.modality, im.modality or "?"), []).append(im)
+    return dict(sorted(groups.items(), key=lambda kv: -len(kv[1])))
+
+
 __all__ = [
     "AnalyzeOptions",
     "Measurement",
     "Result",
     "Roi",
     "analyze_images",
+    "analyze_loaded",
+    "modality_groups",
     "analyze_paths",
     "detect_modality",
+    "baseline_key",
     "read_baselines",
     "read_kerma",
 ]

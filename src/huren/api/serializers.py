@@ -442,7 +442,7 @@ class MeSerializer(serializers.Serializer):
 
 
 class TokenSerializer(AuthTokenSerializer):
-    """Token login with a bilingual refusal (wrong credentials and a locked login alike)."""
+    """Token login with a bilingual refusal that says whether the login is locked (throttled)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -453,9 +453,14 @@ class TokenSerializer(AuthTokenSerializer):
         try:
             return super().validate(attrs)
         except serializers.ValidationError:
+            from huren.accounts.throttle import LOCKED_MESSAGE
+
+            # the web login page says so too: a locked user must not keep retrying a right password
+            if getattr(self.context.get("request"), "huren_login_locked", False):
+                raise serializers.ValidationError(LOCKED_MESSAGE, code="throttled") from None
             raise serializers.ValidationError(
-                "无法登录：用户名或密码错误，或登录失败次数过多已暂时锁定 / unable to log in: wrong user name or "
-                "password, or too many failed logins (locked for now)", code="authorization") from None
+                "无法登录：用户名或密码错误 / unable to log in: wrong user name or password",
+                code="authorization") from None
 
 
 # ------------------------------------------------------------ documented response shapes

@@ -26,8 +26,6 @@ def _fail(run: AnalysisRun, zh: str, en: str) -> str:
 
 
 def run_analysis(run_id: int) -> str:
-    from huren.analysis import AnalyzeOptions, analyze_paths
-
     from .storage import series_files
 
     run = AnalysisRun.objects.select_related("series").get(pk=run_id)
@@ -43,6 +41,10 @@ def run_analysis(run_id: int) -> str:
         return _fail(run, f"存储中缺少文件：{', '.join(map(str, missing[:3])) or '（无文件）'}",
                      f"files missing from storage: {', '.join(map(str, missing[:3])) or '(no files)'}")
     try:
+        # imported here, inside the guard: a broken installation (an import error) must
+        # fail the run with its reason, not leave it queued for ever
+        from huren.analysis import AnalyzeOptions, analyze_paths
+
         result = analyze_paths([str(p) for p in files], AnalyzeOptions())
     except Exception as e:  # an analysis bug must not lose the run: keep the reason, allow a retry
         log.exception("analysis of series %s failed", series.series_instance_uid)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -343,6 +344,18 @@ def _cached(name: str) -> Catalog:
     return _loads(res.read_text("utf-8"), f"catalogs/{name}.toml")
 
 
+def baseline_key(item: str, metric: str, method: str | None, seen: Counter) -> str:
+    """``ITEM:metric:method#n``: the n-th (from 1) measurement of that item, metric and method.
+
+    ``seen`` counts the keys already given out, so calling this for each measurement of a
+    result in order numbers repeated measurements (one per series) the same way in the
+    baseline run and in the run judged against it.
+    """
+    base = f"{item}:{metric}:{method or ''}"
+    seen[base] += 1
+    return f"{base}#{seen[base]}"
+
+
 def judge(
     result,
     catalog: Catalog | None = None,
@@ -365,6 +378,10 @@ def judge(
     device_ctx = {}
     if device is not None and getattr(device, "field_strength_t", None) is not None:
         device_ctx["field_strength_t"] = device.field_strength_t
+    # the n-th measurement of an item, metric and method is judged against the n-th of the
+    # baseline run when the baselines carry such keys (see huren.analysis.read_baselines)
+    seen: Counter = Counter()
+    occurrence = {id(m): baseline_key(m.item, m.metric, m.method, seen) for m in result.measurements}
     for m in result.measurements:
         if m.item not in catalog:
             m.verdict, m.criterion = "info", None
@@ -381,7 +398,7 @@ def judge(
             else:
                 m.verdict, m.criterion, m.reason_zh, m.reason_en = "info", None, None, None
             continue
-        baseline = baselines.get(f"{m.item}:{m.metric}", baselines.get(m.metric))
+        baseline = baselines.get(occurrence[id(m)], baselines.get(f"{m.item}:{m.metric}", baselines.get(m.metric)))
         j = crit.evaluate(m.value, reference=ctx.get("nominal"), baseline=baseline, details=ctx, on=on)
         m.criterion = crit.to_dict()
         verdict = j.verdict

@@ -55,6 +55,9 @@ class DicomUploadForm(forms.Form):
         self.fields["device"].queryset = _devices(user)
         # A hospital user must say which of its devices: an unmatched upload would be invisible to it.
         self.fields["device"].required = not is_centre_user(user)
+        if self.fields["device"].required:
+            # so the help text must not offer to leave it empty
+            self.fields["device"].help_text = _("The device that made the images.")
 
     def clean_files(self):
         files = self.cleaned_data["files"]

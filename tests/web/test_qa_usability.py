@@ -1,0 +1,71 @@
+"""What the QA walk-through found on the pages: texts that contradicted the form, and English
+left in the Chinese interface."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import translation
+
+
+def test_hospital_upload_form_does_not_offer_to_leave_the_required_device_empty(client, world):
+    client.force_login(world.users["tech_a"])
+    page = client.get(reverse("web:dicom_upload"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "留空" not in page and "拍摄这些图像的设备。" in page
+    client.force_login(world.users["evaluator"])
+    page = client.get(reverse("web:dicom_upload"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "留空则按 DICOM 文件头自动匹配" in page  # the QC centre may leave it empty
+
+
+def test_empty_choice_of_a_select_is_chinese_in_the_chinese_interface(client, world):
+    client.force_login(world.users["tech_a"])
+    with translation.override("zh-hans"):
+        page = client.get(reverse("web:dicom_upload")).content.decode()
+    assert "Select an option" not in page and "- 请选择 -" in page
+
+
+def test_a_broken_analysis_import_fails_the_run_with_its_reason(client, world, tmp_path, settings, monkeypatch,
+                                                               phantoms):
+    """An import error in the analysis must not leave the run 'queued' for ever."""
+    import sys
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from huren.dicomnode.analysis import run_analysis
+    from huren.dicomnode.models import AnalysisRun, DicomSeries
+
+    settings.DICOM_ROOT = tmp_path / "dicom"
+    raw = (phantoms / "ct" / "CTP404_FOV150" / "CTP404_FOV150_001.dcm").read_bytes()
+    client.force_login(world.users["evaluator"])
+    client.post(reverse("web:dicom_upload"), {"files": SimpleUploadedFile("a.dcm", raw)})
+    series = DicomSeries.objects.get()
+    from django.utils import timezone
+
+    run = AnalysisRun.objects.create(series=series, queued_at=timezone.now())
+    monkeypatch.setitem(sys.modules, "huren.analysis", None)  # importing it now raises ImportError
+    assert run_analysis(run.pk) == "failed"
+    run.refresh_from_db()
+    assert run.status == "failed" and "huren.analysis" in run.error_zh and "raised ModuleNotFoundError" in run.error_en
+
+
+def test_dicom_intake_records_are_in_the_audit_log(world):
+    from huren.accounts.audit import acting_as
+    from django.utils import timezone
+
+    from huren.accounts.models import AuditEntry
+    from huren.dicomnode.models import DicomSeries
+
+    with acting_as(world.users["evaluator"]):
+        s = DicomSeries.objects.create(series_instance_uid="1.2.3.4", modality="CT", first_received_at=timezone.now(),
+                                       last_received_at=timezone.now())
+        s.device = world.ct_a
+        s.save()
+    entries = AuditEntry.objects.filter(model__icontains="dicomseries")
+    assert entries.count() >= 2 and entries.filter(user=world.users["evaluator"]).exists()
+
+
+def test_pages_name_a_local_icon_so_browsers_do_not_ask_for_a_missing_favicon(client, world):
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/accounts/login/").content.decode()
+    assert 'rel="icon"' in page and "web/favicon.svg" in page
+    assert finders.find("web/favicon.svg")

@@ -11,6 +11,8 @@ from huren.dicomio.reader import (
     DicomInputError,
     Image,
     LoadReport,
+    as_image,
+    as_images,
     device_info,
     group_series,
     images_from,
@@ -22,6 +24,8 @@ from huren.dicomio.reader import (
 )
 
 __all__ = [
+    "as_image",
+    "as_images",
     "DicomInputError",
     "Image",
     "LoadReport",

@@ -425,3 +425,26 @@ def device_info(ds: Dataset) -> DeviceInfo:
         field_strength_t=_f(ds.get("MagneticFieldStrength")),
         software=str(sw).strip() if sw else None,
     )
+
+
+def as_image(obj) -> Image:
+    """An :class:`Image` from an Image, a pydicom Dataset (its first frame) or a file path.
+
+    Lets the library functions of the analyses take what a user has at hand
+    (``response_uniformity(pydicom.dcmread(path))``). Raises :class:`DicomInputError`.
+    """
+    if isinstance(obj, Image):
+        return obj
+    if isinstance(obj, Dataset):
+        return images_from(obj)[0]
+    if isinstance(obj, (str, Path)):
+        return images_from(read_dataset(str(obj), Path(obj)))[0]
+    raise TypeError(f"expected an Image, a pydicom Dataset or a path, got {type(obj).__name__}")
+
+
+def as_images(objs) -> list[Image]:
+    """:func:`as_image` over a sequence (a single item is taken as a one-item sequence)."""
+    if isinstance(objs, (Image, Dataset, str, Path)):
+        objs = [objs]
+    return [as_image(o) for o in objs]
+

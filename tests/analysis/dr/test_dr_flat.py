@@ -168,3 +168,14 @@ def test_a_saturated_flat_field_is_measured_with_a_note():
     assert any("saturated" in n["en"] for n in res.notes)
     clean = dra.response_uniformity(img(dr.flat_field(dr.Detector(bits_stored=12, gain=300.0), 10)))
     assert not any("saturated" in n["en"] for n in clean.notes)
+
+
+def test_library_functions_take_a_dataset_or_a_path_as_well_as_an_image(tmp_path):
+    det = dr.Detector(shape=(256, 256), pixel_mm=0.8, gain_cv_percent=3.0, seed=9)
+    s = dr.flat_field(det, 10.0)
+    path = s.write(tmp_path / "flat.dcm")
+    by_image = dra.response_uniformity(img(s)).get("uniformity_cv").value
+    assert dra.response_uniformity(s.ds).get("uniformity_cv").value == by_image
+    assert dra.response_uniformity(str(path)).get("uniformity_cv").value == by_image
+    with pytest.raises(TypeError):
+        dra.response_uniformity(42)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Sequence
 
 import numpy as np
 
 from huren.analysis.core.roi import RoiStats, rect_stats, roi_record
-from huren.dicomio import DicomInputError, Image
+from huren.dicomio import DicomInputError, Image, as_image, as_images
 from huren.result import Measurement, Result, Roi
 
 from .header import DR_MODALITIES, DrPixels, linear_values, stored_range
@@ -145,3 +146,24 @@ def saturation_note(res: Result, image: Image, px: DrPixels) -> None:
         res.note(f"{image.path}：{frac * 100:.1f}% 的像素处于存储范围的端点（饱和或截断），结果可能偏差",
                  f"{image.path}: {frac * 100:.1f} % of the pixels sit at an end of the stored range (saturated or "
                  "clipped); results may be biased")
+
+
+def takes_image(func):
+    """Let a single-image test take an Image, a pydicom Dataset or a file path."""
+
+    @functools.wraps(func)
+    def wrapper(image, *args, **kwargs):
+        return func(as_image(image), *args, **kwargs)
+
+    return wrapper
+
+
+def takes_images(func):
+    """Let a multi-image test take Images, pydicom Datasets or file paths."""
+
+    @functools.wraps(func)
+    def wrapper(images, *args, **kwargs):
+        return func(as_images(images), *args, **kwargs)
+
+    return wrapper
+

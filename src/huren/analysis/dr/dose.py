@@ -23,7 +23,7 @@ import numpy as np
 from huren.dicomio import DicomInputError, Image
 from huren.result import Result
 
-from .base import centre_px, check, fail, fit_size, measurement, new_result, rect_roi
+from .base import centre_px, check, fail, fit_size, measurement, new_result, rect_roi, takes_images
 from .header import dose_indicators
 from .stp import kerma_for
 
@@ -39,6 +39,7 @@ def _indicator(image: Image) -> tuple[str, float | None]:
     return "pixel_mean", None
 
 
+@takes_images
 def ddi(images: Sequence[Image], options=None) -> Result:
     """DDI deviation (%) on DR-EQ-PERF from the ≈10 µGy exposures, plus the indicator itself.
 

@@ -22,7 +22,7 @@ from scipy import ndimage
 from huren.dicomio import Image
 from huren.result import Result
 
-from .base import centre_px, fit_size, measurement, new_result, prepare, rect_roi
+from .base import centre_px, fit_size, measurement, new_result, prepare, rect_roi, takes_image
 from .header import dose_indicators
 
 # detection settings of the screen (noise multiples); see screen_artifacts
@@ -332,6 +332,7 @@ def _artifact_details(image: Image, scr: ArtifactScreen) -> dict:
     }
 
 
+@takes_image
 def dark_noise(image: Image, options=None) -> Result:
     """Dark noise (WS 76-2020): mean and sample SD of the central 10 × 10 cm ROI, and an artifact screen.
 
@@ -371,6 +372,7 @@ def _cv(v: np.ndarray) -> float:
     return float(np.std(v, ddof=1) / np.mean(v) * 100)
 
 
+@takes_image
 def response_uniformity(image: Image, stp=None, options=None) -> Result:
     """Response uniformity (WS 76-2020): CV (%) of five 4 × 4 cm ROI means.
 
@@ -416,6 +418,7 @@ def response_uniformity(image: Image, stp=None, options=None) -> Result:
     return res
 
 
+@takes_image
 def artifacts(image: Image, options=None) -> Result:
     """Artifact screen of a flat-field image (WS 76-2020 伪影): count, locations and kinds.
 

@@ -23,7 +23,7 @@ from scipy import ndimage
 from huren.dicomio import DicomInputError, Image
 from huren.result import Result
 
-from .base import check, fail, measurement, new_result, rect_roi
+from .base import check, fail, measurement, new_result, rect_roi, takes_images
 from .header import acquisition_key, acquisition_time, linear_values
 
 SHRINK = 0.15
@@ -95,6 +95,7 @@ def _ghost_error(values: np.ndarray, image: Image, box: tuple[int, int, int, int
     return (st_in.mean - out) / out * 100, st_in.mean, outs, rois
 
 
+@takes_images
 def ghost(images: Sequence[Image], options=None) -> Result:
     """Ghost error (WS 76-2020 残影) of a blank – block – blank triple, in acquisition order.
 

@@ -23,7 +23,7 @@ from huren.analysis.core.roi import roi_record
 from huren.dicomio import Image
 from huren.result import Result
 
-from .base import measurement, new_result, prepare
+from .base import measurement, new_result, prepare, takes_image
 
 MIN_MODULATION = 0.05  # a group counts as resolved when its bar modulation is ≥ 5 % …
 MIN_SIGNIFICANCE = 5.0  # … and ≥ 5 × the noise of that modulation estimate
@@ -54,6 +54,7 @@ def _maker(options) -> dict:
     return out
 
 
+@takes_image
 def edge_mtf(image: Image, options=None, *, stp=None) -> Result:
     """Presampled MTF of a slanted edge (IEC 62220-1-1): ``mtf50`` and ``mtf10`` (lp/mm) on DR-EQ-PERF.
 
@@ -140,6 +141,7 @@ def _parse_freqs(v) -> list[float]:
     return [float(x) for x in v]
 
 
+@takes_image
 def bar_resolution(image: Image, frequencies: Sequence[float] | str | None = None, options=None) -> Result:
     """Limiting spatial resolution (lp/mm) from a bar-pattern image (WS 76-2020 极限空间分辨力).
 
@@ -249,6 +251,7 @@ def _ruler_ticks(prof: np.ndarray) -> np.ndarray:
     return np.array(out)
 
 
+@takes_image
 def distance(image: Image, options=None, *, graduation_mm: float | None = None) -> Result:
     """Distance error (WS 76-2020 测距误差) from a lead-ruler image: E = (Dm − D0)/D0 × 100 %.
 

@@ -26,7 +26,7 @@ import numpy as np
 from huren.dicomio import Image
 from huren.result import Result
 
-from .base import centre_px, fit_size, measurement, new_result, prepare, rect_roi
+from .base import centre_px, fit_size, measurement, new_result, prepare, rect_roi, takes_images
 from .header import linear_values
 
 MODELS = ("linear", "log", "power")
@@ -127,6 +127,7 @@ def kerma_for(image: Image, kerma: Mapping[str, float]) -> float | None:
     return None
 
 
+@takes_images
 def signal_transfer(images: Sequence[Image], kerma: Mapping[str, float] | Sequence[float], *, model: str | None = None,
                     options=None) -> tuple[Result, StpFit | None]:
     """Signal transfer property (WS 76-2020): fit of the central-ROI mean against measured kerma.

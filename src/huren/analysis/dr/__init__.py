@@ -30,7 +30,7 @@ and ``options.extra`` (``--set``): ``stp_model`` (linear, log, power), ``maker_l
 ``sid_mm``, ``measured_mm`` and ``true_mm`` (typed distance), ``mtf_linearise``,
 ``stp_params`` (with ``stp_model``: a known STP, e.g. from the acceptance test, to
 linearise with when the batch holds no STP set).
-See docs/analysis-dr.md.
+See docs/dr.md.
 """
 
 from __future__ import annotations

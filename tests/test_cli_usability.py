@@ -168,3 +168,13 @@ def test_ct_and_mr_folders_together_give_one_table_per_modality(phantoms, capsys
     headers = [ln.split()[0] for ln in cap.out.splitlines() if ln and not ln.startswith(" ")]
     assert sorted(headers) == ["CT", "MR"]
     assert "not a CT image" not in cap.err and "not an MR image" not in cap.err
+
+
+@pytest.mark.parametrize("standard,reason", [("no-such-standard", "no catalog named"), ("BAD", "not valid TOML")])
+def test_unknown_or_broken_catalog_exits_2_without_a_traceback(tmp_path, capsys, standard, reason):
+    if standard == "BAD":
+        standard = str(tmp_path / "bad.toml")
+        (tmp_path / "bad.toml").write_text("x = [\n")
+    assert main(["catalog", "--standard", standard]) == 2
+    err = capsys.readouterr().err
+    assert "无法载入评估标准" in err and reason in err

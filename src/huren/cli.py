@@ -187,8 +187,13 @@ def cmd_analyze(args) -> int:
 
 def cmd_catalog(args) -> int:
     from huren.standard import load_catalog
+    from huren.standard.catalog import CatalogError
 
-    cat = load_catalog(args.standard)
+    try:
+        cat = load_catalog(args.standard)
+    except (CatalogError, OSError) as e:
+        print(f"错误：无法载入评估标准 {args.standard or ''} / error: cannot load the catalog: {e}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(cat.to_dict(), ensure_ascii=False, indent=2))
         return 0

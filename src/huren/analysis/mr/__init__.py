@@ -62,6 +62,11 @@ def analyze(images: Sequence[Image], options) -> Result:
     res.device = device_info(mr[0].ds)
     res.inputs = [im.ref() for im in mr]
     phantom = (getattr(options, "phantom", None) or "").lower() or None
+    if phantom not in (None, "acr", "acr-mr", "acr-mr-large", "flood"):
+        # a CT phantom name (or a typo) must not fall through to the flood tests
+        res.error(mr[0].path, f"未知的 MR 体模 {phantom}（可选 acr、flood）",
+                  f"unknown MR phantom {phantom} (choose acr or flood)")
+        return res
     second = [im for im in (getattr(options, "second", None) or []) if im.modality == "MR"]
     for im in getattr(options, "second", None) or []:
         if im.modality != "MR":

@@ -207,9 +207,14 @@ def cmd_catalog(args) -> int:
 
 def _django(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huren.site.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["huren", *argv])
+    try:
+        execute_from_command_line(["huren", *argv])
+    except ImproperlyConfigured as e:  # e.g. an unusable HUREN_HOME: the message says what to do
+        print(f"错误 / error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -69,3 +69,15 @@ def test_pages_name_a_local_icon_so_browsers_do_not_ask_for_a_missing_favicon(cl
     page = client.get("/accounts/login/").content.decode()
     assert 'rel="icon"' in page and "web/favicon.svg" in page
     assert finders.find("web/favicon.svg")
+
+
+def test_series_page_names_metrics_in_the_users_language_with_the_metric_name_beneath():
+    from huren.web.templatetags.huren_web import metric_label
+
+    with translation.override("zh-hans"):
+        zh = str(metric_label("ct_number_water"))
+    with translation.override("en"):
+        en = str(metric_label("ct_number_water"))
+    assert zh.startswith("CT值(水)") and "ct_number_water" in zh
+    assert en.startswith("CT number of water") and "ct_number_water" in en
+    assert metric_label("not_a_metric") == "not_a_metric"

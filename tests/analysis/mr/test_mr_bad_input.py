@@ -160,3 +160,12 @@ def test_unknown_phantom_name_is_refused_naming_the_choices_not_run_as_flood(tmp
     assert not res.all("snr")
     err = res.errors[0]
     assert "catphan504" in err.reason_en and "acr or flood" in err.reason_en and "未知的 MR 体模" in err.reason_zh
+
+
+def test_structured_image_refused_as_flood_suggests_the_acr_phantom_option(phantoms):
+    res = analyze_paths([phantoms / "mr" / "acr" / "PhilipsAchievaLocalizer"])
+    assert any("not uniform" in e.reason_en for e in res.errors)
+    assert any("--phantom acr" in n["en"] and "--phantom acr" in n["zh"] for n in res.notes)
+    # a real flood image gets no such hint
+    flood = analyze_paths([phantoms / "mr" / "magnet" / "uniformity"])
+    assert not any("--phantom acr" in n["en"] for n in flood.notes)

@@ -21,9 +21,13 @@ find_python() {
   return 1
 }
 
-# A .venv whose python cannot run pip (e.g. made while python3-venv was missing) is no use.
+# A .venv whose python cannot run pip (e.g. made while python3-venv was missing), or one
+# made earlier with a Python older than 3.12, is no use.
 if [ -e .venv ] && ! { [ -x .venv/bin/python ] && .venv/bin/python -m pip --version >/dev/null 2>&1; }; then
   echo "注意：.venv 不完整，重新创建 / note: .venv is incomplete, making it anew" >&2
+  rm -rf .venv
+elif [ -e .venv ] && ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+  echo "注意：.venv 的 Python 早于 3.12，重新创建 / note: .venv has a Python older than 3.12, making it anew" >&2
   rm -rf .venv
 fi
 

@@ -2,6 +2,7 @@
 codes, clear messages for bad input, baselines compared series by series."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +169,37 @@ def test_ct_and_mr_folders_together_give_one_table_per_modality(phantoms, capsys
     headers = [ln.split()[0] for ln in cap.out.splitlines() if ln and not ln.startswith(" ")]
     assert sorted(headers) == ["CT", "MR"]
     assert "not a CT image" not in cap.err and "not an MR image" not in cap.err
+
+
+@pytest.mark.parametrize("standard,reason", [("no-such-standard", "no catalog named"), ("BAD", "not valid TOML")])
+def test_unknown_or_broken_catalog_exits_2_without_a_traceback(tmp_path, capsys, standard, reason):
+    if standard == "BAD":
+        standard = str(tmp_path / "bad.toml")
+        (tmp_path / "bad.toml").write_text("x = [\n")
+    assert main(["catalog", "--standard", standard]) == 2
+    err = capsys.readouterr().err
+    assert "无法载入评估标准" in err and reason in err
+
+
+@pytest.mark.parametrize("row", ["a.dcm,abc", "a.dcm,-5", ",10", "a.dcm,"])
+def test_bad_kerma_row_exits_2_naming_file_and_line(tmp_path, capsys, row):
+    f = tmp_path / "kerma.csv"
+    f.write_text("file,kerma_ugy\nok.dcm,5\n" + row + "\n")
+    (tmp_path / "empty").mkdir()
+    assert main(["analyze", str(tmp_path / "empty"), "--kerma", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert "kerma.csv" in err and "line 3" in err and "第 3 行" in err
+
+
+def test_unusable_huren_home_is_named_without_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    env = {**os.environ, "HUREN_HOME": str(blocker / "home"), "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    r = subprocess.run([sys.executable, "-m", "huren", "check"], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert str(blocker / "home") in r.stderr and "HUREN_HOME" in r.stderr and "数据目录" in r.stderr

@@ -187,8 +187,13 @@ def cmd_analyze(args) -> int:
 
 def cmd_catalog(args) -> int:
     from huren.standard import load_catalog
+    from huren.standard.catalog import CatalogError
 
-    cat = load_catalog(args.standard)
+    try:
+        cat = load_catalog(args.standard)
+    except (CatalogError, OSError) as e:
+        print(f"错误：无法载入评估标准 {args.standard or ''} / error: cannot load the catalog: {e}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(cat.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -202,9 +207,14 @@ def cmd_catalog(args) -> int:
 
 def _django(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huren.site.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["huren", *argv])
+    try:
+        execute_from_command_line(["huren", *argv])
+    except ImproperlyConfigured as e:  # e.g. an unusable HUREN_HOME: the message says what to do
+        print(f"错误 / error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

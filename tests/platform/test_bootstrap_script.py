@@ -19,6 +19,7 @@ FAKE_PYTHON = """#!/bin/bash
 echo "$*" >> "$(dirname "$0")/../calls.log"
 case "$*" in
   "-m pip --version") [ -f "$(dirname "$0")/../no-pip" ] && exit 1; echo "pip 25"; exit 0;;
+  "-c import sys; sys.exit(sys.version_info < (3, 12))") [ -f "$(dirname "$0")/../old-python" ] && exit 1; exit 0;;
   "-m pip install -q -e "*) [ -f "$(dirname "$0")/../pip-fails" ] && { echo "ERROR: No matching distribution found for Django>=6"; exit 1; }; echo "installed"; exit 0;;
   *) exit 0;;
 esac
@@ -91,3 +92,10 @@ def test_a_venv_without_pip_is_rebuilt_not_reused(project):
     # it is removed as broken; with no python on PATH it then says what is needed
     assert "incomplete" in r.stderr and not venv.exists()
     assert r.returncode == 1 and "Python 3.12 or newer is needed" in r.stderr
+
+
+def test_a_venv_of_an_older_python_is_rebuilt(project):
+    venv = _fake_venv(project)
+    (venv / "old-python").touch()
+    r = _run(project)
+    assert "older than 3.12" in r.stderr and not venv.exists()

@@ -69,3 +69,48 @@ def test_pages_name_a_local_icon_so_browsers_do_not_ask_for_a_missing_favicon(cl
     page = client.get("/accounts/login/").content.decode()
     assert 'rel="icon"' in page and "web/favicon.svg" in page
     assert finders.find("web/favicon.svg")
+
+
+def test_series_page_names_metrics_in_the_users_language_with_the_metric_name_beneath():
+    from huren.web.templatetags.huren_web import metric_label
+
+    with translation.override("zh-hans"):
+        zh = str(metric_label("ct_number_water"))
+    with translation.override("en"):
+        en = str(metric_label("ct_number_water"))
+    assert zh.startswith("CT值(水)") and "ct_number_water" in zh
+    assert en.startswith("CT number of water") and "ct_number_water" in en
+    assert metric_label("not_a_metric") == "not_a_metric"
+
+
+def test_ct_images_uploaded_under_an_mr_device_are_not_recorded_as_its_evidence(
+        client, world, tmp_path, settings, phantoms, django_capture_on_commit_callbacks):
+    """Found by QA: a hospital user chose the wrong device in the upload form and the CT water
+    measurements became evidence of the MR scanner."""
+    import pydicom
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import override_settings
+
+    from huren.dicomnode.models import AnalysisRun
+    from huren.evidence.models import Measurement
+    from huren.registry.models import Device
+
+    settings.DICOM_ROOT = tmp_path / "dicom"
+    settings.HUREN_DICOM_SERIES_QUIET_SECONDS = 0
+    ct = world.ct_a
+    mr = Device.objects.create(department=ct.department, room=ct.room, name="MR-a", modality="MR",
+                               manufacturer="Siemens", model_name="Aera", serial_number="MR-SN-a",
+                               field_strength_t=1.5)
+    ds = pydicom.dcmread(phantoms / "ct" / "Constancy13img" / "003_003_Hode_vann__4.8__Hf38_002.dcm")
+    ds.PatientName = "QC^Water"
+    path = tmp_path / "water.dcm"
+    ds.save_as(path)
+    client.force_login(world.users["tech_a"])
+    immediate = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    with override_settings(TASKS=immediate), django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("web:dicom_upload"),
+                    {"files": SimpleUploadedFile("water.dcm", path.read_bytes()), "device": mr.pk})
+    run = AnalysisRun.objects.get()
+    assert run.status == "failed" and "MR-a" in run.error_en and "not recorded" in run.error_en
+    assert "未记为该设备的证据" in run.error_zh and run.result  # the result itself is kept on the run
+    assert not Measurement.objects.filter(device=mr).exists()

@@ -92,8 +92,16 @@ def read_kerma(path: str | Path) -> dict[str, float]:
         reader = csv.DictReader(fh)
         if not reader.fieldnames or "file" not in reader.fieldnames or "kerma_ugy" not in reader.fieldnames:
             raise ValueError(f"{p}: the kerma CSV needs the header 'file,kerma_ugy' / 比释动能文件需要表头 file,kerma_ugy")
-        for row in reader:
-            out[Path(row["file"].strip()).name] = float(row["kerma_ugy"])
+        for n, row in enumerate(reader, start=2):
+            name, value = (row.get("file") or "").strip(), (row.get("kerma_ugy") or "").strip()
+            try:
+                kerma = float(value)
+            except ValueError:
+                kerma = float("nan")
+            if not name or not kerma > 0 or kerma == float("inf"):
+                raise ValueError(f"{p}: 第 {n} 行需要文件名和正的比释动能（µGy），得到 {name!r}, {value!r} / "
+                                 f"line {n} needs a file name and a positive kerma in µGy, got {name!r}, {value!r}")
+            out[Path(name).name] = kerma
     return out
 
 

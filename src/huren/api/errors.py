@@ -94,6 +94,12 @@ def exception_handler(exc, context):
     elif isinstance(exc, exceptions.MethodNotAllowed) and " / " not in str(exc.detail):
         method = context["request"].method if context.get("request") else ""
         exc = exceptions.MethodNotAllowed(method, detail=f"不允许使用 {method} 方法 / method {method} not allowed")
+    elif isinstance(exc, exceptions.ParseError) and " / " not in str(exc.detail):
+        # DRF's text names the parser's complaint (English, with a position): keep it after ours
+        exc = exceptions.ParseError(f"请求内容无法解析（须为有效的 JSON 或表单） / malformed request body: {exc.detail}")
+    elif isinstance(exc, exceptions.UnsupportedMediaType) and " / " not in str(exc.detail):
+        exc = exceptions.UnsupportedMediaType(
+            "", detail=f"不支持的内容类型（请用 application/json 或表单） / {exc.detail}")
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else None

@@ -57,6 +57,14 @@ def run_analysis(run_id: int) -> str:
         en = "; ".join(f"{e.reason_en}" for e in errs[:3]) or "no measurement could be made"
         AnalysisRun.objects.filter(pk=run.pk).update(result=data)
         return _fail(run, zh, en)
+    device = series.device
+    if device is not None and result.modality and device.modality and result.modality != device.modality:
+        # e.g. CT images uploaded under an MR device: they are no evidence of it
+        AnalysisRun.objects.filter(pk=run.pk).update(result=data)
+        return _fail(run, f"图像为 {result.modality}，而设备 {device.name} 是 {device.modality}：测量值未记为该设备的证据；"
+                          f"请把序列归到正确的设备后重试",
+                     f"the images are {result.modality} but device {device.name} is {device.modality}: the measurements "
+                     f"were not recorded as its evidence; assign the series to the right device and retry")
     from .evidence import record_measurements
 
     with transaction.atomic():

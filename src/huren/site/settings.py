@@ -22,7 +22,19 @@ def _default_home() -> Path:
 
 
 HUREN_HOME = _default_home()
-HUREN_HOME.mkdir(parents=True, exist_ok=True)
+try:
+    HUREN_HOME.mkdir(parents=True, exist_ok=True)
+    _probe = HUREN_HOME / ".huren-write-test"
+    _probe.touch()
+    _probe.unlink()
+except OSError as _e:
+    from django.core.exceptions import ImproperlyConfigured
+
+    # every command (serve, migrate, analyze through Django) needs it: say which folder and why
+    raise ImproperlyConfigured(
+        f"数据目录 HUREN_HOME={HUREN_HOME} 无法创建或写入（{_e.strerror}）；请设置 HUREN_HOME 为可写的文件夹 / "
+        f"the data folder HUREN_HOME={HUREN_HOME} cannot be made or written ({_e.strerror}); "
+        f"set HUREN_HOME to a writable folder") from None
 
 SECRET_KEY = os.environ.get("HUREN_SECRET_KEY") or ""
 if not SECRET_KEY:

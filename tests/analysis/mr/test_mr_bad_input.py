@@ -152,3 +152,20 @@ def test_blank_images_get_a_reason_not_a_traceback(acr_dir, tmp_path, phantom):
     res = analyze_paths([d], AnalyzeOptions(phantom=phantom))
     assert res.errors and all(_has_chinese(e.reason_zh) and e.reason_en for e in res.errors)
     assert not [m for m in res.measurements if m.metric not in ("resonance_frequency",)]
+
+
+def test_unknown_phantom_name_is_refused_naming_the_choices_not_run_as_flood(tmp_path):
+    write_flood(tmp_path / "flood.dcm", FloodTruth())
+    res = analyze_paths([tmp_path], AnalyzeOptions(phantom="catphan504"))
+    assert not res.all("snr")
+    err = res.errors[0]
+    assert "catphan504" in err.reason_en and "acr or flood" in err.reason_en and "未知的 MR 体模" in err.reason_zh
+
+
+def test_structured_image_refused_as_flood_suggests_the_acr_phantom_option(phantoms):
+    res = analyze_paths([phantoms / "mr" / "acr" / "PhilipsAchievaLocalizer"])
+    assert any("not uniform" in e.reason_en for e in res.errors)
+    assert any("--phantom acr" in n["en"] and "--phantom acr" in n["zh"] for n in res.notes)
+    # a real flood image gets no such hint
+    flood = analyze_paths([phantoms / "mr" / "magnet" / "uniformity"])
+    assert not any("--phantom acr" in n["en"] for n in flood.notes)

@@ -62,6 +62,11 @@ def analyze(images: Sequence[Image], options) -> Result:
     res.device = device_info(mr[0].ds)
     res.inputs = [im.ref() for im in mr]
     phantom = (getattr(options, "phantom", None) or "").lower() or None
+    if phantom not in (None, "acr", "acr-mr", "acr-mr-large", "flood"):
+        # a CT phantom name (or a typo) must not fall through to the flood tests
+        res.error(mr[0].path, f"未知的 MR 体模 {phantom}（可选 acr、flood）",
+                  f"unknown MR phantom {phantom} (choose acr or flood)")
+        return res
     second = [im for im in (getattr(options, "second", None) or []) if im.modality == "MR"]
     for im in getattr(options, "second", None) or []:
         if im.modality != "MR":
@@ -105,6 +110,12 @@ def analyze(images: Sequence[Image], options) -> Result:
         else:
             key = (uid,)
         groups.setdefault(key, []).extend(ims)
+    n_errors = len(res.errors)
     for ims in groups.values():
         res.merge(flood_tests(ims, second=second, options=options))
+    if phantom is None and any(e.reason_en.startswith("the object is not uniform") for e in res.errors[n_errors:]):
+        # unasked, an ACR localiser or a series that did not look like ACR ends here: say how to ask
+        res.note("如是 ACR 体模（11 层轴位序列或其矢状定位像），请加 --phantom acr 再分析",
+                 "if this is the ACR phantom (the 11-slice axial series or its sagittal localiser), "
+                 "analyse it again with --phantom acr")
     return res

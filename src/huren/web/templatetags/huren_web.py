@@ -79,3 +79,15 @@ def get_item(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.simple_tag
+def metric_label(name):
+    """A metric's label in the user's language (``metrics.toml``), its name beneath in small type."""
+    from huren.standard.catalog import metrics
+
+    m = metrics().get(name)
+    if m is None:
+        return name
+    return format_html('{}<br><span class="mono small muted">{}</span>',
+                       m.label_zh if is_chinese() else m.label_en, name)

@@ -26,7 +26,12 @@ class Command(BaseCommand):
         try:
             server = scp.start(host, port, ae_title)
         except OSError as e:
-            self.stderr.write(f"错误：DICOM 端口 {port or settings.HUREN_DICOM_PORT} 无法监听 / error: cannot listen on DICOM port: {e}")
+            p = port or settings.HUREN_DICOM_PORT
+            # the web service goes on without DICOM intake: say how to get it back
+            self.stderr.write(f"错误：DICOM 端口 {p} 无法监听（{e}）；网页照常运行，DICOM 接收未启动。"
+                              f"请用 huren serve --dicom-port N 换一个端口，或 --no-dicom / "
+                              f"error: cannot listen on DICOM port {p} ({e}); the web service runs on without "
+                              f"DICOM intake. Use huren serve --dicom-port N for another port, or --no-dicom")
             raise SystemExit(1)
         self.stdout.write(f"DICOM SCP {ae_title or settings.HUREN_DICOM_AE_TITLE} @ {host}:{server.server_address[1]}", ending="\n")
         self.stdout.flush()

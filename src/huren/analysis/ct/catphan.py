@@ -29,7 +29,6 @@ import numpy as np
 from scipy import ndimage as ndi
 from scipy.optimize import linear_sum_assignment
 
-from huren.analysis.core.mtf import fwhm
 from huren.analysis.core.phantom import Disc, blobs, polar_to_px
 from huren.analysis.core.profile import circular_profile
 from huren.dicomio import Image

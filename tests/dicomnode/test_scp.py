@@ -88,7 +88,12 @@ def test_cstore_of_real_ct_is_on_disk_recorded_and_analysed(node, dicom_root, ct
 
 @override_settings(TASKS=IMMEDIATE)
 def test_clinical_looking_series_is_stored_but_not_analysed(node, dicom_root, ct_file):
-    ds = pydicom.dcmread(ct_file)
+    import numpy as np
+
+    from huren.synth.patient import abdomen_hu, with_pixels
+
+    # clinical words and patient-like content: neither says phantom
+    ds = with_pixels(pydicom.dcmread(ct_file), np.clip(abdomen_hu(256, 1.56) + 1024, 0, 4095), pixel_mm=1.56)
     ds.PatientName = "Zhang^San"
     ds.PatientID = "123456"
     ds.StudyDescription = "Abdomen"
@@ -100,7 +105,7 @@ def test_clinical_looking_series_is_stored_but_not_analysed(node, dicom_root, ct
     assert assoc.send_c_store(ds).Status == 0x0000
     assoc.release()
     series = DicomSeries.objects.get(series_instance_uid=ds.SeriesInstanceUID)
-    assert series.status == DicomSeries.Status.NOT_PHANTOM
+    assert series.status == DicomSeries.Status.NOT_PHANTOM and series.phantom_decided_by == "neither"
     assert not AnalysisRun.objects.filter(series=series).exists()
 
 

@@ -165,8 +165,47 @@ def modality_groups(images: Sequence[Image]) -> dict[str, list[Image]]:
     return dict(sorted(groups.items(), key=lambda kv: -len(kv[1])))
 
 
+SCREEN_IMAGES = 3  # the middle slice and its neighbours: enough to tell, cheap on a 500-slice series
+
+
+def screening_images(images: Sequence[Image], n: int = SCREEN_IMAGES) -> list[Image]:
+    """At most ``n`` images around the middle of a series (sorted by position, then instance number)."""
+    ims = sorted(images, key=lambda m: (m.z if m.z is not None else 0.0, m.instance_number or 0))
+    if len(ims) <= n:
+        return ims
+    start = max(0, len(ims) // 2 - n // 2)
+    return ims[start:start + n]
+
+
+def looks_like_phantom(images: Sequence[Image]) -> tuple[bool, str, str]:
+    """Whether images show a QC phantom (or a DR QC exposure), by content alone.
+
+    A cheap screen for the DICOM node, which must not analyse patient series: the
+    modality's finder is run on the images given (pass a few, e.g. :func:`screening_images`).
+    CT: a Catphan or ACR module, a round water phantom or a wire (:func:`huren.analysis.ct.find.looks_like_phantom`);
+    MR: the ACR phantom or a round uniform flood (:func:`huren.analysis.mr.looks_like_phantom`);
+    DR: a flat, dark, edge or block image (:func:`huren.analysis.dr.looks_like_phantom`).
+    Returns (decision, reason in Chinese, reason in English).
+    """
+    if not images:
+        return False, "没有可判断的图像", "no image to judge"
+    modality = detect_modality(images) or ""
+    ims = [im for im in images if MODALITY_ALIASES.get(im.modality, im.modality) == modality]
+    if modality == "CT":
+        from huren.analysis.ct.find import looks_like_phantom as screen
+    elif modality == "MR":
+        from huren.analysis.mr import looks_like_phantom as screen
+    elif modality == "DR":
+        from huren.analysis.dr import looks_like_phantom as screen
+    else:
+        return False, f"不分析的成像设备类型 {modality or '（未知）'}", f"modality {modality or '(unknown)'} is not analysed"
+    return screen(ims)
+
+
 __all__ = [
     "AnalyzeOptions",
+    "looks_like_phantom",
+    "screening_images",
     "Measurement",
     "Result",
     "Roi",

@@ -47,6 +47,17 @@ class DicomSeries(models.Model):
         _("phantom hint"), max_length=200, blank=True,
         help_text=_("Why the series was taken for a phantom QC series (matched words)."),
     )
+    class Decision(models.TextChoices):
+        WORDS = "words", _("Phantom words in the header")
+        CONTENT = "content", _("Image content looks like a phantom")
+        NEITHER = "neither", _("Neither words nor content")
+
+    phantom_decided_by = models.CharField(
+        _("taken for a phantom series by"), max_length=16, choices=Decision.choices, blank=True,
+        help_text=_("What decided, when the series was complete, whether it is analysed automatically."),
+    )
+    phantom_reason_zh = models.TextField(_("phantom decision (Chinese)"), blank=True)
+    phantom_reason_en = models.TextField(_("phantom decision (English)"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RECEIVING, db_index=True)
     check_pending = models.BooleanField(_("completeness check pending"), default=False)
     error_zh = models.TextField(_("reason (Chinese)"), blank=True)

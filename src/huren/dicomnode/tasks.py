@@ -60,12 +60,49 @@ def check_series(series_id: int) -> str:
             transaction.on_commit(lambda: _enqueue(check_series, series_id, run_after=due))
             return "waiting"
         series.check_pending = False
-        if not series.phantom_hint:
+        decide_phantom(series)
+        fields = ["check_pending", "phantom_decided_by", "phantom_reason_zh", "phantom_reason_en"]
+        if series.phantom_decided_by == DicomSeries.Decision.NEITHER:
             series.status = DicomSeries.Status.NOT_PHANTOM
-            series.save(update_fields=["status", "check_pending"])
+            series.save(update_fields=["status", *fields])
             return series.status
-        series.save(update_fields=["check_pending"])
+        series.save(update_fields=fields)
         return request_analysis(series).status
+
+
+def decide_phantom(series: DicomSeries) -> None:
+    """Whether a complete series is a phantom QC series: by the words in its header, else by its
+    content (:func:`huren.analysis.looks_like_phantom` on a few slices around the middle, so
+    that a long patient series costs a few image reads). Sets the decision and its reason."""
+    if series.phantom_hint:
+        series.phantom_decided_by = DicomSeries.Decision.WORDS
+        series.phantom_reason_zh = f"患者/序列信息中有体模用词：{series.phantom_hint}"
+        series.phantom_reason_en = f"phantom words in the patient/series fields: {series.phantom_hint}"
+        return
+    ok, zh, en = screen_content(series)
+    series.phantom_decided_by = DicomSeries.Decision.CONTENT if ok else DicomSeries.Decision.NEITHER
+    if not ok:
+        zh, en = f"无体模用词；{zh}", f"no phantom word; {en}"
+    series.phantom_reason_zh, series.phantom_reason_en = zh[:1000], en[:1000]
+
+
+def screen_content(series: DicomSeries) -> tuple[bool, str, str]:
+    """Judge the content of a few objects around the middle of the series (in the order received,
+    which senders keep in slice order; the position then picks the middle among them)."""
+    from .storage import series_files
+
+    try:
+        from huren.analysis import SCREEN_IMAGES, looks_like_phantom, screening_images
+        from huren.dicomio import load_images
+
+        files = series_files(series)
+        mid = len(files) // 2
+        paths = files[max(0, mid - SCREEN_IMAGES): mid + SCREEN_IMAGES]
+        images, _ = load_images(sorted(paths), require_spacing=False)
+        return looks_like_phantom(screening_images(images))
+    except Exception as e:  # a screen that fails must not stop the node: the series is simply not analysed
+        log.exception("content screen of series %s failed", series.series_instance_uid)
+        return False, f"无法判断图像内容：{type(e).__name__}: {e}", f"the image content could not be judged: {type(e).__name__}: {e}"
 
 
 def request_analysis(series: DicomSeries, user=None) -> AnalysisRun:

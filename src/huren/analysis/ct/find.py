@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import Sequence
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -175,3 +176,35 @@ def normalise_phantom(name: str | None) -> str | None:
     if not name:
         return None
     return ALIASES.get(name.lower().replace("_", "").replace(" ", ""), name.lower())
+
+
+# slice kinds that only a phantom shows: a module of a known phantom, a plain round
+# water-like disc, or a lone point (a wire) in a round outline
+_SCREEN_NAMES = {"acr": ("ACR CT 体模", "the ACR CT phantom"), "catphan": ("Catphan 体模", "a Catphan phantom"),
+                 "uniform": ("均匀水模", "a uniform water phantom"), "points": ("线模/点模", "a wire/bead phantom")}
+
+
+def looks_like_phantom(images: Sequence[Image]) -> tuple[bool, str, str]:
+    """Whether a few slices of a CT series show a phantom, by content (:func:`classify`).
+
+    A slice is a phantom's when it is a Catphan or ACR module, or a round outline with
+    nothing inside but water-like material (|median| < 150 HU: a water phantom or a
+    uniform module), or water with one to three lone points (a wire or beads). A patient slice shows
+    bone, air or fat structure or a non-round outline and is ``unknown``. Returns the
+    decision and its reason in Chinese and English.
+    """
+    seen = []
+    for im in images:
+        k = classify(im)
+        family = k.kind.split(".")[0]
+        round_ = k.disc is not None and not k.disc.truncated and k.disc.fit_rms_px <= 0.02 * k.disc.radius_px
+        water = abs(k.features.get("body_hu", 1e9)) < 150.0
+        # a wire fills a small field of view with water (a truncated outline); a lone point is enough
+        if family in ("acr", "catphan") or (water and ((family == "uniform" and round_)
+                                                       or (family == "points" and k.features["n_points"] <= 3))):
+            zh, en = _SCREEN_NAMES[family]
+            return True, f"图像内容为{zh}（{k.kind}，直径 {k.features['diameter_mm']} mm）", \
+                f"the image shows {en} ({k.kind}, {k.features['diameter_mm']} mm across)"
+        seen.append(k.kind)
+    return False, f"图像内容不像体模（{', '.join(seen) or '无图像'}）", \
+        f"the image does not look like a phantom ({', '.join(seen) or 'no image'})"

@@ -353,3 +353,42 @@ __all__ = [
     "image_kind", "linear_values", "locate_block", "low_contrast_details", "plan", "response_uniformity",
     "screen_artifacts", "signal_transfer",
 ]
+
+
+_KIND_NAMES = {"flat": ("平场（均匀曝光）图像", "a flat-field exposure"), "dark": ("暗场图像", "a dark image"),
+               "edge": ("刃边/测试板图像", "an edge or test-plate image"), "block": ("残影测试铅块图像", "a ghost-test block image")}
+
+
+def _plain(image: Image) -> bool:
+    """Whether the central 60 % of an image has no large-scale structure: its 5 mm-smoothed
+    2nd–98th percentile spread is under 30 % of the median signal above the stored minimum
+    (heel effect and gain variation of a flat field stay well under; lungs beside the
+    mediastinum differ several-fold), or under 2 % of the stored range for an unexposed image."""
+    s = max(1, int(max(image.shape) // 256))
+    sub = linear_values(image, s).values.astype(np.float64)
+    rows, cols = sub.shape
+    sm = ndimage.gaussian_filter(sub, max(5.0 / (max(image.spacing) * s), 0.5))
+    core = sm[int(rows * 0.2): int(rows * 0.8) + 1, int(cols * 0.2): int(cols * 0.8) + 1]
+    lo, hi = np.percentile(core, [2, 98])
+    lo_r, hi_r = stored_range(image.ds)
+    level = float(np.median(core)) - lo_r
+    return bool(hi - lo < max(0.3 * level, 0.02 * (hi_r - lo_r)))
+
+
+def looks_like_phantom(images: Sequence[Image]) -> tuple[bool, str, str]:
+    """Whether DR images are QC exposures, by content (:func:`image_kind`): a flat field,
+    a dark image, an edge or test plate, or the ghost test's block. A patient radiograph
+    has graded anatomy that is neither uniform nor two far-apart classes: ``unknown``."""
+    kinds = []
+    for im in images:
+        k = image_kind(im)
+        if k in ("flat", "dark") and not _plain(im):
+            # image_kind calls every image without two far-apart classes flat or dark (it is told
+            # what the images are); graded anatomy is neither
+            k = "unknown"
+        if k in _KIND_NAMES:
+            zh, en = _KIND_NAMES[k]
+            return True, f"图像内容为{zh}", f"the image is {en}"
+        kinds.append(k)
+    return False, f"图像内容不像质控图像（{', '.join(kinds) or '无图像'}）", \
+        f"the image does not look like a QC exposure ({', '.join(kinds) or 'no image'})"

@@ -119,3 +119,58 @@ def analyze(images: Sequence[Image], options) -> Result:
                  "if this is the ACR phantom (the 11-slice axial series or its sagittal localiser), "
                  "analyse it again with --phantom acr")
     return res
+
+
+def looks_like_phantom(images: Sequence[Image]) -> tuple[bool, str, str]:
+    """Whether a few slices of an MR series show a phantom, by content.
+
+    A phantom slice is a round object (the SD of its outline's distance from the centroid
+    under 6 % of the mean: the ACR cylinder's notch included; a head is oval) whose
+    central 60 % of radius has little fine structure (SD of the image minus a 3 mm
+    Gaussian under 5 % of the signal: a flood or the ACR's plain slices 6–7; brain
+    tissue, CSF and fat are far above). A diameter of 180–200 mm names the ACR phantom
+    (190 mm inside, ACR MRI phantom test guidance); three or more slices are also taken
+    for ACR when :func:`acr.looks_like_acr` sees the grid-to-plain contrast.
+    """
+    import numpy as np
+    from scipy import ndimage
+
+    from huren.analysis.core.phantom import object_mask
+
+    ims = [im for im in images if im.array.ndim == 2]
+    round_acr = False
+    seen = []
+    for im in ims:
+        a = im.array.astype(np.float32)
+        px = float(np.mean(im.spacing))
+        try:
+            mask, _ = object_mask(a)
+        except ValueError:
+            seen.append("blank")
+            continue
+        if mask.sum() < 50:
+            seen.append("blank")
+            continue
+        cy, cx = ndimage.center_of_mass(mask)
+        ys, xs = np.nonzero(mask & ~ndimage.binary_erosion(mask))
+        r = np.hypot(ys - cy, xs - cx)
+        roundness = float(r.std() / max(r.mean(), 1e-6))
+        req = float(np.sqrt(mask.sum() / np.pi))
+        diameter = 2 * req * px
+        yy, xx = np.ogrid[: a.shape[0], : a.shape[1]]
+        central = (xx - cx) ** 2 + (yy - cy) ** 2 <= (0.6 * req) ** 2
+        sig = float(np.median(a[central])) if central.any() else 0.0
+        fine = float(np.std((a - ndimage.gaussian_filter(a, 3.0 / px))[central]) / sig) if sig > 0 else 1.0
+        seen.append(f"{diameter:.0f} mm, {roundness:.2f}, {fine:.3f}")
+        if roundness < 0.06:
+            round_acr = round_acr or 180.0 <= diameter <= 200.0
+            if fine < 0.05:
+                if 180.0 <= diameter <= 200.0:
+                    return True, f"图像内容为 ACR MR 体模大小的圆形体模（直径 {diameter:.0f} mm，内部均匀层）", \
+                        f"the image shows a round phantom of the ACR MR size ({diameter:.0f} mm across, a plain slice)"
+                return True, f"图像内容为均匀水模（圆形，直径 {diameter:.0f} mm，内部均匀）", \
+                    f"the image shows a uniform flood phantom (round, {diameter:.0f} mm across, plain inside)"
+    if round_acr and len(ims) >= 3 and acr.looks_like_acr(ims):
+        return True, "图像内容为 ACR MR 体模（栅格层与均匀层）", "the image shows the ACR MR phantom (grid and plain slices)"
+    detail = "; ".join(seen) or "无图像 / no image"
+    return False, f"图像内容不像体模（{detail}）", f"the image does not look like a phantom ({detail})"

@@ -14,7 +14,7 @@ import pytest
 from huren.analysis import looks_like_phantom, screening_images
 from huren.dicomio import as_image, load_images
 from huren.synth import dr
-from huren.synth.patient import abdomen_hu, chest_dr, head_mr, with_pixels
+from huren.synth.patient import abdomen_hu, chest_dr, head_ct, head_mr, with_pixels
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +80,19 @@ def test_ct_abdomen_without_gas_or_bone_is_still_not_a_phantom(ct_header):
     assert not ok, en
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_mr_head_like_image_is_not_a_phantom(ge_acr, seed):
+@pytest.mark.parametrize("width_mm", [150.0, 190.0])
+def test_ct_head_is_not_a_water_phantom_even_when_round(ct_header, width_mm):
+    # inside the skull a brain is nearly as plain as water: the bony rim is what tells them apart
+    hu = head_ct(width_mm=width_mm)
+    ok, _, en = looks_like_phantom([as_image(with_pixels(ct_header, np.clip(hu + 1024, 0, 4095), pixel_mm=0.9))])
+    assert not ok, en
+
+
+@pytest.mark.parametrize("seed,width_mm", [(0, 150.0), (1, 150.0), (2, 170.0), (3, 190.0)])
+def test_mr_head_like_image_is_not_a_phantom_even_when_round(ge_acr, seed, width_mm):
+    # an oval head fails the roundness test; a round one (190 mm, the ACR's size) fails the plainness test
     hdr = sorted(ge_acr, key=lambda m: m.z)[6].ds
-    head = head_mr(seed=seed)
-    ims = [as_image(with_pixels(hdr, head, pixel_mm=0.94)), as_image(with_pixels(hdr, head_mr(seed=seed + 10), pixel_mm=0.94))]
+    ims = [as_image(with_pixels(hdr, head_mr(seed=s, width_mm=width_mm), pixel_mm=0.94)) for s in (seed, seed + 10)]
     ok, zh, en = looks_like_phantom(ims)
     assert not ok, en
 
@@ -139,3 +147,12 @@ def test_screening_takes_the_middle_three_of_a_long_series_in_position_order(ge_
     zs = sorted(m.z for m in ge_acr)
     assert [m.z for m in few] == zs[4:7]
     assert screening_images(ge_acr[:2]) == sorted(ge_acr[:2], key=lambda m: m.z)
+
+
+@pytest.mark.parametrize("make", ["catphan504", "acr464", "water_phantom"])
+def test_every_slice_of_synthetic_ct_phantoms_passes_alone(make):
+    from huren.synth import ct
+
+    series = getattr(ct, make)()
+    verdicts = [looks_like_phantom([as_image(ds)]) for ds in series.datasets]
+    assert all(ok for ok, _, _ in verdicts), [en for _, _, en in verdicts]

@@ -1,6 +1,6 @@
 """Patient-like images (no phantom in them), for tests that a QC screen leaves patients alone.
 
-Rough anatomy only: an abdomen CT slice, a T1-like head MR slice and a PA chest radiograph,
+Rough anatomy only: an abdomen CT slice, a head CT slice, a T1-like head MR slice and a PA chest radiograph,
 with the irregular outlines and graded structure that no QC phantom has.
 """
 
@@ -61,12 +61,33 @@ def abdomen_hu(n: int = 512, pixel_mm: float = 0.78, seed: int = 0) -> np.ndarra
     return ndimage.gaussian_filter(hu, 0.7)
 
 
-def head_mr(n: int = 256, pixel_mm: float = 0.94, seed: int = 0) -> np.ndarray:
-    """An axial T1-like head: bright scalp fat, dark skull, grey and white matter with folded
-    cortex, dark ventricles (arbitrary units)."""
+def head_ct(n: int = 256, pixel_mm: float = 0.9, seed: int = 0, width_mm: float = 150.0) -> np.ndarray:
+    """An axial CT head (HU) 190 mm long and ``width_mm`` wide: a 7 mm skull, grey and white
+    matter (40 / 28 HU), CSF in the ventricles (8 HU), noise 5 HU. Inside the skull it is as
+    plain as a water phantom; the bone is what tells them apart."""
     rng = np.random.default_rng(seed)
     c = (np.arange(n) - n / 2) * pixel_mm
     x, y = np.meshgrid(c, c)
+    x = x * 150.0 / width_mm
+    ang = np.arctan2(y, x)
+    hu = np.full((n, n), -1000.0)
+    hu[_ellipse(x, y, 0, 0, 75, 95)] = 30.0  # scalp
+    hu[_ellipse(x, y, 0, 0, 72, 92)] = 1100.0  # skull
+    brain = _ellipse(x, y, 0, 0, 65, 85)
+    hu[brain] = 40.0
+    folds = ((x / 52.0) ** 2 + (y / 70.0) ** 2) <= (1.0 + 0.08 * np.sin(14 * ang)) ** 2
+    hu[brain & folds] = 28.0
+    hu[_ellipse(x, y, -9, -5, 5, 22, 8) | _ellipse(x, y, 9, -5, 5, 22, -8)] = 8.0
+    return ndimage.gaussian_filter(hu, 0.6) + rng.normal(0, 5, (n, n))
+
+
+def head_mr(n: int = 256, pixel_mm: float = 0.94, seed: int = 0, width_mm: float = 150.0) -> np.ndarray:
+    """An axial T1-like head 190 mm long and ``width_mm`` wide (190: a round head): bright scalp
+    fat, dark skull, grey and white matter with folded cortex, dark ventricles (arbitrary units)."""
+    rng = np.random.default_rng(seed)
+    c = (np.arange(n) - n / 2) * pixel_mm
+    x, y = np.meshgrid(c, c)
+    x = x * 150.0 / width_mm
     ang = np.arctan2(y, x)
     a = np.zeros((n, n))
     a[_ellipse(x, y, 0, 0, 75, 95)] = 900.0  # scalp fat

@@ -184,12 +184,28 @@ _SCREEN_NAMES = {"acr": ("ACR CT 体模", "the ACR CT phantom"), "catphan": ("Ca
                  "uniform": ("均匀水模", "a uniform water phantom"), "points": ("线模/点模", "a wire/bead phantom")}
 
 
+def _bony_rim(k: SliceKind) -> bool:
+    """Whether the outer 10 mm inside the outline hold bone (> 500 HU over 5 % of it): a skull
+    round a plain brain looks like a uniform disc inside, but a phantom's shell is plastic
+    (acrylic ≈ 120 HU)."""
+    if k.disc is None:
+        return False
+    im, d = k.image, k.disc
+    px = im.spacing[1]
+    rows, cols = np.ogrid[: im.shape[0], : im.shape[1]]
+    r = np.hypot(cols - d.centre_px[0], rows - d.centre_px[1]) * px
+    rim = im.array[(r <= d.radius_mm) & (r > d.radius_mm - 10.0)]
+    return bool(rim.size and np.mean(rim > 500.0) > 0.05)
+
+
 def looks_like_phantom(images: Sequence[Image]) -> tuple[bool, str, str]:
     """Whether a few slices of a CT series show a phantom, by content (:func:`classify`).
 
-    A slice is a phantom's when it is a Catphan or ACR module, or a round outline with
+    A slice is a phantom's when it is a Catphan or ACR module in a round (or truncated)
+    outline with no bone in its rim (a skull's pieces can pass for module bars), or a round outline with
     nothing inside but water-like material (|median| < 150 HU: a water phantom or a
-    uniform module), or water with one to three lone points (a wire or beads). A patient slice shows
+    uniform module) and no bone in its rim (a skull round a brain), or water with one to
+    three lone points (a wire or beads). A patient slice shows
     bone, air or fat structure or a non-round outline and is ``unknown``. Returns the
     decision and its reason in Chinese and English.
     """
@@ -197,11 +213,14 @@ def looks_like_phantom(images: Sequence[Image]) -> tuple[bool, str, str]:
     for im in images:
         k = classify(im)
         family = k.kind.split(".")[0]
-        round_ = k.disc is not None and not k.disc.truncated and k.disc.fit_rms_px <= 0.02 * k.disc.radius_px
-        water = abs(k.features.get("body_hu", 1e9)) < 150.0
-        # a wire fills a small field of view with water (a truncated outline); a lone point is enough
-        if family in ("acr", "catphan") or (water and ((family == "uniform" and round_)
-                                                       or (family == "points" and k.features["n_points"] <= 3))):
+        fit_ok = k.disc is not None and k.disc.fit_rms_px <= 0.02 * k.disc.radius_px
+        round_ = fit_ok and not k.disc.truncated
+        plastic = not _bony_rim(k)
+        water = abs(k.features.get("body_hu", 1e9)) < 150.0 and plastic
+        # a module may fill the field of view (a truncated outline); a wire fills a small one with water
+        if (family in ("acr", "catphan") and plastic and (fit_ok or (k.disc is not None and k.disc.truncated))) \
+                or (water and ((family == "uniform" and round_)
+                               or (family == "points" and k.features["n_points"] <= 3))):
             zh, en = _SCREEN_NAMES[family]
             return True, f"图像内容为{zh}（{k.kind}，直径 {k.features['diameter_mm']} mm）", \
                 f"the image shows {en} ({k.kind}, {k.features['diameter_mm']} mm across)"

@@ -63,6 +63,8 @@ def test_upload_of_a_zip_stores_matches_the_device_and_runs_the_analysis(client,
         assert Measurement.objects.filter(device=world.ct_a, source="analysis").count() > 0
     page = client.get(reverse("web:dicom_series", args=[series.pk])).content.decode()
     assert "分析结果" in page and series.series_instance_uid in page
+    # the page says what decided the automatic analysis, and why
+    assert 'data-decided-by="words"' in page and "头信息中有体模关键词" in page and "患者/序列信息中有体模用词" in page
 
 
 @override_settings(TASKS=IMMEDIATE)

@@ -163,7 +163,9 @@ BAD_POSTS = {
                            {"performed_on": "{today}", "item": "CT-QC-HU-WATER", "metric": "ct_number_water",
                             "unit": "mm", "value": "3"}],
     "record_checklist": [{"performed_on": "{today}", "item": "CT-EQ-ENV-CLEAN"},
-                         {"performed_on": "31.02.2024", "item": "CT-EQ-ENV-CLEAN", "answer": "yes"}],
+                         {"performed_on": "31.02.2024", "item": "CT-EQ-ENV-CLEAN", "answer": "yes"},
+                         # a plural-form message of Django's ("at most 2000 characters (it has 2001)")
+                         {"performed_on": "{today}", "item": "CT-EQ-ENV-CLEAN", "answer": "yes", "note": "x" * 2001}],
     "record_document": [{"performed_on": "{today}", "items": ["CT-EQ-CAL"], "kind": "test_report"},
                         {"performed_on": "{today}", "items": ["NO-SUCH-ITEM"], "kind": "test_report", "title": "x"}],
 }
@@ -186,6 +188,8 @@ def test_every_evidence_form_gives_bilingual_field_messages_and_saves_nothing(cl
         assert messages, (view, post)
         for m in messages:
             assert CJK.search(m) and EN_WORD.search(m.split(" / ")[-1]) and " / " in m, (view, post, m)
+            if "note" in post:
+                assert "2000" in m and "2001" in m and "characters" in m, m
     assert [m.objects.count() for m in (DailyLog, Measurement, ChecklistAnswer, Document)] == counts
 
 

@@ -8,7 +8,7 @@ is decided by the API's serializer for that record, which the form runs after pa
 fields, so that the web and the API accept and refuse exactly the same things. Its
 messages land on the form's fields as the API gives them, "中文 / English", whatever the
 page's language; Django's own field messages (a required field, a malformed number or
-date) are shown the same way (:func:`huren.web.i18n.bilingual_field_messages`). The
+date) are shown the same way (:class:`huren.web.i18n.BilingualFieldsForm`). The
 record is created by the serializer too (generated file names, the recording user).
 """
 

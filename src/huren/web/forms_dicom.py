@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from huren.evidence.validation import check_size
-from huren.web.i18n import BilingualFieldsForm, in_both
+from huren.web.i18n import BilingualFieldsForm
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -63,7 +63,7 @@ class DicomUploadForm(BilingualFieldsForm, forms.Form):
         files = self.cleaned_data["files"]
         limit = settings.HUREN_MAX_UPLOAD_BYTES
         if not files:
-            raise forms.ValidationError(in_both(_("Choose at least one file.")), code="required")
+            raise forms.ValidationError(_("Choose at least one file."), code="required")
         err = check_size(sum(f.size for f in files), limit)
         if err:
             raise forms.ValidationError(err, code="too_large")  # already "中文 / English"

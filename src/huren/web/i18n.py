@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import copy
-
+from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import get_language, override
 
@@ -31,44 +30,35 @@ def split_bilingual(message) -> tuple[str, str]:
     return s, s
 
 
-def in_both(message) -> str:
-    """``message`` (a lazily translated string, e.g. one of Django's own form messages) as
-    "中文 / English": rendered once under Chinese and once under English, so that a field's
-    message reads the same whatever the page's language, as the API's do."""
-    s = str(message)
-    if split_bilingual(s)[0] != split_bilingual(s)[1]:
-        return s  # already "中文 / English"
+def in_both(message, params=None) -> str:
+    """``message`` (a lazily translated string, e.g. one of Django's own form messages, with
+    its ``params``) as "中文 / English": rendered once under Chinese and once under English,
+    so that a field's message reads the same whatever the page's language, as the API's do.
+    A message already "中文 / English", or a plain string, is returned as it is."""
+
+    def render():
+        return str(message % params) if params else str(message)
+
+    if not isinstance(message, Promise):
+        return render()
     with override("zh-hans"):
-        zh = str(message)
+        zh = render()
     with override("en"):
-        en = str(message)
+        en = render()
     return zh if zh == en else f"{zh} / {en}"
 
 
-def bilingual_field_messages(field) -> None:
-    """Make every message ``field`` can give (its error messages and its validators') "中文 / English".
-
-    The messages stay templates ("%(limit_value)s" ...): Django fills them in later. A
-    validator is replaced by a copy, since a form's fields share their validators."""
-    if getattr(field, "_huren_bilingual", False):
-        return
-    field.error_messages = {k: in_both(v) for k, v in field.error_messages.items()}
-    validators = []
-    for v in field.validators:
-        if isinstance(getattr(v, "message", None), (str, Promise)):
-            v = copy.copy(v)
-            v.message = in_both(v.message)
-        validators.append(v)
-    field.validators = validators
-    field._huren_bilingual = True
-
-
 class BilingualFieldsForm:
-    """Form mixin: every field's own messages in both languages (see :func:`bilingual_field_messages`).
+    """Form mixin: every error on the form in both languages (see :func:`in_both`), Django's
+    own field messages (a required field, a malformed number or date, too long a text, an
+    unknown choice) included; the rest of the page keeps following the user's language.
 
-    Applied when the form validates, since some forms add their fields after ``__init__``."""
+    The errors are rewritten once the form has validated: Django keeps each as a
+    ValidationError with its lazy message and its parameters until it is shown, so each can
+    still be rendered in the other language (plural forms included)."""
 
     def full_clean(self):
-        for f in self.fields.values():
-            bilingual_field_messages(f)
         super().full_clean()
+        for errors in (self._errors or {}).values():
+            errors.data = [ValidationError(in_both(e.message, e.params), code=e.code)
+                           if isinstance(e, ValidationError) else e for e in errors.data]

@@ -69,6 +69,22 @@ def test_wrong_unit_is_refused_not_converted(world):
     assert Measurement.objects.count() == n
 
 
+def test_a_metric_of_another_item_is_refused_naming_the_item_and_its_metrics(world):
+    c = client_for(world.a.tech)
+    n = Measurement.objects.count()
+    base = {"device": world.a.ct.pk, "performed_on": "2024-05-01", "item": "CT-QC-HU-WATER", "metric": "noise_sd",
+            "value": 5, "unit": "HU"}
+    r = c.post("/api/measurements/", base, format="json")
+    assert r.status_code == 400
+    msg = r.json()["metric"][0]
+    assert "条目 CT-QC-HU-WATER 不记录指标 noise_sd" in msg and "does not hold the metric noise_sd" in msg
+    assert "ct_number_water" in msg
+    assert Measurement.objects.count() == n
+    # an informational metric of the item itself is accepted
+    r = c.post("/api/measurements/", base | {"item": "CT-QC-NOISE"}, format="json")
+    assert r.status_code == 201, r.content
+
+
 def test_unknown_metric_item_of_other_modality_and_bad_uids_are_refused(world):
     c = client_for(world.a.tech)
     base = {"device": world.a.ct.pk, "performed_on": "2024-05-01", "item": "CT-QC-HU-WATER", "metric": "ct_number_water",

@@ -83,6 +83,8 @@ BAD = {
     "bad default test type": (ITEM.replace('default_test_type = "status"', 'default_test_type = "stability"'), "default_test_type 'stability'"),
     "ambiguous criteria": (ITEM + ITEM.split("[[item.criteria]]")[1].join(["[[item.criteria]]", ""]), "two criteria for metric 'ct_number_water'"),
     "text tolerance": (ITEM.replace("tolerance_abs = 5.0", 'tolerance_abs = "5"'), "tolerance_abs must be a number"),
+    "unknown informational metric": (ITEM.replace('kinds = ["measure"]', 'kinds = ["measure"]\nmetrics = ["noise_sd", "noise_sdd"]'), r"metrics \['noise_sdd'\] are not in metrics.toml"),
+    "metrics not a list": (ITEM.replace('kinds = ["measure"]', 'kinds = ["measure"]\nmetrics = "noise_sd"'), "metrics must be a list of metric names"),
     "checklist lengths": (ITEM.replace('kinds = ["measure"]', 'kinds = ["measure"]\nchecklist = ["a", "b"]\nchecklist_zh = ["甲"]'), "checklist and checklist_zh differ"),
 }
 
@@ -113,3 +115,13 @@ def test_missing_files_and_unknown_names_are_catalog_errors(tmp_path):
         load_catalog(tmp_path / "absent.toml")
     with pytest.raises(CatalogError, match="no catalog named 'nonesuch'.*taiyuan-trial"):
         load_catalog("nonesuch")
+
+
+def test_an_item_holds_its_criteria_metrics_and_its_listed_informational_ones(tmp_path):
+    item = load_catalog(write(tmp_path, HEAD + ITEM.replace('kinds = ["measure"]', 'kinds = ["measure"]\nmetrics = ["noise_sd"]')))["CT-QC-HU-WATER"]
+    assert item.metrics == ("ct_number_water", "noise_sd")
+    shipped = load_catalog()
+    assert shipped["CT-QC-HU-WATER"].metrics == ("ct_number_water",)
+    assert {"noise_sd", "noise_percent", "noise_percent_10mm"} <= set(shipped["CT-QC-NOISE"].metrics)
+    assert "noise_sd" not in shipped["CT-QC-HU-WATER"].metrics
+    assert shipped.to_dict()["items"][0]["metrics"] == list(shipped[shipped.to_dict()["items"][0]["id"]].metrics)

@@ -91,6 +91,20 @@ def test_upload_above_the_limit_is_refused(client, world, dicom_root, settings, 
     assert not DicomObject.objects.exists()
 
 
+def test_upload_form_messages_are_in_both_languages_on_an_english_page(client, world, dicom_root, settings, ct_bytes):
+    settings.HUREN_MAX_UPLOAD_BYTES = 1000
+    client.force_login(world.users["evaluator"])
+    client.post(reverse("set_language"), {"language": "en"})
+    r = client.post(reverse("web:dicom_upload"), {"files": SimpleUploadedFile("a.dcm", ct_bytes)})
+    assert "上限 / the file is larger than the" in r.context["form"].errors["files"][0]
+    r = client.post(reverse("web:dicom_upload"), {"device": "999999"})
+    errors = r.context["form"].errors
+    assert errors["files"][0] in ("该字段是必填项。 / This field is required.",
+                                  "请至少选择一个文件。 / Choose at least one file.")
+    assert "选择一个有效的选项" in errors["device"][0] and "Select a valid choice" in errors["device"][0]
+    assert not DicomObject.objects.exists()
+
+
 @override_settings(TASKS=IMMEDIATE)
 def test_failed_analysis_keeps_its_reason_and_can_be_retried(client, world, dicom_root, ct_bytes,
                                                               django_capture_on_commit_callbacks):

@@ -196,7 +196,7 @@ class MeasurementSerializer(EvidenceBase):
         if err:
             errors["item"] = [err]
         metric = attrs.get("metric", "")
-        err = V.check_metric(metric)
+        err = V.check_metric(metric) or V.check_item_metric(current_catalog(), attrs.get("item", ""), metric)
         if err:
             errors["metric"] = [err]
         else:

@@ -96,6 +96,18 @@ def check_item(catalog: Catalog, item_id: str, modality: str | None) -> str | No
     return None
 
 
+def check_item_metric(catalog: Catalog, item_id: str, metric: str) -> str | None:
+    """The metric must be one the item holds (:attr:`huren.standard.catalog.Item.metrics`)."""
+    if item_id not in catalog or metric not in metrics():
+        return None  # reported by check_item / check_metric
+    allowed = catalog[item_id].metrics
+    if metric in allowed:
+        return None
+    names = ", ".join(allowed) or "—"
+    return (f"条目 {item_id} 不记录指标 {metric}；可记录：{names} / "
+            f"item {item_id} does not hold the metric {metric}; it holds: {names}")
+
+
 def check_not_future(day: dt.date | None) -> str | None:
     if day is not None and day > timezone.localdate():
         return "日期不能在将来 / the date cannot be in the future"

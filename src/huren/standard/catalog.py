@@ -93,6 +93,16 @@ class Item:
     checklist_zh: tuple[str, ...] = ()
     required: bool = True
     notes: str = ""
+    # metrics recorded under the item for information only (no criterion judges them):
+    # the catalog's ``metrics = [...]``
+    info_metrics: tuple[str, ...] = ()
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Every metric a measurement under this item may carry: its criteria's, then its informational ones."""
+        out = dict.fromkeys(c.metric for c in self.criteria)
+        out.update(dict.fromkeys(self.info_metrics))
+        return tuple(out)
 
     def criteria_for(self, metric: str) -> list[Criterion]:
         return [c for c in self.criteria if c.metric == metric]
@@ -160,6 +170,7 @@ class Item:
             "test_types": list(self.test_types),
             "default_test_type": self.default_test_type,
             "criteria": [c.to_dict() | {"metric": c.metric} for c in self.criteria],
+            "metrics": list(self.metrics),
             "checklist": list(self.checklist),
             "checklist_zh": list(self.checklist_zh),
             "required": self.required,
@@ -213,7 +224,7 @@ class Catalog:
         }
 
 
-_ITEM_FIELDS = set(Item.__dataclass_fields__) | {"criteria"}
+_ITEM_FIELDS = (set(Item.__dataclass_fields__) - {"info_metrics"}) | {"criteria", "metrics"}
 
 
 def _criterion_key(c: Criterion) -> tuple:
@@ -270,13 +281,21 @@ def _parse_item(raw: Mapping[str, Any], source: str, seen: Mapping[str, Item]) -
             raise CatalogError(f"{where}: two criteria for metric {m!r} and test type "
                                f"{crit.test_type or 'all'} apply to the same measurements")
         crits.append(crit)
+    info = raw.pop("metrics", [])
+    if not isinstance(info, list) or not all(isinstance(m, str) for m in info):
+        raise CatalogError(f"{where}: metrics must be a list of metric names, not {info!r}")
+    unknown_metrics = [m for m in info if m not in reg]
+    if unknown_metrics:
+        raise CatalogError(f"{where}: metrics {unknown_metrics} are not in metrics.toml")
+    if len(set(info)) != len(info):
+        raise CatalogError(f"{where}: a metric appears twice in metrics {info}")
     for key in ("checklist", "checklist_zh"):
         if key in raw:
             raw[key] = tuple(raw[key])
     if len(raw.get("checklist", ())) != len(raw.get("checklist_zh", ())):
         raise CatalogError(f"{where}: checklist and checklist_zh differ in length")
     try:
-        return Item(kinds=kinds, criteria=tuple(crits), test_types=tts, **raw)
+        return Item(kinds=kinds, criteria=tuple(crits), test_types=tts, info_metrics=tuple(info), **raw)
     except TypeError as e:
         raise CatalogError(f"{where}: {e}") from None
 

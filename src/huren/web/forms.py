@@ -6,8 +6,10 @@ record may be made (a date in the future, a unit that is not the metric's, an im
 value, a day already logged, a file above the upload limit, an item of another modality)
 is decided by the API's serializer for that record, which the form runs after parsing its
 fields, so that the web and the API accept and refuse exactly the same things. Its
-messages ("中文 / English") land on the form's fields in the user's language; the record is
-created by the serializer too (generated file names, the recording user).
+messages land on the form's fields as the API gives them, "中文 / English", whatever the
+page's language; Django's own field messages (a required field, a malformed number or
+date) are shown the same way (:class:`huren.web.i18n.BilingualFieldsForm`). The
+record is created by the serializer too (generated file names, the recording user).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from huren.assessment.verdicts import current_catalog
 from huren.evidence.logfields import BY_FIELD
 from huren.evidence.models import TEST_TYPES, ChecklistAnswer, DailyLog, Document
 from huren.standard.catalog import metrics
-from huren.web.i18n import bilingual, split_bilingual
+from huren.web.i18n import BilingualFieldsForm, bilingual
 
 # Which daily-log fields each modality's technologists fill in (the catalog's log items).
 COMMON_LOG_FIELDS = ("temperature_c", "humidity_percent", "storage_free_percent", "status_ok",
@@ -47,7 +49,7 @@ def _item_label(i) -> str:
     return f"{i.id} {bilingual(i.title_zh or i.text_zh, i.title_en or i.text_en)}"
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(BilingualFieldsForm, forms.Form):
     serializer_class = None
     performed_on = _date_field(_("date"))
     note = forms.CharField(label=_("note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
@@ -103,7 +105,7 @@ class EvidenceForm(forms.Form):
         for field, msgs in ser.errors.items():
             target = field if field in self.fields else None
             for m in msgs if isinstance(msgs, list) else [msgs]:
-                self.add_error(target, bilingual(*split_bilingual(m)))
+                self.add_error(target, str(m))  # the serializer's message is already "中文 / English"
         return data
 
     def save(self):
@@ -153,7 +155,7 @@ class MeasurementForm(EvidenceForm):
         items = self.catalog_items({"measure", "image"})
         self.fields["item"].choices = [(i.id, _item_label(i)) for i in items]
         reg = metrics()
-        names = sorted({c.metric for i in items for c in i.criteria if c.metric in reg})
+        names = sorted({m for i in items for m in i.metrics if m in reg})
         self.fields["metric"].choices = [(m, f"{bilingual(reg[m].label_zh, reg[m].label_en)} · {m} [{reg[m].unit or '—'}]")
                                          for m in names]
 

@@ -8,30 +8,30 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from huren.assessment.models import VERDICTS, Decision
-from huren.web.i18n import bilingual, split_bilingual
+from huren.web.i18n import BilingualFieldsForm
 
 
 class ServiceErrorsMixin:
     def add_service_errors(self, exc: ValidationError) -> None:
-        """Put a workflow ValidationError ("中文 / English" per field) on the form, in the user's language."""
+        """Put a workflow ValidationError ("中文 / English" per field) on the form as it is, in both languages."""
         items = exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
         for field, msgs in items:
             target = field if field in self.fields else None
             for m in msgs:
-                self.add_error(target, bilingual(*split_bilingual(m)))
+                self.add_error(target, m)
 
 
-class AssessmentCreateForm(forms.Form):
+class AssessmentCreateForm(BilingualFieldsForm, forms.Form):
     note = forms.CharField(label=_("note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ReviewForm(ServiceErrorsMixin, forms.Form):
+class ReviewForm(ServiceErrorsMixin, BilingualFieldsForm, forms.Form):
     item = forms.CharField(widget=forms.HiddenInput)
     verdict = forms.ChoiceField(label=_("verdict"), choices=VERDICTS)
     reason = forms.CharField(label=_("reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class DecisionForm(ServiceErrorsMixin, forms.Form):
+class DecisionForm(ServiceErrorsMixin, BilingualFieldsForm, forms.Form):
     outcome = forms.ChoiceField(label=_("decision"), choices=Decision.Outcome.choices, widget=forms.RadioSelect)
     valid_until = forms.DateField(label=_("valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     rectification_items = forms.MultipleChoiceField(label=_("rectification items"), required=False,

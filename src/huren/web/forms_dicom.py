@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from huren.evidence.validation import check_size
-from huren.web.i18n import bilingual, split_bilingual
+from huren.web.i18n import BilingualFieldsForm
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -30,7 +30,7 @@ def _devices(user):
     return Device.objects.for_user(user).filter(active=True).select_related("department__institution")
 
 
-class AssignDeviceForm(forms.Form):
+class AssignDeviceForm(BilingualFieldsForm, forms.Form):
     device = forms.ModelChoiceField(queryset=None, label=_("Device"))
 
     def __init__(self, *args, user, **kwargs):
@@ -38,7 +38,7 @@ class AssignDeviceForm(forms.Form):
         self.fields["device"].queryset = _devices(user)
 
 
-class DicomUploadForm(forms.Form):
+class DicomUploadForm(BilingualFieldsForm, forms.Form):
     files = MultipleFileField(
         label=_("DICOM files or zip archives"),
         help_text=_("One or more DICOM files, or zip archives of them."),
@@ -66,5 +66,5 @@ class DicomUploadForm(forms.Form):
             raise forms.ValidationError(_("Choose at least one file."), code="required")
         err = check_size(sum(f.size for f in files), limit)
         if err:
-            raise forms.ValidationError(bilingual(*split_bilingual(err)), code="too_large")
+            raise forms.ValidationError(err, code="too_large")  # already "中文 / English"
         return files

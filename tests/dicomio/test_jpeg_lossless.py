@@ -9,12 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pydicom
+import gdcm  # python-gdcm, a test extra, writes the JPEG Lossless files
 import pytest
 
-gdcm = pytest.importorskip("gdcm", reason="python-gdcm (test extra) writes the JPEG Lossless files")
-
-from huren.analysis import AnalyzeOptions, analyze_paths  # noqa: E402
-from huren.dicomio import load_images  # noqa: E402
+from huren.analysis import AnalyzeOptions, analyze_paths
+from huren.dicomio import load_images
 
 JPEG_LOSSLESS_SV1 = "1.2.840.10008.1.2.4.70"
 

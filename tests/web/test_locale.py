@@ -9,19 +9,29 @@ from pathlib import Path
 import huren
 from huren.web.pofile import mo_messages, read_po, write_mo
 
-LOCALE = Path(huren.__file__).parent / "locale" / "zh_Hans" / "LC_MESSAGES"
+import pytest
+
+PACKAGE = Path(huren.__file__).parent
+LOCALE = PACKAGE / "locale" / "zh_Hans" / "LC_MESSAGES"
+# The project's catalog and each app's own (an app that brings its pages brings its words).
+CATALOGS = sorted(PACKAGE.rglob("locale/zh_Hans/LC_MESSAGES/django.po"))
 
 
-def test_every_message_is_translated_and_none_is_fuzzy():
-    entries = [e for e in read_po(LOCALE / "django.po") if e.msgid and not e.obsolete]
-    assert len(entries) > 300
+def test_the_project_catalog_is_large():
+    assert len([e for e in read_po(LOCALE / "django.po") if e.msgid and not e.obsolete]) > 300
+
+
+@pytest.mark.parametrize("po", CATALOGS, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_every_message_is_translated_and_none_is_fuzzy(po):
+    entries = [e for e in read_po(po) if e.msgid and not e.obsolete]
     assert [e.msgid for e in entries if not e.translated] == []
     assert [e.msgid for e in entries if e.fuzzy] == []
 
 
-def test_committed_mo_matches_the_po():
-    committed = gettext.GNUTranslations(open(LOCALE / "django.mo", "rb"))._catalog
-    expected = {k: v for k, v in mo_messages(read_po(LOCALE / "django.po")).items() if k}
+@pytest.mark.parametrize("po", CATALOGS, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_committed_mo_matches_the_po(po):
+    committed = gettext.GNUTranslations(open(po.with_suffix(".mo"), "rb"))._catalog
+    expected = {k: v for k, v in mo_messages(read_po(po)).items() if k}
     got = {k: v for k, v in committed.items() if k}
     # GNUTranslations splits plural entries into (msgid, n) keys
     plural = {k: v for k, v in expected.items() if "\0" in k}

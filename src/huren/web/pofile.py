@@ -159,6 +159,7 @@ def compile_all(root: str | Path) -> list[Path]:
 
 
 if __name__ == "__main__":
-    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "locale"
+    # Every catalog of the package: the project's (huren/locale) and each app's own (huren/<app>/locale).
+    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent
     for mo in compile_all(root):
         print(f"compiled {mo}")

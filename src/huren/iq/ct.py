@@ -279,7 +279,7 @@ def contrast_phases(ctx: Context, image_series: dict[str, list[Slice]], study_te
     if not enhanced_words and not contrast_present:
         return  # a plain study: the check does not apply (nothing recorded)
     protocol, required = None, ["contrast"]
-    for prot in p.get("phase_protocols", []):
+    for prot in ctx.rules.section("ct").get("phase_protocols", []):
         if words_in(all_text, prot["words"]):
             protocol, required = prot["name"], list(prot["required"])
             break

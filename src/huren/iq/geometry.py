@@ -143,6 +143,15 @@ def analyse_stack(slices: list[Slice], *, missing_ratio=1.5, duplicate_mm=0.01, 
             g.missing.append({"after_sop_instance_uid": usable[i].sop_instance_uid,
                               "before_sop_instance_uid": usable[i + 1].sop_instance_uid,
                               "gap_mm": round(float(gap), 3), "count": max(1, int(round(gap / ref)) - 1)})
+    # the spacing zones from the regular gaps only (not those explained as missing or misplaced slices)
+    irregular = {i for i in flagged_pair}
+    for m in g.missing:
+        irregular.update(i for i in range(len(usable) - 1) if usable[i].sop_instance_uid == m["after_sop_instance_uid"])
+    regular = np.array([x for i, x in enumerate(gaps) if i not in irregular and x > duplicate_mm])
+    if len(regular):
+        g.spacing_mm = float(np.median(regular))
+        g.spacings = sorted({round(float(x), 2) for x in regular if abs(x - g.spacing_mm) > 0.05 * g.spacing_mm}
+                            | {round(g.spacing_mm, 2)})
     # in-plane misplacement: the distance of each position from the line through the stack
     off = _line_residuals(d, pos)
     good = off <= misplaced_mm

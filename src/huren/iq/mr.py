@@ -3,8 +3,6 @@ thickness, voxel size, fat-suppression uniformity, contrast."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 from scipy import ndimage
 
@@ -158,11 +156,11 @@ def _required_sequences(ctx: Context, image_series, rec) -> None:
     if missing:
         names = ", ".join(m["name"] for m in missing)
         ctx.add("required_sequences", "fail", value=len(missing), unit="sequences missing", rule=rule, uids=uids,
-                protocol=used, missing=[m["name"] for m in missing], found=found, series=series,
+                protocol=used, missing=[m["name"] for m in missing], found=found, series_recognised=series,
                 zh=f"缺少必备序列：{names}{note_zh}", en=f"required sequences missing: {names}{note_en}")
     else:
         ctx.add("required_sequences", "pass", value=0, unit="sequences missing", rule=rule, uids=uids, protocol=used,
-                found=found, series=series, zh=f"必备序列齐全（{used}）{note_zh}",
+                found=found, series_recognised=series, zh=f"必备序列齐全（{used}）{note_zh}",
                 en=f"the required sequences are present ({used}){note_en}")
 
 
@@ -172,37 +170,39 @@ def _signs(o) -> tuple:
             int(np.argmax(np.abs(c))), int(np.sign(c[np.argmax(np.abs(c))])))
 
 
+def _convention(spec) -> tuple:
+    axes = {"x": 0, "y": 1, "z": 2}
+    (r, c) = spec
+    return (axes[r[1]], 1 if r[0] == "+" else -1, axes[c[1]], 1 if c[0] == "+" else -1)
+
+
 def _orientation(ctx: Context, image_series, rec) -> None:
-    rule = rule_text("per plane, every series' row and column directions (Image Orientation Patient) point the same way "
-                     "as the study's convention (the most common; left→right, anterior→posterior, superior→inferior)",
-                     "seed: 各序列图像显示方向保持一致 (MR-IQ-DISPLAY)")
-    by_plane: dict[str, list[tuple[str, tuple]]] = {}
+    conv = ctx.rules.section("mr.orientation")
+    rule = rule_text("every series' row and column directions (Image Orientation Patient) as the plane's display "
+                     "convention: " + "; ".join(f"{p} row {conv[p][0]}, column {conv[p][1]}"
+                                               for p in ("axial", "sagittal", "coronal")),
+                     ctx.rules.source("mr.orientation"))
+    judged, odd = [], []
     for uid, sl in image_series.items():
         s = sl[len(sl) // 2]
-        if s.orientation is None or rec[uid]["plane"] in (None, "oblique"):
+        plane = rec[uid]["plane"]
+        if s.orientation is None or plane not in conv:
             continue
-        by_plane.setdefault(rec[uid]["plane"], []).append((uid, _signs(s.orientation)))
-    if not by_plane:
-        ctx.not_evaluable("orientation_consistency", "没有带方向信息（Image Orientation）的序列",
-                          "no series with Image Orientation (Patient)", rule=rule)
-        return
-    odd = []
-    conv = {}
-    for plane, lst in by_plane.items():
-        main = Counter(sg for _, sg in lst).most_common(1)[0][0]
-        conv[plane] = main
-        odd += [{"series_instance_uid": u, "plane": plane} for u, sg in lst if sg != main]
-    n = sum(len(v) for v in by_plane.values())
-    if n < 2:
-        ctx.not_evaluable("orientation_consistency", "只有一个序列，无可比较", "only one series: nothing to compare",
-                          rule=rule)
+        judged.append(uid)
+        got = _signs(s.orientation)
+        if got != _convention(conv[plane]):
+            odd.append({"series_instance_uid": uid, "plane": plane, "description": s.text("SeriesDescription")})
+    if not judged:
+        ctx.not_evaluable("orientation_consistency", "没有带方向信息（Image Orientation）的横断、矢状或冠状序列",
+                          "no axial, sagittal or coronal series with Image Orientation (Patient)", rule=rule)
         return
     ok = not odd
     ctx.add("orientation_consistency", "pass" if ok else "fail", value=len(odd), unit="series", rule=rule,
-            uids=[sl[len(sl) // 2].sop_instance_uid for sl in image_series.values()], inconsistent=odd,
-            zh="各序列显示方向一致" if ok else f"{len(odd)} 个序列的显示方向与本检查其他序列不一致",
+            uids=[image_series[u][len(image_series[u]) // 2].sop_instance_uid for u in judged], inconsistent=odd,
+            series_judged=len(judged),
+            zh="各序列显示方向一致" if ok else f"{len(odd)} 个序列的显示方向与约定（从左至右、从前至后、从上至下）不一致",
             en="every series has the same display orientation" if ok else
-            f"{len(odd)} series are displayed in another orientation than the rest of the study")
+            f"{len(odd)} series are displayed against the convention (left→right, anterior→posterior, superior→inferior)")
 
 
 def _series_limits(ctx: Context, uid: str, sl: list[Slice], info: dict) -> None:
@@ -328,7 +328,7 @@ def _contrast(ctx: Context, image_series, rec) -> None:
     rule = rule_text("an enhanced study has a post-contrast T1-weighted series", ctx.rules.source("mr.contrast"))
     uids = [sl[len(sl) // 2].sop_instance_uid for sl in image_series.values()]
     if post_t1:
-        ctx.add("contrast_phases", "pass", value=len(post_t1), unit="series", rule=rule, uids=uids, series=post_t1,
+        ctx.add("contrast_phases", "pass", value=len(post_t1), unit="series", rule=rule, uids=uids, post_contrast_series=post_t1,
                 zh="有增强后 T1 序列", en="a post-contrast T1 series is present")
     else:
         ctx.add("contrast_phases", "fail", value=0, unit="series", rule=rule, uids=uids,

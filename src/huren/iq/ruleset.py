@@ -90,7 +90,7 @@ def validate(data: dict, where: str = "rules") -> None:
                       ("ct.thickness.DEFAULT", dict), ("ct.geometry.missing_ratio", (int, float)),
                       ("ct.phases.enhanced_words", list), ("dr.deviation_index.min", (int, float)),
                       ("dr.deviation_index.max", (int, float)), ("dr.exposure_index.DEFAULT", list),
-                      ("mr.weightings.order", list), ("mr.protocols.DEFAULT", list), ("mr.limits.DEFAULT", dict),
+                      ("mr.weightings.order", list), ("mr.orientation.axial", list), ("mr.protocols.DEFAULT", list), ("mr.limits.DEFAULT", dict),
                       ("sampling.pixel_images_per_series", int)):
         _require(data, key, kind, where)
     for bp, r in data["ct"]["fov"].items():

@@ -166,7 +166,7 @@ def ct_study(*, body_part: str = "ABDOMEN", vendor: str = "Siemens", n_slices: i
             if drop_orientation:
                 del ds.ImageOrientationPatient
                 del ds.ImagePositionPatient
-            acq = acq0 + si * 60 + (PHASE_DELAY_S.get(phase, 0.0) if phase != "plain" else -120)
+            acq = acq0 + (PHASE_DELAY_S.get(phase, 0.0) if phase != "plain" else -120.0 + si)
             ds.AcquisitionTime = _hms(acq + inst * 0.1)
             if phase != "plain" and contrast_tags:
                 ds.ContrastBolusAgent = "Iohexol 350"

@@ -28,7 +28,7 @@ def header_facts(s: Slice) -> dict:
     if ti is None:
         its = s.header("InversionTimes")
         try:
-            ti = float(list(its)[0]) if its else None
+            ti = float(its if isinstance(its, (int, float)) else list(its)[0]) if its not in (None, "") else None
         except (TypeError, ValueError, IndexError):
             ti = None
     inversion = "IR" in scanning or (s.text("InversionRecovery").upper() == "YES") or (ti is not None and ti > 0)
@@ -89,7 +89,8 @@ def recognise(ctx: Context, slices: list[Slice]) -> dict:
     if s.text("SpectrallySelectedSuppression").upper() in ("FAT", "FAT_AND_WATER"):
         fat_sat = True
     cw = ctx.rules.section("mr.contrast")["words"]
-    contrast = bool(s.text("ContrastBolusAgent").strip()) or bool(words_in(text, cw))
+    series_text = " ".join(s.text(k) for k in ("SeriesDescription", "ProtocolName"))
+    contrast = bool(s.text("ContrastBolusAgent").strip()) or bool(words_in(series_text, cw))
     return {"weighting": weighting, "decided_by": decided, "note": note, "by_header": by_header, "by_words": by_words,
             "plane": plane_of(s.orientation), "fat_sat": fat_sat, "contrast": contrast,
             "tr_ms": f["tr_ms"], "te_ms": f["te_ms"], "ti_ms": f["ti_ms"], "b_value": f["b_value"]}
@@ -322,7 +323,9 @@ def _fat_sat(ctx: Context, uid: str, pix, bad) -> None:
 
 
 def _contrast(ctx: Context, image_series, rec) -> None:
-    if not any(i["contrast"] for i in rec.values()):
+    first = next(iter(image_series.values()))[0]
+    study_text = " ".join(first.text(k) for k in ("StudyDescription", "RequestedProcedureDescription"))
+    if not any(i["contrast"] for i in rec.values()) and not words_in(study_text, ctx.rules.section("mr.contrast")["words"]):
         return  # plain study: does not apply
     post_t1 = [u for u, i in rec.items() if i["contrast"] and i["weighting"] == "T1"]
     rule = rule_text("an enhanced study has a post-contrast T1-weighted series", ctx.rules.source("mr.contrast"))

@@ -497,7 +497,9 @@ def random_ct(rng: np.random.Generator, defect: str | None) -> tuple[SynthStudy,
     tilt = float(rng.choice([0.0, 0.0, 12.0, -20.0])) if part == "HEAD" else 0.0
     zones = [(n // 2, spacing), (n - n // 2, spacing / 2)] if rng.random() < 0.25 else None
     k = int(rng.integers(3, n - 4))
-    kw: dict = {}
+    ang = rng.uniform(0, 2 * np.pi)
+    r = float(rng.uniform(0, 12))  # a clean study is not perfectly centred either (≤ 5 % of the field)
+    kw: dict = {"offset_mm": (r * np.cos(ang), r * np.sin(ang))}
     check = defect
     if defect == "missing_slices":
         kw["missing"] = (k,)
@@ -510,10 +512,10 @@ def random_ct(rng: np.random.Generator, defect: str | None) -> tuple[SynthStudy,
         kw["misplaced_xy"], check = (k,), "misplaced_slices"
     elif defect == "slice_order":
         kw["swap"] = ((k, k + 2),)
-    elif defect == "centring":
+    elif defect == "centring":  # ≥ 14 % of the field (head 230 mm, abdomen 369 mm) off the centre
         ang = rng.uniform(0, 2 * np.pi)
-        r = float(rng.uniform(40, 60)) if part == "HEAD" else float(rng.uniform(65, 80))
-        kw["offset_mm"] = (r * np.cos(ang) * (0.4 if part == "ABDOMEN" else 1), r * np.sin(ang))
+        r = float(rng.uniform(33, 50)) if part == "HEAD" else float(rng.uniform(52, 65))
+        kw["offset_mm"] = (r * np.cos(ang), r * np.sin(ang))
     elif defect == "body_in_fov":
         kw["offset_mm"] = (float(rng.choice([-1, 1])) * (150.0 if part == "HEAD" else 120.0), 0.0)
     elif defect == "matrix":
@@ -556,7 +558,8 @@ def random_mr(rng: np.random.Generator, defect: str | None) -> tuple[SynthStudy,
     if defect == "fat_suppression":
         part = "ABDOMEN"
     kw: dict = {"body_part": part, "vendor": vendor, "seed": int(rng.integers(0, 10_000)), "n_slices": 3,
-                "ge_t1_flair": vendor == "GE" and part == "HEAD"}
+                "ge_t1_flair": vendor == "GE" and part == "HEAD",
+                "offset_mm": (float(rng.uniform(-8, 8)), float(rng.uniform(-8, 8)))}
     n = len(MR_PROTOCOLS[part])
     if defect == "required_sequences":
         kw["drop"] = (int(rng.integers(0, n)),)

@@ -55,12 +55,20 @@ class Slice:
         return default
 
     def text(self, keyword: str) -> str:
+        """The attribute as text ("" when absent; multiple values joined by backslashes), cached."""
+        cache = self.ds.__dict__.setdefault("_huren_text", {}) if self.fg is None else None
+        if cache is not None and keyword in cache:
+            return cache[keyword]
         v = self.header(keyword)
         if v is None:
-            return ""
-        if isinstance(v, (list, tuple, pydicom.multival.MultiValue)):
-            return "\\".join(str(x) for x in v)
-        return str(v)
+            t = ""
+        elif isinstance(v, (list, tuple, pydicom.multival.MultiValue)):
+            t = "\\".join(str(x) for x in v)
+        else:
+            t = str(v)
+        if cache is not None:
+            cache[keyword] = t
+        return t
 
     @property
     def sop_instance_uid(self) -> str:
@@ -102,7 +110,10 @@ class Slice:
 
     @property
     def is_localiser(self) -> bool:
-        return is_localiser(self.ds)
+        d = self.ds.__dict__
+        if "_huren_localiser" not in d:
+            d["_huren_localiser"] = is_localiser(self.ds)
+        return d["_huren_localiser"]
 
     def image_type(self) -> list[str]:
         return [str(x).upper() for x in (self.ds.get("ImageType") or [])]

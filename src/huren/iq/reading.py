@@ -18,41 +18,22 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 
-from huren.dicomio import DicomInputError, is_localiser, pixels
+from huren.dicomio import DicomInputError, Image, is_localiser, pixels
 from huren.dicomio.reader import _frame_group, _iter_sources, read_dataset
 
 
 @dataclass
-class Slice:
-    """One image (a single-frame object or one frame of an enhanced object), header only."""
+class Slice(Image):
+    """One image (a single-frame object or one frame of an enhanced object), header only: a
+    :class:`huren.dicomio.Image` whose ``array`` is None until a check reads it through
+    :class:`PixelCache`, with ``loader`` to reach the pixel data and the frame's functional groups."""
 
-    ds: Dataset
-    frame: int | None
-    path: str
-    loader: Callable[[], Dataset]
-    position: tuple | None = None
-    orientation: tuple | None = None
-    spacing: tuple | None = None
-    thickness: float | None = None
+    loader: Callable[[], Dataset] | None = None
     fg: Dataset | None = None
-    _array: np.ndarray | None = field(default=None, repr=False)
 
-    def header(self, keyword: str, default=None):
-        """An attribute: top level first, then this frame's functional groups, one sequence deep."""
-        v = self.ds.get(keyword)
-        if v not in (None, ""):
-            return v
-        if self.fg is None:
-            return default
-        v = self.fg.get(keyword)
-        if v not in (None, ""):
-            return v
-        for elem in self.fg:
-            if elem.VR == "SQ" and elem.value:
-                v = elem.value[0].get(keyword)
-                if v not in (None, ""):
-                    return v
-        return default
+    @property
+    def thickness(self) -> float | None:
+        return self.slice_thickness
 
     def text(self, keyword: str) -> str:
         """The attribute as text ("" when absent; multiple values joined by backslashes), cached."""
@@ -71,42 +52,8 @@ class Slice:
         return t
 
     @property
-    def sop_instance_uid(self) -> str:
-        uid = str(self.ds.get("SOPInstanceUID", ""))
-        return f"{uid}#{self.frame + 1}" if self.frame is not None else uid
-
-    @property
-    def series_instance_uid(self) -> str:
-        return str(self.ds.get("SeriesInstanceUID", "") or "")
-
-    @property
     def study_instance_uid(self) -> str:
         return str(self.ds.get("StudyInstanceUID", "") or "")
-
-    @property
-    def modality(self) -> str:
-        return str(self.ds.get("Modality", "") or "").upper()
-
-    @property
-    def instance_number(self) -> int | None:
-        v = self.ds.get("InstanceNumber")
-        try:
-            return int(v) * (10000 if self.frame is not None else 1) + (self.frame or 0) if v not in (None, "") else (
-                self.frame + 1 if self.frame is not None else None)
-        except (TypeError, ValueError):
-            return None
-
-    @property
-    def normal(self) -> np.ndarray | None:
-        if self.orientation is None:
-            return None
-        n = np.cross(np.array(self.orientation[:3]), np.array(self.orientation[3:]))
-        norm = np.linalg.norm(n)
-        return n / norm if norm > 0 else None
-
-    @property
-    def has_pixels(self) -> bool:
-        return self._array is not None or bool(self.ds.get("_huren_has_pixels", True))
 
     @property
     def is_localiser(self) -> bool:
@@ -170,20 +117,18 @@ def slices_of(ds: Dataset, path: str, loader: Callable[[], Dataset]) -> list[Sli
             spacing = (float(ps[0]), float(ps[1])) if ps is not None and len(ps) == 2 else None
         except (TypeError, ValueError):
             spacing = None
-        out.append(Slice(ds=ds, frame=i if nframes > 1 else None, path=path, loader=loader, position=position,
-                         orientation=orientation, spacing=spacing, thickness=thick, fg=fg))
+        out.append(Slice(array=None, spacing=spacing, ds=ds, path=path, frame=i if nframes > 1 else None,
+                         position=position, orientation=orientation, slice_thickness=thick, loader=loader, fg=fg))
     return out
 
 
 def _header(ds: Dataset) -> Dataset:
     """The header of an in-memory dataset (pixel data dropped from the copy we keep)."""
-    has = "PixelData" in ds or "FloatPixelData" in ds
     h = Dataset()
     for elem in ds:
         if elem.tag not in (0x7FE00010, 0x7FE00008, 0x7FE00009):
             h.add(elem)
     h.file_meta = getattr(ds, "file_meta", Dataset())
-    h._huren_has_pixels = has
     return h
 
 
@@ -252,8 +197,8 @@ class PixelCache:
 
     def array(self, s: Slice) -> np.ndarray:
         """The image's pixels (modality LUT applied); raises :class:`DicomInputError`."""
-        if s._array is not None:
-            return s._array
+        if s.array is not None:
+            return s.array
         key = id(s.ds)
         full = self._full.get(key)
         if full is None:

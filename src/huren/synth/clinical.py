@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 from pydicom.dataset import Dataset
@@ -25,7 +24,7 @@ from scipy import ndimage
 from huren.synth import UID_ROOT, new_dataset
 from huren.synth import dr as sdr
 from huren.synth import patient
-from huren.synth.ct import _SeriesInfo, ct_dataset, save
+from huren.synth.ct import SynthSeries, _SeriesInfo, ct_dataset
 
 MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4"
 ENHANCED_MR_STORAGE = "1.2.840.10008.5.1.4.1.1.4.1"
@@ -42,30 +41,15 @@ VENDORS = {
 
 
 @dataclass
-class SynthStudy:
-    """A synthetic study: its datasets and the defects planted in it (``truth``: check name → what)."""
+class SynthStudy(SynthSeries):
+    """A synthetic study: its datasets and the defects planted in it (``truth``: check name → what);
+    ``write(folder, transfer_syntax=…)`` writes one file per dataset."""
 
-    datasets: list
-    truth: dict = field(default_factory=dict)
     modality: str = ""
 
     @property
     def study_instance_uid(self) -> str:
         return str(self.datasets[0].StudyInstanceUID)
-
-    def write(self, folder: str | Path, *, transfer_syntax: str | None = None) -> list[Path]:
-        """One file per dataset under ``folder`` (optionally compressed, e.g. RLE Lossless)."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        out = []
-        for i, ds in enumerate(self.datasets):
-            p = folder / f"S{int(ds.get('SeriesNumber') or 0):03d}_I{i + 1:05d}.dcm"
-            if transfer_syntax is not None:
-                ds = copy.deepcopy(ds)
-                ds.compress(transfer_syntax)
-            save(ds, p)
-            out.append(p)
-        return out
 
 
 def _patient(ds: Dataset, body_part: str, vendor: str, model_index: int, study: dict) -> None:

@@ -128,3 +128,16 @@ def test_real_patient_like_images_of_pydicom():
     assert mr.modality == "MR" and mr.get("matrix")[0].value == 64
     s = mr.series[0]
     assert s.weighting is not None or s.weighting_decided_by == "none"
+
+
+def test_headers_parsed_by_intake_are_used_and_pixels_read_from_their_files(tmp_path):
+    files = c.ct_study(n_slices=8, missing=(4,), base_images=1).write(tmp_path)
+    headers = [pydicom.dcmread(f, stop_before_pixels=True) for f in files]
+    ev = evaluate_study(headers)
+    assert failing(ev) == ["missing_slices"]
+    assert results(ev, "centring") == ["pass"] and ev.pixel_images_read == 3
+    # headers without a file behind them: the pixel checks say why they cannot judge
+    for h in headers:
+        h.filename = None
+    ev = evaluate_study(headers)
+    assert results(ev, "centring") == ["not_evaluable"] and results(ev, "missing_slices") == ["fail"]

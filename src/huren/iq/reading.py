@@ -159,7 +159,10 @@ def read_headers(inputs: Iterable) -> tuple[list[Slice], list[dict]]:
         if isinstance(obj, Dataset):
             h = _header(obj)
             name = str(getattr(obj, "filename", "") or obj.get("SOPInstanceUID", "dataset"))
-            slices.extend(slices_of(h, name, (lambda o=obj: o)))
+            loader = (lambda o=obj: o)
+            if "PixelData" not in obj and isinstance(getattr(obj, "filename", None), str) and Path(obj.filename).is_file():
+                loader = _FileLoader(Path(obj.filename))  # a header read by intake: the pixels are in its file
+            slices.extend(slices_of(h, name, loader))
         else:
             paths.append(obj)
     for name, src in _iter_sources(paths):

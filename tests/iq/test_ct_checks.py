@@ -86,12 +86,15 @@ def test_metal_is_flagged_as_a_screen():
     assert m.result == "fail" and m.value > 20 and m.details["screen"] is True
 
 
-def test_liver_three_phase_protocol_needs_each_phase():
-    ok = run(c.ct_study(n_slices=5, phases=("plain", "arterial", "portal"), study_words="肝脏三期增强", base_images=1))
+@pytest.mark.parametrize("vendor", ["Siemens", "UIH"])  # English and Chinese series names
+def test_liver_three_phase_protocol_needs_each_phase(vendor):
+    ok = run(c.ct_study(n_slices=5, phases=("plain", "arterial", "portal"), study_words="肝脏三期增强", base_images=1,
+                        vendor=vendor))
     assert results(ok, "contrast_phases") == ["pass"]
     assert ok.get("contrast_phases")[0].details["protocol"] == "liver three-phase"
     assert {s.phase_decided_by for s in ok.series} == {"words", "timing+words"}
-    bad = run(c.ct_study(n_slices=5, phases=("plain", "portal"), study_words="肝脏三期增强", base_images=1))
+    assert [s.phase for s in ok.series] == ["plain", "arterial", "portal"]
+    bad = run(c.ct_study(n_slices=5, phases=("plain", "portal"), study_words="肝脏三期增强", base_images=1, vendor=vendor))
     r = bad.get("contrast_phases")[0]
     assert r.result == "fail" and "arterial" in r.reason_en and "动脉" not in r.reason_en
     assert r.details["found"] == ["plain", "portal"]
@@ -143,3 +146,12 @@ def test_only_a_few_images_pixel_data_are_read():
     assert ev.images == 120
     assert ev.pixel_images_read <= 6
     assert all(s.pixel_images_read <= 3 for s in ev.series)
+
+
+def test_contrast_agent_in_the_header_beats_a_plain_name():
+    st = c.ct_study(n_slices=4, phases=("arterial",), phase_words={"arterial": "Non-contrast"}, base_images=1)
+    for ds in st.datasets:
+        del ds.ContrastBolusStartTime
+    ev = run(st)
+    s = [x for x in ev.series if x.role == "images"][0]
+    assert s.phase == "contrast" and s.phase_decided_by == "header"

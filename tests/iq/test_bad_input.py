@@ -124,6 +124,10 @@ def test_real_patient_like_images_of_pydicom():
     ct = evaluate_study(TEST_FILES / "CT_small.dcm")
     assert ct.modality == "CT" and results(ct, "matrix") == ["fail"] and ct.get("matrix")[0].value == 128
     assert results(ct, "missing_slices") == ["not_evaluable"]  # one image
+    # CT_small is a 128 × 128 crop around a thoracic vertebra: the body runs across the edges
+    assert results(ct, "body_in_fov") == ["fail"]
+    # its header names the contrast agent (ISOVUE): an enhanced series
+    assert [s.phase for s in ct.series] == ["contrast"] and results(ct, "contrast_phases") == ["pass"]
     mr = evaluate_study(TEST_FILES / "MR_small.dcm")
     assert mr.modality == "MR" and mr.get("matrix")[0].value == 64
     s = mr.series[0]
@@ -141,3 +145,19 @@ def test_headers_parsed_by_intake_are_used_and_pixels_read_from_their_files(tmp_
         h.filename = None
     ev = evaluate_study(headers)
     assert results(ev, "centring") == ["not_evaluable"] and results(ev, "missing_slices") == ["fail"]
+
+
+def test_real_scanner_headers_of_the_phantom_scans(phantoms):
+    """Real CT and MR scanners' files (GE, Siemens, Philips …; phantoms, not patients): every check
+    gives a valid result, and the contiguous CT series have no gap, duplicate or misplaced slice."""
+    evs = evaluate_paths([phantoms / "ct", phantoms / "mr"])
+    assert {e.modality for e in evs} >= {"CT", "MR"}
+    for ev in evs:
+        assert ev.checks and ev.evaluated
+        for chk in ev.checks:
+            assert chk.result in ("pass", "fail", "not_evaluable") and chk.reason_zh and chk.reason_en
+        assert ev.pixel_images_read <= 3 * len(ev.series) + 1
+    ct = [e for e in evs if e.modality == "CT"]
+    for ev in ct:
+        for check in ("missing_slices", "duplicate_slices", "misplaced_slices"):
+            assert "fail" not in results(ev, check), (check, [x.reason_en for x in ev.get(check)])

@@ -78,3 +78,23 @@ def test_compressed_radiograph(tmp_path):
     c.dr_image(seed=2).write(tmp_path, transfer_syntax=RLELossless)
     [ev] = evaluate_paths([tmp_path])
     assert failing(ev) == []
+
+
+@pytest.mark.parametrize("encoding", ["raw sign +1", "MONOCHROME1", "processed MONOCHROME2"])
+@pytest.mark.parametrize("defect", [None, "text_over_body", "rotate"])
+def test_pixel_encodings_are_read_the_right_way_round(encoding, defect):
+    import numpy as np
+
+    kw = {"text_over_body": True} if defect == "text_over_body" else {"rotate": 2} if defect == "rotate" else {}
+    st = c.dr_image(seed=8, **kw)
+    ds = st.datasets[0]
+    if encoding != "raw sign +1":
+        del ds.PixelIntensityRelationshipSign
+    if encoding == "MONOCHROME1":
+        ds.PhotometricInterpretation = "MONOCHROME1"  # high stored values display black: the direct beam
+    elif encoding == "processed MONOCHROME2":
+        a = ds.pixel_array.astype(np.int64)
+        ds.PixelData = (65535 - a).astype(np.uint16).tobytes()  # bone white, annotations at the top
+    ev = run(st)
+    expect = {None: set(), "text_over_body": {"burned_in_text"}, "rotate": {"view_orientation"}}[defect]
+    assert set(failing(ev)) == expect, [(x.check, x.reason_en) for x in ev.checks if x.result == "fail"]

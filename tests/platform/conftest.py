@@ -100,4 +100,4 @@ def world(db):
     return w
 
 
-assert set(ROLES) == {"qc_admin", "evaluator", "hospital_manager", "technologist"}
+assert set(ROLES) == {"qc_admin", "evaluator", "hospital_manager", "technologist", "clinician"}

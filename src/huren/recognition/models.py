@@ -151,11 +151,16 @@ class StateHorizon(models.Model):
         verbose_name_plural = _("state history horizons")
 
 
+class SharedQuerySet(ScopedQuerySet):
+    def for_user(self, user):
+        return self if getattr(user, "is_authenticated", False) else self.none()
+
+
 class ReExamReason(models.Model):
     """A legitimate reason to repeat an examination (national policy), seeded from the
     catalog's ``[[recognition.reason]]``; the QC centre edits, adds and retires them."""
 
-    SCOPE = ""  # shared reference data, not an institution's
+    SCOPE = None  # shared reference data of no institution: every logged-in user reads it
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     label_zh = models.CharField(_("label (Chinese)"), max_length=100)
@@ -163,7 +168,7 @@ class ReExamReason(models.Model):
     active = models.BooleanField(_("in use"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
-    objects = models.Manager()
+    objects = SharedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("re-examination reason")

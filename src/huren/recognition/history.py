@@ -198,11 +198,20 @@ def _delete(qs) -> None:
     qs._raw_delete(qs.db)
 
 
-@transaction.atomic
 def ensure_history(device, through: dt.date | None = None) -> StateHorizon | None:
-    """Bring the device's stored history up to date through ``through`` (today)."""
+    """Bring the device's stored history up to date through ``through`` (today). The usual
+    case — nothing changed since it was computed — costs one indexed read."""
     through = through or timezone.localdate()
     catalog = current_catalog()
+    hz = StateHorizon.objects.filter(device=device).first()
+    if (hz is not None and hz.dirty_from is None and hz.through is not None and hz.through >= through
+            and hz.catalog_key == catalog.key):
+        return hz
+    return _rebuild(device, through, catalog)
+
+
+@transaction.atomic
+def _rebuild(device, through: dt.date, catalog) -> StateHorizon:
     hz, _ = StateHorizon.objects.select_for_update().get_or_create(device=device)
     start = history_start(device)
     full = hz.catalog_key != catalog.key or hz.start != start
@@ -233,7 +242,7 @@ def ensure_history(device, through: dt.date | None = None) -> StateHorizon | Non
 def span_on(device, day: dt.date) -> StateSpan | None:
     """The stored interval holding ``day`` (after bringing the history up to date)."""
     ensure_history(device, max(day, timezone.localdate()))
-    return StateSpan.objects.filter(device=device, start__lte=day, end__gte=day).first()
+    return StateSpan.objects.filter(device=device, start__lte=day, end__gte=day).select_related("decision").first()
 
 
 def state_for(device, day: dt.date) -> DayState:
@@ -241,4 +250,6 @@ def state_for(device, day: dt.date) -> DayState:
     s = span_on(device, day)
     if s is None:
         return DayState(NEVER, reasons=[["检查日期前尚无评估结论", "no decision by this date"]])
-    return DayState(s.state, s.decision_id, list(s.items), [list(r) for r in s.reasons])
+    out = DayState(s.state, s.decision_id, list(s.items), [list(r) for r in s.reasons])
+    out.decision = s.decision  # the Decision row, read with the span
+    return out

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from django.db import transaction
 from django.utils import timezone
 
 from huren.assessment.models import Decision
@@ -225,7 +226,7 @@ def answer_for(device: Device | None, study_date: dt.date, *, study=None, modali
         return Answer(False, None, None, None, [("该检查的设备未在 huren 登记", "the study's device is not registered in huren")],
                       study_date, study)
     s = H.state_for(device, study_date)
-    decision = Decision.objects.filter(pk=s.decision_id).first() if s.decision_id else None
+    decision = getattr(s, "decision", None) if s.decision_id else None
     reasons = [tuple(r) for r in s.reasons]
     state_line = (f"检查日期 {study_date} 设备状态：{H.STATE_ZH[s.state]}", f"device state on {study_date}: {H.STATE_EN[s.state]}")
     by_study = study is not None or bool(modality or body_part or description)
@@ -362,7 +363,7 @@ def log_query(user, kind: str, asked: dict, answer: Answer | None = None, error:
     profile = getattr(user, "profile", None) if getattr(user, "is_authenticated", False) else None
     clean = {k: str(v)[:200] for k, v in asked.items() if v not in (None, "") and k not in ("patient_id",)}
     q = RecognitionQuery(asked_by=user if getattr(user, "is_authenticated", False) else None,
-                         institution=getattr(profile, "institution", None), kind=kind, identity=clean,
+                         institution_id=getattr(profile, "institution_id", None), kind=kind, identity=clean,
                          study_instance_uid=str(asked.get("study_instance_uid") or "")[:64],
                          accession_number=str(asked.get("accession_number") or "")[:64])
     if answer is not None:
@@ -372,5 +373,6 @@ def log_query(user, kind: str, asked: dict, answer: Answer | None = None, error:
     else:
         q.recognised, q.error = False, True
         q.reason_zh, q.reason_en = (error.zh, error.en) if error else ("", "")
-    q.save()
+    with transaction.atomic():  # the row and its audit entry: one commit
+        q.save()
     return q

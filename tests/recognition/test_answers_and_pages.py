@@ -191,3 +191,40 @@ def test_device_page_shows_history_and_evaluator_can_suspend(world, qualified):
     from huren.recognition.models import QualificationAction
 
     assert list(QualificationAction.objects.values_list("action", flat=True)) == ["suspend"]
+
+
+def failing_iq(study):
+    return [("曝光不足", "under-exposed")]
+
+
+def broken_iq(study):
+    raise RuntimeError("service down")
+
+
+def test_iq_provider_from_settings_and_a_broken_provider(world, qualified, settings):
+    d, head, *_ = qualified
+    settings.HUREN_IQ_PROVIDERS = ["test_answers_and_pages.failing_iq"]
+    ans = R.recognise_study(study_instance_uid=head.study_instance_uid)
+    assert not ans.recognised and "under-exposed" in ans.items[0].reasons[-1][1]
+    settings.HUREN_IQ_PROVIDERS = ["test_answers_and_pages.broken_iq"]
+    ans = R.recognise_study(study_instance_uid=head.study_instance_uid)
+    assert not ans.recognised and "unavailable" in ans.items[0].reasons[-1][1]
+
+
+def test_retired_device_answers_for_its_service_dates_by_identity(world, qualified):
+    ct = world.a.ct
+    ct.active = False
+    ct.save()
+    c = client_for(world.b.doctor)
+    r = c.get("/api/recognition/", {"station_name": "CTSTATION1", "study_date": days_ago(5).isoformat(),
+                                    "body_part": "HEAD", "modality": "CT"})
+    assert r.json()["device"]["id"] == ct.pk and r.json()["recognised"] is True
+    r = c.get("/api/recognition/", {"station_name": "CTSTATION1", "study_date": days_ago(0).isoformat()})
+    assert r.json()["recognised"] is False and r.json()["status"] == "retired"
+
+
+def test_schema_lists_the_recognition_endpoints(world):
+    body = client_for(world.evaluator).get("/api/schema/").content.decode()
+    for path in ("/api/recognition/", "/api/recognition-decisions/", "/api/qualification-actions/",
+                 "/api/reexam-reasons/", "/api/recognition/rates/", "multipart/form-data"):
+        assert path in body, path

@@ -56,6 +56,15 @@ def unregister_iq_provider(provider: Callable) -> None:
         _IQ_PROVIDERS.remove(provider)
 
 
+def _providers() -> list[Callable]:
+    """The registered providers, and those named in ``settings.HUREN_IQ_PROVIDERS`` (dotted paths)."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    named = [import_string(p) for p in getattr(settings, "HUREN_IQ_PROVIDERS", ()) or ()]
+    return list(_IQ_PROVIDERS) + [p for p in named if p not in _IQ_PROVIDERS]
+
+
 def iq_failures(study) -> list[tuple[str, str]] | None:
     """The failed image-quality checks of ``study`` from every registered provider, or
     ``None`` when no provider knows the study. A provider that raises is ignored (and says
@@ -63,7 +72,7 @@ def iq_failures(study) -> list[tuple[str, str]] | None:
     if study is None:
         return None
     found, any_result = [], False
-    for p in list(_IQ_PROVIDERS):
+    for p in _providers():
         try:
             r = p(study)
         except Exception as e:  # an external check must never turn the answer into a 500

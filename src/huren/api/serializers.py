@@ -412,8 +412,8 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 class RecognitionQuerySerializer(serializers.ModelSerializer):
     class Meta:
         model = RecognitionQuery
-        fields = ["id", "asked_at", "institution", "study_date", "identity", "device", "decision", "recognised",
-                  "reason_zh", "reason_en"]
+        fields = ["id", "asked_at", "institution", "kind", "study_date", "identity", "study_instance_uid",
+                  "accession_number", "device", "decision", "recognised", "items", "error", "reason_zh", "reason_en"]
         read_only_fields = fields
 
 

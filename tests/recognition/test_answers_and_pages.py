@@ -228,3 +228,26 @@ def test_schema_lists_the_recognition_endpoints(world):
     for path in ("/api/recognition/", "/api/recognition-decisions/", "/api/qualification-actions/",
                  "/api/reexam-reasons/", "/api/recognition/rates/", "multipart/form-data"):
         assert path in body, path
+
+
+def test_clinician_role_exists_and_its_pages_open(world):
+    from huren.accounts.roles import CLINICIAN, ROLES, ensure_groups
+    from django.contrib.auth.models import Group
+
+    ensure_groups()
+    assert CLINICIAN in ROLES and Group.objects.filter(name=CLINICIAN).exists()
+    c = Client()
+    c.force_login(world.b.doctor)
+    for url in ("/", "/recognition/", "/recognition/rates/", "/recognition/reasons/"):
+        r = c.get(url)
+        assert r.status_code == 200, url
+    page = c.get("/recognition/", {"study_instance_uid": "not-a-uid"}).content.decode()
+    assert "malformed Study Instance UID" in page and "Study Instance UID 格式不正确" in page
+    assert c.post("/recognition/reasons/", {"code": "x", "label_zh": "x", "label_en": "x"}).status_code == 403
+    e = Client()
+    e.force_login(world.qc_admin)
+    e.post("/recognition/reasons/", {"code": "pregnancy", "label_zh": "妊娠", "label_en": "pregnancy", "active": "on"})
+    from huren.recognition.models import ReExamReason
+
+    assert ReExamReason.objects.filter(code="pregnancy", active=True).exists()
+    assert ReExamReason.objects.count() == 7

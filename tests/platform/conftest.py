@@ -81,7 +81,7 @@ def world(db):
     """A QC centre (administrator, evaluator) and hospitals A and B under it, each with one
     record of every kind, and in each a decided assessment and a recognition query."""
     from huren.assessment import workflow
-    from huren.recognition.models import RecognitionQuery
+    from huren.recognition.models import ClinicianDecision, QualificationAction, RecognitionQuery
     from huren.registry.models import Institution
 
     centre = Institution.objects.create(name="质控中心", kind="qc_centre")
@@ -97,7 +97,11 @@ def world(db):
         h.assessment = a
         h.query = RecognitionQuery.objects.create(asked_by=h.tech, institution=h.institution,
                                                   study_date=timezone.localdate(), recognised=False)
+        h.receiving = ClinicianDecision.objects.create(institution=h.institution, decided_by=h.manager,
+                                                       recognised=False, accepted=True)
+        h.action = QualificationAction.objects.create(device=h.ct, action="suspend", reason="测试 / test",
+                                                      by=w.evaluator)
     return w
 
 
-assert set(ROLES) == {"qc_admin", "evaluator", "hospital_manager", "technologist"}
+assert set(ROLES) == {"qc_admin", "evaluator", "hospital_manager", "technologist", "clinician"}

@@ -163,7 +163,8 @@ def test_status_list_is_scoped_and_filtered(world):
 def test_every_platform_model_declares_its_scope():
     from django.apps import apps
 
-    unscoped = {"accounts.loginfailure"}  # keyed by user name and address, never listed
+    unscoped = {"accounts.loginfailure",  # keyed by user name and address, never listed
+                "recognition.reexamreason"}  # shared reference data (re-examination reasons), no institution
     for label in ("accounts", "registry", "evidence", "assessment", "recognition"):
         for model in apps.get_app_config(label).get_models():
             key = f"{label}.{model._meta.model_name}"

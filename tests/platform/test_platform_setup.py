@@ -115,7 +115,7 @@ def test_recognition_by_device_identity_and_date(world):
     assert r.status_code == 400 and "study_date" in r.json()
     r = c.get("/api/recognition/", {"study_date": today.isoformat()})
     assert r.status_code == 400 and "device" in r.json()
-    assert RecognitionQuery.objects.filter(asked_by=world.b.tech).count() == asked + 4  # answered ones are logged
+    assert RecognitionQuery.objects.filter(asked_by=world.b.tech).count() == asked + 6  # refused ones are logged too
     mine = client_for(world.b.manager).get("/api/recognition-queries/").json()["results"]
     assert all(q["institution"] == world.b.institution.pk for q in mine)
 
@@ -134,12 +134,13 @@ def test_default_messages_are_bilingual_whatever_the_language(world, lang):
 
 def test_documented_response_shapes_match_the_responses(world):
     from huren.api import serializers as S
+    from huren.recognition import api as RA
 
     c = client_for(world.evaluator)
     for url, shape in ((f"/api/devices/{world.a.ct.pk}/verdicts/", S.DeviceVerdictsSerializer),
                        (f"/api/devices/{world.a.ct.pk}/status/", S.DeviceStatusSerializer),
                        (f"/api/recognition/?device={world.a.ct.pk}&study_date={timezone.localdate()}",
-                        S.RecognitionAnswerSerializer)):
+                        RA.RecognitionAnswerSerializer)):
         data = c.get(url).json()
         s = shape(data=data)
         assert s.is_valid(), (url, s.errors)

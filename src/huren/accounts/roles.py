@@ -13,15 +13,17 @@ QC_ADMIN = "qc_admin"
 EVALUATOR = "evaluator"
 HOSPITAL_MANAGER = "hospital_manager"
 TECHNOLOGIST = "technologist"
+CLINICIAN = "clinician"  # 接诊医生: asks about studies and records accept / not accept
 
 ROLES = {
     QC_ADMIN: _("QC-centre administrator"),
     EVALUATOR: _("QC-centre evaluator"),
     HOSPITAL_MANAGER: _("Hospital manager"),
     TECHNOLOGIST: _("Technologist"),
+    CLINICIAN: _("Receiving doctor"),
 }
 CENTRE_ROLES = (QC_ADMIN, EVALUATOR)
-HOSPITAL_ROLES = (HOSPITAL_MANAGER, TECHNOLOGIST)
+HOSPITAL_ROLES = (HOSPITAL_MANAGER, TECHNOLOGIST, CLINICIAN)
 
 
 def roles_of(user) -> set[str]:

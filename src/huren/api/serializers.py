@@ -412,23 +412,9 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 class RecognitionQuerySerializer(serializers.ModelSerializer):
     class Meta:
         model = RecognitionQuery
-        fields = ["id", "asked_at", "institution", "study_date", "identity", "device", "decision", "recognised",
-                  "reason_zh", "reason_en"]
+        fields = ["id", "asked_at", "institution", "kind", "study_date", "identity", "study_instance_uid",
+                  "accession_number", "device", "decision", "recognised", "items", "error", "reason_zh", "reason_en"]
         read_only_fields = fields
-
-
-class RecognitionInputSerializer(serializers.Serializer):
-    study_date = serializers.DateField()
-    device = serializers.IntegerField(required=False, min_value=1)
-    station_name = serializers.CharField(required=False, max_length=64)
-    device_serial = serializers.CharField(required=False, max_length=64)
-    ae_title = serializers.CharField(required=False, max_length=16)
-    manufacturer = serializers.CharField(required=False, max_length=100)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for f in self.fields.values():
-            bilingual_messages(f)
 
 
 class MeSerializer(serializers.Serializer):
@@ -515,15 +501,3 @@ class DeviceStatusSerializer(serializers.Serializer):
     reasons = ReasonSerializer(many=True)
     items_at_risk = serializers.ListField(child=serializers.CharField())
     decision = DecisionBriefSerializer(allow_null=True)
-
-
-class RecognitionAnswerSerializer(serializers.Serializer):
-    recognised = serializers.BooleanField()
-    study_date = serializers.DateField()
-    device = serializers.DictField(allow_null=True, help_text="id, name, modality, manufacturer, model, institution")
-    status = serializers.ChoiceField(choices=STATUSES, allow_null=True)
-    decision = DecisionBriefSerializer(allow_null=True)
-    valid_until = serializers.DateField(allow_null=True)
-    reasons = ReasonSerializer(many=True)
-    reason_zh = serializers.CharField()
-    reason_en = serializers.CharField()

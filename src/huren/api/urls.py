@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from huren.api import views as V
+from huren.recognition import api as RA
 
 router = DefaultRouter()
 router.register("institutions", V.InstitutionViewSet, basename="institution")
@@ -24,11 +25,15 @@ router.register("decisions", V.DecisionViewSet, basename="decision")
 router.register("audit", V.AuditEntryViewSet, basename="audit")
 router.register("recognition-queries", V.RecognitionQueryViewSet, basename="recognitionquery")
 router.register("catalog", V.CatalogViewSet, basename="catalog")
+router.register("recognition-decisions", RA.ClinicianDecisionViewSet, basename="cliniciandecision")
+router.register("qualification-actions", RA.QualificationActionViewSet, basename="qualificationaction")
+router.register("reexam-reasons", RA.ReExamReasonViewSet, basename="reexamreason")
 
 app_name = "api"
 urlpatterns = [
     path("", include(router.urls)),
-    path("recognition/", V.RecognitionView.as_view(), name="recognition"),
+    path("recognition/", RA.RecognitionView.as_view(), name="recognition"),
+    path("recognition/rates/", RA.AcceptanceRatesView.as_view(), name="recognition-rates"),
     path("me/", V.MeView.as_view(), name="me"),
     path("token/", V.TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -30,7 +30,6 @@ from huren.assessment.verdicts import current_catalog, device_verdicts, summary
 from huren.evidence.models import ChecklistAnswer, DailyLog, Document, EvidenceImmutable, Measurement
 from huren.evidence.validation import check_size
 from huren.recognition.models import RecognitionQuery
-from huren.recognition.services import RecognitionInputError, recognise
 from huren.registry.models import (
     Accessory, Coil, Department, Device, Institution, ProtectiveEquipment, Room, ShieldingMeasurement,
 )
@@ -384,39 +383,6 @@ class CatalogViewSet(viewsets.ViewSet):
         if pk not in catalog:
             raise NotFound(f"标准中没有条目 {pk} / no item {pk} in the standard")
         return Response(catalog[pk].to_dict())
-
-
-class RecognitionView(APIView):
-    """Is a study from this device (by id or DICOM identity) on this date recognised?
-
-    Recognition is asked across hospitals, so any logged-in user may ask about any device;
-    the answer names the device, its institution, the decision and the reasons, never its
-    evidence. Each question is logged (``/api/recognition-queries/``)."""
-
-    permission_classes = [permissions.IsAuthenticated]
-
-    @extend_schema(parameters=[S.RecognitionInputSerializer], responses=S.RecognitionAnswerSerializer)
-    def get(self, request):
-        inp = S.RecognitionInputSerializer(data=request.query_params)
-        inp.is_valid(raise_exception=True)
-        data = dict(inp.validated_data)
-        study_date = data.pop("study_date")
-        device = None
-        if "device" in data:
-            device = Device.objects.filter(pk=data.pop("device")).select_related("department__institution").first()
-            if device is None:
-                raise NotFound("未找到设备 / no such device")
-        try:
-            ans = recognise(study_date=study_date, device=device, **data)
-        except RecognitionInputError as e:
-            raise ValidationError({e.field: [e.message]}) from None
-        profile = getattr(request.user, "profile", None)
-        RecognitionQuery.objects.create(
-            asked_by=request.user, institution=getattr(profile, "institution", None), study_date=study_date,
-            identity={k: v for k, v in data.items()}, device=ans.device, decision=ans.decision,
-            recognised=ans.recognised, reason_zh="；".join(z for z, _ in ans.reasons),
-            reason_en="; ".join(e for _, e in ans.reasons))
-        return Response(ans.to_dict(study_date))
 
 
 class MeView(APIView):

@@ -8,15 +8,20 @@ from huren.registry.models import Device
 
 
 def find_device(*, device_serial: str | None = None, station_name: str | None = None,
-                ae_title: str | None = None, manufacturer: str | None = None, queryset=None) -> Device | None:
+                ae_title: str | None = None, manufacturer: str | None = None, queryset=None,
+                in_service_only: bool = True) -> Device | None:
     """The one active device that matches a DICOM identity, or None.
 
     The device serial number (0018,1000) is the strongest key, then the station name
     (0008,1010), then the sending AE title; each is compared without case or surrounding
     blanks, and a key that matches several devices is not used. ``manufacturer`` narrows
     the serial-number match (serial numbers are only unique per maker).
+    ``in_service_only=False`` also finds devices out of service (recognition answers for
+    the dates a retired device was in service).
     """
-    qs = (queryset if queryset is not None else Device.objects.all()).filter(active=True)
+    qs = queryset if queryset is not None else Device.objects.all()
+    if in_service_only:
+        qs = qs.filter(active=True)
     for field, value in (("device_serial_number", device_serial), ("station_name", station_name), ("ae_title", ae_title)):
         value = (value or "").strip()
         if not value:

@@ -307,7 +307,7 @@ def _parse(data: Mapping[str, Any], source: str) -> Catalog:
     for key in ("id", "version"):
         if not head.get(key):
             raise CatalogError(f"{source}: [standard] has no {key}")
-    unknown = set(data) - {"standard", "item"}
+    unknown = set(data) - {"standard", "item", "recognition"}
     if unknown:
         raise CatalogError(f"{source}: unknown top-level tables {sorted(unknown)} (items are [[item]])")
     items: dict[str, Item] = {}
@@ -469,3 +469,127 @@ def iter_criteria(catalog: Catalog) -> Iterable[tuple[Item, Criterion]]:
     for item in catalog.items.values():
         for c in item.criteria:
             yield item, c
+
+
+# ----------------------------------------------------------------- recognition rules
+@dataclass(frozen=True)
+class ExamItem:
+    """A recognisable examination item (``[[recognition.exam]]``)."""
+
+    code: str
+    modality: str
+    title_zh: str
+    title_en: str
+    body_parts: tuple[str, ...]
+    words: tuple[str, ...]
+    validity_days: int
+
+    def matches(self, modality: str, body_part: str = "", description: str = "") -> bool:
+        if modality != self.modality:
+            return False
+        bp = "".join(ch for ch in (body_part or "").upper() if ch.isalnum())
+        if bp and bp in self.body_parts:
+            return True
+        text = (description or "").casefold()
+        return bool(text) and any(w.casefold() in text for w in self.words)
+
+
+@dataclass(frozen=True)
+class RecognitionRules:
+    """How qualification becomes recognition (``[recognition]`` of a catalog file)."""
+
+    on_fail: str
+    on_overdue: str
+    on_missing: str
+    overdue_grace_days: int
+    rectify_grants: str
+    warn_items: frozenset[str]
+    suspend_items: frozenset[str]
+    exams: tuple[ExamItem, ...]
+    reasons: tuple[tuple[str, str, str], ...]  # (code, zh, en)
+
+    def effect(self, item_id: str, verdict: str) -> str | None:
+        """"suspend", "warn" or None for a required item worse than at its decision."""
+        base = {"fail": self.on_fail, "overdue": self.on_overdue, "missing": self.on_missing}.get(verdict)
+        if base is None:
+            return None
+        if item_id in self.suspend_items:
+            return "suspend"
+        if item_id in self.warn_items:
+            return "warn"
+        return base
+
+    def exams_for(self, modality: str, body_part: str = "", description: str = "") -> list[ExamItem]:
+        return [e for e in self.exams if e.matches(modality, body_part, description)]
+
+
+_EFFECTS = ("suspend", "warn")
+RECTIFY_GRANTS = ("none", "after_retest", "full")
+
+
+def parse_recognition_rules(data: Mapping[str, Any], source: str, item_ids: Iterable[str] = ()) -> RecognitionRules:
+    raw = data.get("recognition")
+    if not isinstance(raw, Mapping):
+        raise CatalogError(f"{source}: no [recognition] table")
+    where = f"{source}: [recognition]"
+    known = set(item_ids)
+    for key in ("on_fail", "on_overdue", "on_missing"):
+        if raw.get(key) not in _EFFECTS:
+            raise CatalogError(f"{where}: {key} must be one of {_EFFECTS}, not {raw.get(key)!r}")
+    grace = raw.get("overdue_grace_days")
+    if isinstance(grace, bool) or not isinstance(grace, int) or grace < 0:
+        raise CatalogError(f"{where}: overdue_grace_days must be a whole number of days ≥ 0, not {grace!r}")
+    if raw.get("rectify_grants") not in RECTIFY_GRANTS:
+        raise CatalogError(f"{where}: rectify_grants must be one of {RECTIFY_GRANTS}, not {raw.get('rectify_grants')!r}")
+    lists = {}
+    for key in ("warn_items", "suspend_items"):
+        v = raw.get(key, [])
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise CatalogError(f"{where}: {key} must be a list of item ids")
+        if known and set(v) - known:
+            raise CatalogError(f"{where}: {key} names unknown items {sorted(set(v) - known)}")
+        lists[key] = frozenset(v)
+    both = lists["warn_items"] & lists["suspend_items"]
+    if both:
+        raise CatalogError(f"{where}: items both warn and suspend: {sorted(both)}")
+    exams, codes = [], set()
+    for e in raw.get("exam", []):
+        code = e.get("code")
+        if not code or code in codes:
+            raise CatalogError(f"{where}: an exam item has no code or a code used twice ({code!r})")
+        codes.add(code)
+        if e.get("modality") not in MODALITIES:
+            raise CatalogError(f"{where}: exam {code}: modality {e.get('modality')!r} not one of {MODALITIES}")
+        days = e.get("validity_days")
+        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+            raise CatalogError(f"{where}: exam {code}: validity_days must be a whole number ≥ 1, not {days!r}")
+        unknown = set(e) - {"code", "modality", "title_zh", "title_en", "body_parts", "words", "validity_days"}
+        if unknown:
+            raise CatalogError(f"{where}: exam {code}: unknown fields {sorted(unknown)}")
+        exams.append(ExamItem(code, e["modality"], e.get("title_zh", code), e.get("title_en", code),
+                              tuple(str(b).upper() for b in e.get("body_parts", [])),
+                              tuple(e.get("words", [])), days))
+    reasons, rcodes = [], set()
+    for r in raw.get("reason", []):
+        code = r.get("code")
+        if not code or code in rcodes or not r.get("zh") or not r.get("en"):
+            raise CatalogError(f"{where}: a reason needs a unique code, zh and en ({code!r})")
+        rcodes.add(code)
+        reasons.append((code, r["zh"], r["en"]))
+    return RecognitionRules(raw["on_fail"], raw["on_overdue"], raw["on_missing"], grace, raw["rectify_grants"],
+                            lists["warn_items"], lists["suspend_items"], tuple(exams), tuple(reasons))
+
+
+def recognition_rules(catalog: Catalog | None = None) -> RecognitionRules:
+    """The recognition rules of ``catalog`` (default: the standard in its shipped file)."""
+    catalog = catalog or load_catalog()
+    return _rules_cached(catalog.source, tuple(catalog.items))
+
+
+@lru_cache(maxsize=8)
+def _rules_cached(source: str, item_ids: tuple[str, ...]) -> RecognitionRules:
+    if source.startswith("catalogs/"):
+        text = resources.files("huren.standard").joinpath(*source.split("/")).read_text("utf-8")
+    else:
+        text = Path(source).read_text("utf-8")
+    return parse_recognition_rules(tomllib.loads(text), source, item_ids)

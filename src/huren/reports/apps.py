@@ -7,3 +7,19 @@ class ReportsConfig(AppConfig):
     label = "reports"
     verbose_name = _("Reports and reminders")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_schedule, sender=self)
+
+
+def _schedule(sender, using="default", **kwargs):
+    from django.db import DatabaseError
+
+    from huren.reports.tasks import schedule_digest
+
+    try:
+        schedule_digest()
+    except DatabaseError:  # the task table is not there (yet): the next migrate schedules it
+        pass

@@ -1,0 +1,45 @@
+"""Reminders and the notification count, for one-line inclusion in others' templates:
+``{% load huren_reports %}{% device_reminders device %}`` (device page),
+``{% my_reminders %}`` (the workbench: the user's devices; the QC centre: a summary per
+institution), ``{% notification_count %}`` (header)."""
+
+from __future__ import annotations
+
+from django import template
+
+from huren.accounts.roles import is_centre_user
+from huren.registry.models import Device
+from huren.reports.models import Notification
+from huren.reports.reminders import reminders_for
+
+register = template.Library()
+
+
+@register.inclusion_tag("reports/_device_reminders.html", takes_context=True)
+def device_reminders(context, device):
+    groups = reminders_for([device])
+    return {"device": device, "items": groups[0].items if groups else [], "request": context.get("request")}
+
+
+@register.inclusion_tag("reports/_my_reminders.html", takes_context=True)
+def my_reminders(context):
+    user = context["request"].user
+    devices = (Device.objects.for_user(user).filter(active=True)
+               .select_related("department__institution").order_by("department__institution__name", "name"))
+    groups = [g for g in reminders_for(devices) if g.items]
+    centre = is_centre_user(user)
+    by_inst: dict = {}
+    if centre:
+        for g in groups:
+            s = by_inst.setdefault(g.device.department.institution.name, {"due": 0, "expiring": 0, "missing_log": 0, "helium": 0})
+            for r in g.items:
+                s[r.kind] += 1
+    return {"groups": groups, "centre": centre, "by_inst": sorted(by_inst.items())}
+
+
+@register.inclusion_tag("reports/_notification_count.html", takes_context=True)
+def notification_count(context):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    n = Notification.objects.filter(user=user, read_at__isnull=True).count() if user and user.is_authenticated else 0
+    return {"n": n, "user": user}

@@ -95,8 +95,10 @@ def run_digest(*, on: dt.date | None = None, send: bool = True) -> DigestResult:
                 messages.append(EmailMessage(f"[huren] {centre.name} {on} 全市质控提醒 {n} 条 / {n} QC reminders",
                                              _text(centre.name, on, groups), to=[u.email]))
             notify(u, centre, groups)
-    created = Notification.objects.bulk_create(notes, ignore_conflicts=True, batch_size=500)
+    before = Notification.objects.count()
+    Notification.objects.bulk_create(notes, ignore_conflicts=True, batch_size=500)  # the same one twice a day: kept once
+    created = Notification.objects.count() - before
     sent = 0
     if send and messages:
         sent = mailers.default.send_messages(messages) or 0
-    return DigestResult(len(devices), sum(len(dr.items) for dr in all_rem), sent, len(created))
+    return DigestResult(len(devices), sum(len(dr.items) for dr in all_rem), sent, created)

@@ -87,7 +87,14 @@ def test_no_limits_from_too_little_or_constant_history():
     assert control_limits([5.0] * 30) is None
     assert analyse([1.0, 2.0]).violations == []
     lim = control_limits([float(x) for x in range(1, 21)] + [100.0])
-    assert lim.n == 20 and lim.mean == pytest.approx(10.5)
+    assert lim.n == 20 and lim.mean == pytest.approx(10.5)  # only the baseline period counts
+
+
+def test_an_outlier_inside_the_baseline_does_not_widen_the_limits():
+    base = [0.3, -0.2, 0.1, -0.4, 0.2, 0.0, -0.1, 0.3, -0.3, 0.1, 0.2, -0.2]
+    lim = control_limits(base + [3.5])
+    assert lim.n == 12 and lim.sigma < 0.3
+    assert ("beyond_3sigma", 12) in _fired(base + [3.5], lim)
 
 
 def test_svg_holds_every_point_the_limits_and_the_flags():

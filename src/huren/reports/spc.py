@@ -75,11 +75,17 @@ def control_limits(values: Sequence[float], baseline_points: int | None = None, 
     base = [float(v) for v in values[:n]]
     if len(base) < (min_points or r.min_baseline_points):
         return None
-    mean = sum(base) / len(base)
-    var = sum((v - mean) ** 2 for v in base) / (len(base) - 1)
-    sd = math.sqrt(var)
-    if sd == 0:
-        return None
+    # Phase I: a baseline value itself beyond ±3σ of the others is left out and the limits
+    # computed again (at most three passes), so one outlier does not widen them.
+    for _ in range(3):
+        mean = sum(base) / len(base)
+        sd = math.sqrt(sum((v - mean) ** 2 for v in base) / (len(base) - 1))
+        if sd == 0:
+            return None
+        kept = [v for v in base if abs(v - mean) <= 3 * sd]
+        if len(kept) == len(base) or len(kept) < (min_points or r.min_baseline_points):
+            break
+        base = kept
     return Limits(mean, sd, len(base))
 
 

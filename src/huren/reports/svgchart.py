@@ -33,7 +33,7 @@ class ChartData:
 
 
 def _g(v: float) -> str:
-    return f"{v:.4g}"
+    return f"{round(v, 6) + 0.0:.4g}"  # no -2e-18 for a mean of zero
 
 
 def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -85,15 +85,18 @@ def render_svg(c: ChartData) -> str:
                    f'<text x="{L - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{_g(t)}</text>')
     # x labels: at most 8 dates
     n = len(c.points)
-    for k in sorted({round(i * (n - 1) / 7) for i in range(8)} if n > 1 else {0}):
-        d = c.points[k][0]
-        out.append(f'<text x="{px(xs[k]):.1f}" y="{H - B + 16}" text-anchor="middle" font-size="11">{d.isoformat()}</text>')
+    # x labels: at most 7 dates evenly spaced in time (not by index: dates may be irregular)
+    for o in sorted({round(x0 + i * (x1 - x0) / 6) for i in range(7)} if x1 > x0 else {x0}):
+        out.append(f'<text x="{px(o):.1f}" y="{H - B + 16}" text-anchor="middle" font-size="11">'
+                   f'{dt.date.fromordinal(o).isoformat()}</text>')
+
+    labels: list[list] = []  # [y, colour, text]: spread apart after all lines are drawn
 
     def hline(v, colour, label, dash="", cls=""):
         y = py(v)
         out.append(f'<line class="{cls}" data-value="{_g(v)}" x1="{L}" x2="{W - R}" y1="{y:.1f}" y2="{y:.1f}" '
-                   f'stroke="{colour}" stroke-width="1.3"{f" stroke-dasharray={chr(34)}{dash}{chr(34)}" if dash else ""}/>'
-                   f'<text x="{W - R + 4}" y="{y + 4:.1f}" font-size="11" fill="{colour}">{escape(label)} {_g(v)}</text>')
+                   f'stroke="{colour}" stroke-width="1.3"{f" stroke-dasharray={chr(34)}{dash}{chr(34)}" if dash else ""}/>')
+        labels.append([y + 4, colour, f"{escape(label)} {_g(v)}"])
 
     if lim:
         hline(lim.mean, "#555", "均值 mean", "4 3", "centre")
@@ -105,6 +108,11 @@ def render_svg(c: ChartData) -> str:
         hline(c.crit_hi, "#c62828", "判据上限 max", "", "crit-hi")
     if c.baseline is not None:
         hline(c.baseline, "#1565c0", "基线 baseline", "2 2", "baseline")
+    labels.sort()
+    for k in range(1, len(labels)):  # at least 13 px between labels
+        labels[k][0] = max(labels[k][0], labels[k - 1][0] + 13)
+    for y, colour, text in labels:
+        out.append(f'<text x="{W - R + 4}" y="{y:.1f}" font-size="11" fill="{colour}">{text}</text>')
     pts = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in zip(xs, ys))
     out.append(f'<polyline fill="none" stroke="#2e7d32" stroke-width="1.2" points="{pts}"/>')
     flagged = c.analysis.flagged() if c.analysis else {}

@@ -183,7 +183,7 @@ def _rule_summary(c) -> list[tuple]:
     out: dict = {}
     for v in (c.analysis.violations if c.analysis else []):
         n, _last = out.get(v.rule.id, (0, None))
-        out[v.rule.id] = (n + 1, c.points[v.points[-1]][0])
+        out[v.rule.id] = (n + 1, c.points[v.points[-1]][0].isoformat())
     rules = {v.rule.id: v.rule for v in c.analysis.violations} if c.analysis else {}
     return [(rules[k], n, last) for k, (n, last) in out.items()]
 

@@ -140,3 +140,25 @@ def test_every_report_url_refuses_another_institutions_records(client, assessed)
     for url in a_urls:
         r = client.get(url)
         assert r.status_code == 302 and "/accounts/login/" in r["Location"], url
+
+
+def test_assessment_and_series_pages_link_their_pdfs(client, assessed):
+    from huren.dicomnode.models import AnalysisRun, DicomSeries
+
+    w = assessed.world
+    _login(client, w.users["manager_a"])
+    html = client.get(reverse("web:assessment", args=[assessed.assessment.pk])).content.decode()
+    assert reverse("reports:assessment_pdf", args=[assessed.assessment.pk]) in html
+    assert reverse("reports:certificate_pdf", args=[assessed.decision.pk]) in html
+    now = timezone.now()
+    series = DicomSeries.objects.create(series_instance_uid="1.2.9", device=w.ct_a, first_received_at=now, last_received_at=now)
+    run = AnalysisRun.objects.create(series=series, queued_at=now, status="done",
+                                     result={"modality": "CT", "measurements": [{"item": "CT-QC-HU-WATER", "metric": "ct_number_water",
+                                                                                 "value": 1.25, "unit": "HU", "verdict": "pass"}]})
+    html = client.get(reverse("web:dicom_series", args=[series.pk])).content.decode()
+    assert reverse("reports:run_pdf", args=[run.pk]) in html
+    r = client.get(reverse("reports:run_pdf", args=[run.pk]))  # the stored images are gone: the table, no pictures
+    from tests.reports.conftest import pdf_text
+
+    text = pdf_text(r.content).replace("\n", "")
+    assert r.status_code == 200 and "1.25 HU" in text and "CT-a" in text and "甲医院" in text and "体模图像" not in text

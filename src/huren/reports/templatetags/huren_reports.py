@@ -43,3 +43,15 @@ def notification_count(context):
     user = getattr(request, "user", None)
     n = Notification.objects.filter(user=user, read_at__isnull=True).count() if user and user.is_authenticated else 0
     return {"n": n, "user": user}
+
+
+@register.inclusion_tag("reports/_assessment_documents.html")
+def assessment_documents(assessment, decision=None):
+    """Links to the assessment report PDF and (for a qualified or rectify decision) the certificate."""
+    return {"a": assessment, "decision": decision}
+
+
+@register.inclusion_tag("reports/_run_documents.html")
+def run_documents(run):
+    """A link to the QC report PDF of an analysis run that has a result."""
+    return {"run": run}

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.mail import EmailMessage, mailers
 from django.utils import timezone
 
@@ -98,6 +99,9 @@ def run_digest(*, on: dt.date | None = None, send: bool = True) -> DigestResult:
     before = Notification.objects.count()
     Notification.objects.bulk_create(notes, ignore_conflicts=True, batch_size=500)  # the same one twice a day: kept once
     created = Notification.objects.count() - before
+    from huren.reports.models import count_key
+
+    cache.delete_many([count_key(n.user_id) for n in notes])
     sent = 0
     if send and messages:
         sent = mailers.default.send_messages(messages) or 0

@@ -4,6 +4,7 @@ running it twice a day adds nothing)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -45,3 +46,17 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} {self.text_zh[:40]}"
+
+
+def count_key(user_id: int) -> str:
+    return f"huren:notifications-unread:{user_id}"
+
+
+def unread_count(user) -> int:
+    """The user's unread notifications, cached until the digest adds some or the user reads them."""
+    key = count_key(user.pk)
+    n = cache.get(key)
+    if n is None:
+        n = Notification.objects.filter(user=user, read_at__isnull=True).count()
+        cache.set(key, n, 3600)
+    return n

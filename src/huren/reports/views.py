@@ -206,5 +206,10 @@ def notifications(request):
 @require_POST
 @login_required
 def notifications_read(request):
+    from django.core.cache import cache
+
+    from huren.reports.models import count_key
+
     Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    cache.delete(count_key(request.user.pk))
     return redirect("reports:notifications")

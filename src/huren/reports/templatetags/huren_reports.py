@@ -9,7 +9,7 @@ from django import template
 
 from huren.accounts.roles import is_centre_user
 from huren.registry.models import Device
-from huren.reports.models import Notification
+from huren.reports.models import unread_count
 from huren.reports.reminders import reminders_for
 
 register = template.Library()
@@ -24,8 +24,12 @@ def device_reminders(context, device):
 @register.inclusion_tag("reports/_my_reminders.html", takes_context=True)
 def my_reminders(context):
     user = context["request"].user
-    devices = (Device.objects.for_user(user).filter(active=True)
-               .select_related("department__institution").order_by("department__institution__name", "name"))
+    rows = context.get("rows")
+    if rows is not None and all(hasattr(r, "device") for r in rows):
+        devices = [r.device for r in rows]  # the dashboard's devices, already loaded and in scope
+    else:
+        devices = (Device.objects.for_user(user).filter(active=True)
+                   .select_related("department__institution").order_by("department__institution__name", "name"))
     groups = [g for g in reminders_for(devices) if g.items]
     centre = is_centre_user(user)
     by_inst: dict = {}
@@ -41,7 +45,7 @@ def my_reminders(context):
 def notification_count(context):
     request = context.get("request")
     user = getattr(request, "user", None)
-    n = Notification.objects.filter(user=user, read_at__isnull=True).count() if user and user.is_authenticated else 0
+    n = unread_count(user) if user and user.is_authenticated else 0
     return {"n": n, "user": user}
 
 

@@ -47,6 +47,8 @@ def device_charts(device, *, start: dt.date | None = None, end: dt.date | None =
     if end:
         ms, logs = ms.filter(performed_on__lte=end), logs.filter(performed_on__lte=end)
     groups: dict[tuple, list] = {}
+    if only and not only.startswith("m:"):
+        ms = ms.none()
     for row in ms.order_by("performed_on", "recorded_at", "id").values_list(
             "item", "metric", "method", "test_type", "performed_on", "value", "unit", "baseline"):
         groups.setdefault(row[:3], []).append(row)
@@ -61,14 +63,14 @@ def device_charts(device, *, start: dt.date | None = None, end: dt.date | None =
         values = [r[5] for r in rows]
         out.append(ChartData(key, f"{item_id} {zh}", f"{en}{f' ({method})' if method else ''}", rows[-1][6] or "",
                              [(r[4], r[5]) for r in rows], lo, hi, baseline, analyse(values)))
-    fields = [f for f in LOG_FIELDS if f.kind == "number"]
+    fields = [f for f in LOG_FIELDS if f.kind == "number" and (not only or only == f"log:{f.metric}")]
     log_crit = {}
     for item in catalog.for_modality(device.modality):
         if "log" in item.kinds:
             for c in item.criteria:
                 if c.kind == "range":
                     log_crit.setdefault(c.metric, c)
-    rows = list(logs.order_by("performed_on", "recorded_at").values_list("performed_on", *[f.field for f in fields]))
+    rows = list(logs.order_by("performed_on", "recorded_at").values_list("performed_on", *[f.field for f in fields])) if fields else []
     for k, f in enumerate(fields, start=1):
         key = f"log:{f.metric}"
         if only and key != only:

@@ -59,12 +59,11 @@ class Analysis:
     violations: list[Violation] = field(default_factory=list)
 
     def flagged(self) -> dict[int, list[Rule]]:
-        out: dict[int, list[Rule]] = {}
+        out: dict[int, dict[str, Rule]] = {}
         for v in self.violations:
             for i in v.points:
-                if v.rule not in out.setdefault(i, []):
-                    out[i].append(v.rule)
-        return out
+                out.setdefault(i, {})[v.rule.id] = v.rule
+        return {i: list(rs.values()) for i, rs in out.items()}
 
 
 def control_limits(values: Sequence[float], baseline_points: int | None = None, min_points: int | None = None) -> Limits | None:
@@ -163,5 +162,18 @@ def analyse(values: Sequence[float], limits: Limits | None = None, rules: Sequen
             hits = _alternating(rule, x)
         else:
             raise ValueError(f"unknown rule kind {rule.kind!r}")
-        out.violations.extend(Violation(rule, pts) for pts in hits)
+        out.violations.extend(_episodes(rule, hits))
+    return out
+
+
+def _episodes(rule: Rule, hits: list[list[int]]) -> list[Violation]:
+    """Overlapping hits of one rule are one episode (a run of 30 points on one side is one
+    violation, not 24); its points are their union, its last point where it ended."""
+    out: list[Violation] = []
+    for pts in hits:
+        if out and pts[0] <= out[-1].points[-1]:
+            merged = sorted(set(out[-1].points) | set(pts))
+            out[-1] = Violation(rule, merged)
+        else:
+            out.append(Violation(rule, list(pts)))
     return out

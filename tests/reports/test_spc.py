@@ -118,3 +118,7 @@ def test_five_years_of_daily_values_draw_the_line_and_only_flagged_dots():
     svg = render_svg(ChartData("log:temperature", "温度", "temperature", "°C", list(zip(days, vals)), 18, 26, None, analyse(vals)))
     pts = svg.split(' points="')[1].split('"')[0].split()
     assert len(pts) == 1826 and 'class="pt"' not in svg
+    drift = vals[:1800] + [70.0] * 26  # the last 26 days far off: flagged, drawn as one path of rings
+    svg = render_svg(ChartData("log:temperature", "温度", "temperature", "°C", list(zip(days, drift)), 18, 26, None, analyse(drift)))
+    flagged = int(svg.split('data-flagged="')[1].split('"')[0])
+    assert flagged >= 26 and svg.count("a5,5 0 1,0 10,0") == flagged and 'class="flag"' not in svg

@@ -170,10 +170,15 @@ def _episodes(rule: Rule, hits: list[list[int]]) -> list[Violation]:
     """Overlapping hits of one rule are one episode (a run of 30 points on one side is one
     violation, not 24); its points are their union, its last point where it ended."""
     out: list[Violation] = []
-    for pts in hits:
+    seen: set[int] = set()
+    for pts in hits:  # in order of their last point
         if out and pts[0] <= out[-1].points[-1]:
-            merged = sorted(set(out[-1].points) | set(pts))
-            out[-1] = Violation(rule, merged)
+            new = [i for i in pts if i not in seen]
+            seen.update(new)
+            out[-1].points.extend(new)
+            if any(a > b for a, b in zip(new, new[1:])) or (new and new[0] < out[-1].points[-len(new) - 1]):
+                out[-1].points.sort()
         else:
+            seen = set(pts)
             out.append(Violation(rule, list(pts)))
     return out

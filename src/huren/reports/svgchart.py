@@ -117,6 +117,13 @@ def render_svg(c: ChartData) -> str:
     out.append(f'<polyline fill="none" stroke="#2e7d32" stroke-width="1.2" points="{pts}"/>')
     flagged = c.analysis.flagged() if c.analysis else {}
     dots = n <= 400  # a dot per point up to 400 points; beyond that the line and the flagged points
+    if not dots and flagged:
+        # a long series: the flagged points as one path of rings (no tooltip per point)
+        rings = "".join(f"M{px(xs[i]) - 5:.1f},{py(ys[i]):.1f}a5,5 0 1,0 10,0a5,5 0 1,0 -10,0" for i in sorted(flagged))
+        names = "；".join(sorted({f"{r.name_zh} / {r.name_en}" for rs in flagged.values() for r in rs}))
+        out.append(f'<path class="flags" data-flagged="{len(flagged)}" d="{rings}" fill="none" stroke="#ef6c00" '
+                   f'stroke-width="2"><title>{escape(names)}</title></path>')
+        flagged = {}
     for i, ((d, y), x) in enumerate(zip(c.points, xs)):
         rules = flagged.get(i)
         if rules:

@@ -68,6 +68,18 @@ if ! installed; then
   { if [ -f "$STAMP" ]; then grep "^$CK " "$STAMP" | grep -vxF "$CK extras=$EXTRAS" || true; fi; echo "$CK extras=$EXTRAS"; } > "$STAMP.new"
   mv "$STAMP.new" "$STAMP"
 fi
+# PDF reports (WeasyPrint) need Pango and a Chinese font, embedded in every PDF: Debian's
+# packages, installed when we can (root with apt-get); otherwise say what is missing.
+if ! { command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh family 2>/dev/null | grep -q "Noto Sans CJK"; } \
+   || ! ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0"; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian's fonts-noto-cjk and Pango for the PDF reports"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk fontconfig libpango-1.0-0 libpangoft2-1.0-0) >/dev/null 2>&1 \
+      || echo "warning: could not install fonts-noto-cjk / Pango: PDF reports will not be available" >&2
+  else
+    echo "注意：PDF 报告需要 fonts-noto-cjk 与 Pango（sudo apt-get install fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0） / note: PDF reports need fonts-noto-cjk and Pango" >&2
+  fi
+fi
 # The Chinese interface: compile the message catalogs in pure Python (no gettext needed).
 .venv/bin/python -m huren.web.pofile >/dev/null
 .venv/bin/python -c "import huren, django; print('huren', huren.__version__, 'django', django.get_version())"

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 import unicodedata
 import warnings
@@ -51,6 +52,7 @@ def _analyze_parser(sub) -> None:
                    help="test-specific setting, e.g. stp_model=log, maker_lp_mm=3.5, nominal_mm=100")
     p.add_argument("--json", action="store_true", help="print the huren.result/1 JSON")
     p.add_argument("--report", help="write PNG figures (ROIs, profiles, MTF curves) into this folder")
+    p.add_argument("--pdf", metavar="FILE", help="write the QC report (measurements, verdicts, figures) as a PDF")
 
 
 def display_width(text: str) -> int:
@@ -151,8 +153,8 @@ def cmd_analyze(args) -> int:
         opts.second = second
         for e in errs:
             print(f"错误 / error: {e.path}: {e.reason_zh} / {e.reason_en}", file=sys.stderr)
-    if args.report:
-        opts.report_dir = Path(args.report)
+    if args.report or args.pdf:
+        opts.report_dir = Path(args.report or tempfile.mkdtemp(prefix="huren-pdf-"))
         try:
             opts.report_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -174,12 +176,18 @@ def cmd_analyze(args) -> int:
         measured = any(r.measurements for r in results)
     else:
         res = analyze_loaded(images, load_errors, args.paths, opts)
+        results = [res]
         if args.json:
             print(res.to_json())
         else:
             _print_table(res)
         measured = bool(res.measurements)
-    if opts.report_dir:
+    if args.pdf:
+        from huren.reports.pdf.qcrun import write_cli_pdf
+
+        if write_cli_pdf(args.pdf, results, opts.report_dir, started, keep_figures=bool(args.report)):
+            return 2
+    if args.report:
         # on stderr, so that --json output stays one JSON document
         n = sum(1 for f in opts.report_dir.glob("*.png") if f.stat().st_mtime >= started - 1)
         print(f"报告图 {n} 个已写入 {opts.report_dir} / {n} figures written to {opts.report_dir}", file=sys.stderr)

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "huren.web",
     "huren.dicomnode",
     "huren.studies",
+    "huren.reports",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +189,15 @@ SPECTACULAR_SETTINGS = {
 
 # Background jobs go through Django's Tasks API; the embedded default keeps the queue
 # in the database. A city-scale deployment points this at another backend.
+# E-mail (the daily digest): the file backend under HUREN_HOME in the demo; SMTP in production
+# (HUREN_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend, HUREN_EMAIL_HOST, HUREN_EMAIL_PORT).
+_MAIL_BACKEND = os.environ.get("HUREN_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+MAILERS = {"default": {"BACKEND": _MAIL_BACKEND, "OPTIONS": (
+    {"file_path": os.environ.get("HUREN_EMAIL_FILE_PATH", str(HUREN_HOME / "mail"))} if _MAIL_BACKEND.endswith("filebased.EmailBackend")
+    else {"host": os.environ.get("HUREN_EMAIL_HOST", "localhost"), "port": int(os.environ.get("HUREN_EMAIL_PORT", "25"))}
+    if _MAIL_BACKEND.endswith("smtp.EmailBackend") else {})}}
+DEFAULT_FROM_EMAIL = os.environ.get("HUREN_FROM_EMAIL", "huren@localhost")
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("HUREN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("huren.recognition.urls")),
+    path("reports/", include("huren.reports.urls")),
     path("", include("huren.web.urls")),
 ]

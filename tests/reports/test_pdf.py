@@ -3,8 +3,6 @@ the fonts are embedded, and the pages rendered to PNG have ink and clean margins
 
 from __future__ import annotations
 
-import sys
-import types
 
 import pytest
 from django.urls import reverse
@@ -73,8 +71,14 @@ def test_a_draft_assessment_with_missing_evidence_gives_a_clear_document(client,
     assert n_missing > 0 and f"有 {n_missing} 个条目缺少证据" in text
 
 
-def test_certificate_is_one_page_with_the_decision_and_no_qr_without_verification(client, assessed, tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "huren.recognition.verification", None)  # import fails: not installed
+def test_certificate_is_one_page_with_the_decision_and_the_qr_of_its_public_verification_page(
+        client, assessed, tmp_path, settings):
+    import numpy as np
+    from PIL import Image
+
+    from huren.recognition.verification import verification_code
+
+    settings.HUREN_PUBLIC_URL = "https://hr.example.org"
     w, d = assessed.world, assessed.decision
     _login(client, w.users["manager_a"])
     r = client.get(reverse("reports:certificate_pdf", args=[d.pk]))
@@ -82,36 +86,20 @@ def test_certificate_is_one_page_with_the_decision_and_no_qr_without_verificatio
     text = pdf_text(r.content).replace("\n", "")
     assert pdf_pages(r.content) == 1
     assert "互认资格证书" in text and "合格（予以互认）" in text
-    assert str(d.valid_until) in text and w.ct_a.serial_number in text and "核验二维码暂不可用" in text
-    (p,) = render_pages(r.content, tmp_path)
+    assert str(d.valid_until) in text and w.ct_a.serial_number in text
+    url = f"https://hr.example.org/v/{verification_code(d)}"
+    assert url in text and "扫码核验" in text and "暂不可用" not in text
+    # the printed URL is the public page, which answers without a login
+    client.logout()
+    assert client.get(f"/v/{verification_code(d)}").status_code == 200
+    (p,) = render_pages(r.content, tmp_path, dpi=100)
     c = page_checks(p)
     assert c["ink"] > 0.01 and c["edge_ink"] == 0
-
-
-def test_certificate_draws_the_qr_of_the_verification_url(assessed, monkeypatch, tmp_path):
-    import numpy as np
-    from PIL import Image
-
-    from huren.reports import documents
-    from huren.reports.verification import verification_url_for
-
-    url = f"https://hr.example.org/v/{assessed.decision.pk}"
-    fake = types.ModuleType("huren.recognition.verification")
-    fake.verification_url = lambda decision: url
-    monkeypatch.setitem(sys.modules, "huren.recognition.verification", fake)
-    import huren.recognition
-
-    monkeypatch.setattr(huren.recognition, "verification", fake, raising=False)
-    assert verification_url_for(assessed.decision) == url
-    data = documents.certificate_pdf(assessed.decision)
-    text = pdf_text(data).replace("\n", "")
-    assert url in text and "扫码核验" in text and "暂不可用" not in text
-    (p,) = render_pages(data, tmp_path, dpi=100)
     a = np.asarray(Image.open(p).convert("L"))
     h, wd = a.shape
     qr_box = a[int(h * 0.70):int(h * 0.81), int(wd * 0.13):int(wd * 0.29)]
-    # a QR code is half dark modules: far more ink than the empty placeholder's thin frame
-    assert 0.3 < (qr_box < 128).mean() < 0.7
+    # a QR code is half dark modules: far more ink than an empty placeholder's thin frame
+    assert 0.2 < (qr_box < 128).mean() < 0.7
 
 
 def test_no_certificate_for_a_not_qualified_decision(client, world):

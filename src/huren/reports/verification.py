@@ -1,7 +1,7 @@
 """The public verification URL of a decision, for the certificate's QR code.
 
-``huren.recognition.verification`` (the recognition engineer's module) builds it; until that
-module is installed this returns None and the certificate says the QR code is not available.
+The URL is the recognition app's (:mod:`huren.recognition.verification`, the public ``/v/<code>``
+page that anyone may open without logging in).
 """
 
 from __future__ import annotations
@@ -11,15 +11,10 @@ import io
 
 
 def verification_url_for(decision) -> str | None:
-    """The absolute verification URL of ``decision``, or None when verification is not installed."""
-    try:
-        from huren.recognition import verification
-    except ImportError:
-        return None
-    fn = getattr(verification, "verification_url", None) or getattr(verification, "verification_url_for", None)
-    if fn is None:
-        return None
-    return fn(decision)
+    """The absolute verification URL of ``decision`` (``HUREN_PUBLIC_URL`` + ``/v/<code>``)."""
+    from huren.recognition.verification import verification_url
+
+    return verification_url(decision)
 
 
 def qr_data_uri(url: str) -> str:

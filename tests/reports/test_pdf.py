@@ -3,7 +3,6 @@ the fonts are embedded, and the pages rendered to PNG have ink and clean margins
 
 from __future__ import annotations
 
-
 import pytest
 from django.urls import reverse
 

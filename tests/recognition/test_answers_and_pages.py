@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import client_for, days_ago, decide, make_study, measure
+from tests.recognition.conftest import client_for, days_ago, decide, make_study, measure
 from django.test import Client
 
 from huren.recognition import services as R
@@ -203,10 +203,10 @@ def broken_iq(study):
 
 def test_iq_provider_from_settings_and_a_broken_provider(world, qualified, settings):
     d, head, *_ = qualified
-    settings.HUREN_IQ_PROVIDERS = ["test_answers_and_pages.failing_iq"]
+    settings.HUREN_IQ_PROVIDERS = ["tests.recognition.test_answers_and_pages.failing_iq"]
     ans = R.recognise_study(study_instance_uid=head.study_instance_uid)
     assert not ans.recognised and "under-exposed" in ans.items[0].reasons[-1][1]
-    settings.HUREN_IQ_PROVIDERS = ["test_answers_and_pages.broken_iq"]
+    settings.HUREN_IQ_PROVIDERS = ["tests.recognition.test_answers_and_pages.broken_iq"]
     ans = R.recognise_study(study_instance_uid=head.study_instance_uid)
     assert not ans.recognised and "unavailable" in ans.items[0].reasons[-1][1]
 

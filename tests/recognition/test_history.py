@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import at, days_ago, decide, measure
+from tests.recognition.conftest import at, days_ago, decide, measure
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 

@@ -53,6 +53,7 @@ class Identity:
     model_name: str = ""
     series_description: str = ""
     transfer_syntax_uid: str = ""
+    field_strength_t: float | None = None
     phantom_words: list[str] = field(default_factory=list)
 
 
@@ -71,6 +72,7 @@ def identify(ds: Dataset, words: tuple[str, ...] | list[str] = PHANTOM_WORDS) ->
         model_name=(dev.model or "")[:64],
         series_description=_s(ds, "SeriesDescription")[:200],
         transfer_syntax_uid=str(meta.get("TransferSyntaxUID", "")) if meta is not None else "",
+        field_strength_t=dev.field_strength_t,
         phantom_words=phantom_words(ds, words),
     )
 

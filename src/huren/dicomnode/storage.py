@@ -156,7 +156,9 @@ def _record(size, digest, ident, err, rel, now, source, calling_ae, original_nam
         if err is not None:
             status = DicomObject.Status.INVALID
         elif ident.sop_instance_uid and DicomObject.objects.filter(
-            sop_instance_uid=ident.sop_instance_uid).exclude(status=DicomObject.Status.INVALID).exists():
+                sop_instance_uid=ident.sop_instance_uid, sha256=digest).exclude(status=DicomObject.Status.INVALID).exists():
+            # only a byte-identical copy is a duplicate: files that share a UID but differ in
+            # content are distinct images (an anonymiser that gave every file one UID)
             status = DicomObject.Status.DUPLICATE
         else:
             status = DicomObject.Status.STORED
@@ -199,6 +201,7 @@ def _file_under_series(ident: Identity, calling_ae: str, now, device=None) -> Di
         description=ident.series_description,
         manufacturer=ident.manufacturer,
         model_name=ident.model_name,
+        field_strength_t=ident.field_strength_t,
         first_received_at=now,
         last_received_at=now,
         phantom_hint=", ".join(ident.phantom_words)[:200],
@@ -228,11 +231,22 @@ def quiet_period() -> timedelta:
 
 
 def series_files(series: DicomSeries) -> list[Path]:
-    """The stored files of a series, one per SOP Instance UID (the latest copy of a re-send)."""
-    latest: dict[str, DicomObject] = {}
+    """The stored files of a series: every distinct image, one file per (SOP Instance UID,
+    content) — the latest copy of a byte-identical re-send. Files that share a UID but differ
+    in content are all returned (see :func:`uid_collisions`)."""
+    latest: dict[tuple[str, str], DicomObject] = {}
     for o in series.dicom_objects.exclude(status=DicomObject.Status.INVALID).order_by("received_at", "id"):
-        latest[o.sop_instance_uid or o.path] = o
+        latest[(o.sop_instance_uid or o.path, o.sha256)] = o
     return [o.absolute_path for o in latest.values()]
+
+
+def uid_collisions(series: DicomSeries) -> dict[str, int]:
+    """SOP Instance UIDs that more than one distinct image of the series carries, with how many."""
+    from django.db.models import Count
+
+    rows = (series.dicom_objects.exclude(status=DicomObject.Status.INVALID).exclude(sop_instance_uid="")
+            .values("sop_instance_uid").annotate(n=Count("sha256", distinct=True)).filter(n__gt=1))
+    return {r["sop_instance_uid"]: r["n"] for r in rows}
 
 
 def _unzipped_too_large(path: Path) -> tuple[str, str] | None:

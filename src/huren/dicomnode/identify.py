@@ -55,6 +55,19 @@ class Identity:
     transfer_syntax_uid: str = ""
     field_strength_t: float | None = None
     phantom_words: list[str] = field(default_factory=list)
+    # The study's facts, for the study registry (huren.studies.intake).
+    accession_number: str = ""
+    study_date: str = ""
+    study_time: str = ""
+    study_description: str = ""
+    body_part: str = ""
+    protocol_name: str = ""
+    institution_name: str = ""
+    patient_sex: str = ""
+    # The patient's ID and name in clear, only in memory: intake stores their keyed hashes
+    # (huren.studies.keys), never these. Kept out of repr so that no log line prints them.
+    patient_id: str = field(default="", repr=False)
+    patient_name: str = field(default="", repr=False)
 
 
 def identify(ds: Dataset, words: tuple[str, ...] | list[str] = PHANTOM_WORDS) -> Identity:
@@ -74,6 +87,16 @@ def identify(ds: Dataset, words: tuple[str, ...] | list[str] = PHANTOM_WORDS) ->
         transfer_syntax_uid=str(meta.get("TransferSyntaxUID", "")) if meta is not None else "",
         field_strength_t=dev.field_strength_t,
         phantom_words=phantom_words(ds, words),
+        accession_number=_s(ds, "AccessionNumber")[:64],
+        study_date=_s(ds, "StudyDate")[:16],
+        study_time=_s(ds, "StudyTime")[:32],
+        study_description=_s(ds, "StudyDescription")[:200],
+        body_part=_s(ds, "BodyPartExamined")[:64],
+        protocol_name=_s(ds, "ProtocolName")[:200],
+        institution_name=_s(ds, "InstitutionName")[:64],
+        patient_sex=_s(ds, "PatientSex")[:1],
+        patient_id=_s(ds, "PatientID")[:64],
+        patient_name=_s(ds, "PatientName")[:200],
     )
 
 

@@ -22,6 +22,14 @@ def match_series_device(series) -> None:
     if device is not None:
         series.device = device
         series.save(update_fields=["device"])
+        _study_follows(series)
+
+
+def _study_follows(series) -> None:
+    """The series' study takes the device too, when it had none (huren.studies)."""
+    from huren.studies.intake import device_assigned
+
+    device_assigned(series)
 
 
 def assign_device(series, device) -> None:
@@ -30,3 +38,4 @@ def assign_device(series, device) -> None:
         raise ValueError("series already belongs to a device")
     series.device = device
     series.save(update_fields=["device"])
+    _study_follows(series)

@@ -31,6 +31,10 @@ class DicomSeries(models.Model):
 
     series_instance_uid = models.CharField(_("Series Instance UID"), max_length=64, unique=True)
     study_instance_uid = models.CharField(_("Study Instance UID"), max_length=64, blank=True)
+    study = models.ForeignKey(
+        "studies.Study", null=True, blank=True, on_delete=models.PROTECT, related_name="series",
+        verbose_name=_("study"),
+    )
     modality = models.CharField(_("modality"), max_length=16, blank=True)
     description = models.CharField(_("series description"), max_length=200, blank=True)
     station_name = models.CharField(_("station name"), max_length=64, blank=True)

@@ -152,7 +152,8 @@ def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str =
 def _record(size, digest, ident, err, rel, now, source, calling_ae, original_name, user, device):
     """The database half of :func:`store`: one transaction, the object and its series."""
     with transaction.atomic():
-        series = _file_under_series(ident, calling_ae, now, device) if err is None and ident.series_instance_uid else None
+        series, series_created = (_file_under_series(ident, calling_ae, now, device)
+                                  if err is None and ident.series_instance_uid else (None, False))
         if err is not None:
             status = DicomObject.Status.INVALID
         elif ident.sop_instance_uid and DicomObject.objects.filter(
@@ -162,6 +163,14 @@ def _record(size, digest, ident, err, rel, now, source, calling_ae, original_nam
             status = DicomObject.Status.DUPLICATE
         else:
             status = DicomObject.Status.STORED
+        if series is not None:
+            from huren.studies.intake import file_object
+
+            study = file_object(ident, series, series_created=series_created, now=now,
+                                new_image=status == DicomObject.Status.STORED)
+            if study is not None and series.study_id != study.pk:
+                series.study = study
+                series.save(update_fields=["study"])
         obj = DicomObject.objects.create(
             series=series,
             **_sender_fields(ident, calling_ae),
@@ -195,7 +204,7 @@ def _sender_fields(ident: Identity, calling_ae: str) -> dict:
                 device_serial=ident.device_serial, calling_ae_title=(calling_ae or "")[:16])
 
 
-def _file_under_series(ident: Identity, calling_ae: str, now, device=None) -> DicomSeries:
+def _file_under_series(ident: Identity, calling_ae: str, now, device=None) -> tuple[DicomSeries, bool]:
     defaults = dict(
         **_sender_fields(ident, calling_ae),
         description=ident.series_description,
@@ -222,7 +231,7 @@ def _file_under_series(ident: Identity, calling_ae: str, now, device=None) -> Di
         series.save(update_fields=["device"])
     DicomSeries.objects.filter(pk=series.pk).update(object_count=F("object_count") + 1, last_received_at=now)
     series.refresh_from_db()
-    return series
+    return series, created
 
 
 def quiet_period() -> timedelta:

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     # web interface and DICOM intake
     "huren.web",
     "huren.dicomnode",
+    "huren.studies",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,10 @@ TASKS = {
 }
 
 # DICOM intake (Storage SCP)
+# Patient names and IDs are stored only as HMAC keys (huren.studies.keys); this secret keys
+# them (default: derived from SECRET_KEY). Servers of one city that must match each other's
+# patient keys share it.
+HUREN_PATIENT_KEY = os.environ.get("HUREN_PATIENT_KEY", "")
 HUREN_DICOM_AE_TITLE = os.environ.get("HUREN_DICOM_AE_TITLE", "HUREN")
 HUREN_DICOM_PORT = int(os.environ.get("HUREN_DICOM_PORT", 11112))
 # A series is taken as complete when nothing has arrived for this long (seconds).

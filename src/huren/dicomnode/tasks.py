@@ -155,3 +155,11 @@ def analyze_run(run_id: int) -> str:
     from .analysis import run_analysis
 
     return run_analysis(run_id)
+
+
+@task()
+def store_batch(batch_id: int) -> str:
+    """Store a large upload in the background (:func:`huren.dicomnode.storage.run_batch`)."""
+    from .storage import run_batch
+
+    return run_batch(batch_id)

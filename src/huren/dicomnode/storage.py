@@ -115,7 +115,8 @@ def _parse(raw: bytes, name: str):
     return ident, (DicomInputError(name, *why) if why else None)
 
 
-def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str = "", user=None, device=None) -> Stored:
+def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str = "", user=None, device=None,
+          kerma_ugy: float | None = None) -> Stored:
     """Write one received object durably, record it, and file it under its series.
 
     ``device`` (uploads) files a new series under that device instead of matching the
@@ -140,7 +141,8 @@ def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str =
     digest = hashlib.sha256(raw).hexdigest()
     for attempt in range(RECORD_ATTEMPTS):
         try:
-            obj, series = _record(len(raw), digest, ident, err, rel, now, source, calling_ae, original_name, user, device)
+            obj, series = _record(len(raw), digest, ident, err, rel, now, source, calling_ae, original_name, user, device,
+                                  kerma_ugy)
             break
         except OperationalError as e:  # a locked database (SQLite under several senders): try again
             if attempt + 1 == RECORD_ATTEMPTS or transaction.get_connection().in_atomic_block:
@@ -153,7 +155,7 @@ def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str =
     return Stored(obj, series)
 
 
-def _record(size, digest, ident, err, rel, now, source, calling_ae, original_name, user, device):
+def _record(size, digest, ident, err, rel, now, source, calling_ae, original_name, user, device, kerma_ugy=None):
     """The database half of :func:`store`: one transaction, the object and its series."""
     with transaction.atomic():
         series, series_created = (_file_under_series(ident, calling_ae, now, device)
@@ -192,6 +194,8 @@ def _record(size, digest, ident, err, rel, now, source, calling_ae, original_nam
             status=status,
             error_zh=err.reason_zh if err else "",
             error_en=err.reason_en if err else "",
+            kerma_ugy=kerma_ugy,
+            kerma_source="upload CSV" if kerma_ugy is not None else "",
         )
         if series is not None and not series.check_pending:
             # Only the first object of a burst schedules the completeness check; the
@@ -293,14 +297,15 @@ def _zip_members(path: Path) -> int:
         return 0
 
 
-def store_upload(uploaded, *, user, device=None, allow_background: bool = False):
+def store_upload(uploaded, *, user, device=None, allow_background: bool = False, kerma: dict | None = None):
     """Store an uploaded file (a DICOM file or a zip of them) through :func:`store`.
 
     Returns what was stored and, for files or members that could not be taken, (name, zh, en);
     one refused member does not stop the others. With ``allow_background``, a zip of more than
     ``HUREN_DICOM_UPLOAD_INLINE_MEMBERS`` members is kept on disk and stored by a background
     task (:class:`UploadBatch`, whose page shows the progress): the third value returned is
-    then the batch (else None).
+    then the batch (else None). ``kerma``: {file name: detector air kerma µGy} (the CLI's
+    ``--kerma`` CSV, :func:`huren.analysis.read_kerma`), kept on each object it names.
     """
     name = os.path.basename(getattr(uploaded, "name", "") or "upload")
     stored: list[Stored] = []
@@ -324,7 +329,7 @@ def store_upload(uploaded, *, user, device=None, allow_background: bool = False)
                 batch = _queue_batch(tmp, name, user, device)
                 tmp = None  # the batch owns the file now
                 return _result(stored, problems, batch, allow_background)
-            _store_zip(tmp, name, user, device, stored.append, problems.append)
+            _store_zip(tmp, name, user, device, stored.append, problems.append, kerma=kerma)
         finally:
             if tmp is not None:
                 tmp.unlink(missing_ok=True)
@@ -332,7 +337,7 @@ def store_upload(uploaded, *, user, device=None, allow_background: bool = False)
         buf = io.BytesIO()
         for chunk in uploaded.chunks():
             buf.write(chunk)
-        _take(buf.getvalue(), name, user, device, stored.append, problems.append)
+        _take(buf.getvalue(), name, user, device, stored.append, problems.append, kerma)
     for s in stored:
         if s.obj.status == DicomObject.Status.INVALID:
             problems.append((s.obj.original_name, s.obj.error_zh, s.obj.error_en))
@@ -348,14 +353,16 @@ def _result(stored, problems, batch, allow_background):
     return (stored, problems, batch) if allow_background else (stored, problems)
 
 
-def _take(data: bytes, member: str, user, device, on_stored, on_problem) -> None:
+def _take(data: bytes, member: str, user, device, on_stored, on_problem, kerma: dict | None = None) -> None:
+    k = (kerma or {}).get(Path(member.split("!")[-1]).name)
     try:
-        on_stored(store(data, source=DicomObject.Source.UPLOAD, original_name=member, user=user, device=device))
+        on_stored(store(data, source=DicomObject.Source.UPLOAD, original_name=member, user=user, device=device,
+                        kerma_ugy=k))
     except StorageError as e:
         on_problem((member, e.reason_zh, e.reason_en))
 
 
-def _store_zip(path: Path, name: str, user, device, on_stored, on_problem, progress=None) -> None:
+def _store_zip(path: Path, name: str, user, device, on_stored, on_problem, progress=None, kerma=None) -> None:
     """Every member of the zip at ``path`` through :func:`store` (``name``: the user's file name)."""
     from huren.dicomio.reader import _iter_zip
 
@@ -364,7 +371,7 @@ def _store_zip(path: Path, name: str, user, device, on_stored, on_problem, progr
         if isinstance(data, DicomInputError):
             on_problem((member if "!" in member else name, data.reason_zh, data.reason_en))
         else:
-            _take(data, member, user, device, on_stored, on_problem)
+            _take(data, member, user, device, on_stored, on_problem, kerma)
         if progress is not None:
             progress(i + 1)
 

@@ -86,7 +86,8 @@ def dicom_upload(request):
     if request.method == "POST" and form.is_valid():
         stored, problems, batches = [], [], []
         for f in form.cleaned_data["files"]:
-            s, p, b = store_upload(f, user=request.user, device=form.cleaned_data.get("device"), allow_background=True)
+            s, p, b = store_upload(f, user=request.user, device=form.cleaned_data.get("device"), allow_background=True,
+                                   kerma=form.cleaned_data.get("kerma"))
             stored, problems, batches = stored + s, problems + p, batches + ([b] if b else [])
         for name, zh, en in problems:
             messages.warning(request, f"{name}: {bilingual(zh, en)}")

@@ -73,11 +73,12 @@ def test_patient_like_ct_series_is_stored_but_not_analysed_and_says_why(
 
 
 @override_settings(TASKS=IMMEDIATE)
-def test_phantom_words_decide_without_reading_the_content(db, node_settings, phantoms, django_capture_on_commit_callbacks):
+def test_phantom_words_with_agreeing_content_decide(db, node_settings, phantoms, django_capture_on_commit_callbacks):
     ds = pydicom.dcmread(phantoms / "ct" / "CTP404_FOV150" / "CTP404_FOV150_001.dcm")
     ds.PatientName = "QC^Phantom"
     with django_capture_on_commit_callbacks(execute=True):
         stored = store(_raw(ds), source="c-store")
     series = DicomSeries.objects.get(pk=stored.series.pk)
     assert series.phantom_decided_by == DicomSeries.Decision.WORDS
-    assert "phantom" in series.phantom_reason_en and AnalysisRun.objects.filter(series=series).exists()
+    assert "phantom" in series.phantom_reason_en and "the content agrees" in series.phantom_reason_en
+    assert AnalysisRun.objects.filter(series=series).exists()

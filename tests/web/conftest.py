@@ -48,7 +48,8 @@ def build_world() -> World:
         room = Room.objects.create(department=dep, name="CT 检查间", kind=Room.Kind.EXAM)
         devices[key] = Device.objects.create(
             department=dep, room=room, name=f"CT-{key}", modality="CT", manufacturer="Siemens",
-            model_name="SOMATOM Definition Edge", serial_number=f"SN-{key}",
+            # the model of the real CT file's header (a contradicting header is held: dicomnode.trust)
+            model_name="Biograph128", serial_number=f"SN-{key}",
             station_name=f"CTSTATION{key.upper()}", device_serial_number=f"6000{'5' if key == 'a' else '6'}")
         hospitals[key] = h
     users = {

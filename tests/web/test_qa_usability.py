@@ -110,6 +110,14 @@ def test_ct_images_uploaded_under_an_mr_device_are_not_recorded_as_its_evidence(
     with override_settings(TASKS=immediate), django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("web:dicom_upload"),
                     {"files": SimpleUploadedFile("water.dcm", path.read_bytes()), "device": mr.pk})
+    # the CT header contradicts the MR device: held for a person, nothing analysed (dicomnode.trust)
+    from huren.dicomnode.models import DicomSeries
+
+    series = DicomSeries.objects.get()
+    assert series.status == "held" and series.hold_kind == "device" and not AnalysisRun.objects.exists()
+    client.force_login(world.users["evaluator"])  # a person confirms it anyway: the analysis still refuses
+    with override_settings(TASKS=immediate), django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("dicomnode:held_answer", args=[series.pk]), {"answer": "confirm"})
     run = AnalysisRun.objects.get()
     assert run.status == "failed" and "MR-a" in run.error_en and "not recorded" in run.error_en
     assert "未记为该设备的证据" in run.error_zh and run.result  # the result itself is kept on the run

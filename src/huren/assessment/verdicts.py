@@ -212,8 +212,12 @@ def _measure_part(item: Item, ev: Evidence) -> Part:
         key = (m.metric, m.test_type, m.method)
         if key not in latest or _latest_key(m) > _latest_key(latest[key]):
             latest[key] = m
+    # every figure of the latest one's analysis run counts (an ACR run's six lengths, each slice)
+    run = lambda m: (m.conditions or {}).get("analysis_run")  # noqa: E731
+    chosen = [m for m in ms if m is latest[(m.metric, m.test_type, m.method)] or (
+        run(m) is not None and run(m) == run(latest[(m.metric, m.test_type, m.method)]))]
     verdicts, reasons, ids = [], [], []
-    for m in sorted(latest.values(), key=lambda m: (m.metric, m.test_type, m.method)):
+    for m in sorted(chosen, key=lambda m: (m.metric, m.test_type, m.method)):
         ids.append(m.pk)
         details = _details(ev.device, m.conditions)
         crit = item.criterion(m.metric, m.test_type or None, m.method or None, details)

@@ -16,8 +16,10 @@ from pydicom.errors import InvalidDicomError
 
 from huren.result import DeviceInfo, InputError, InputRef
 
-# Refuse archives that would unpack to more than this (zip bombs).
+# Refuse archives that would unpack to more than this (zip bombs), and any one member larger
+# than this however its header lies (the largest enhanced multi-frame objects are well below it).
 MAX_ZIP_BYTES = 4 * 1024**3
+MAX_MEMBER_BYTES = 1024**3
 
 
 class DicomInputError(Exception):
@@ -57,43 +59,156 @@ def _iter_sources(paths: Iterable[str | Path]) -> Iterator[tuple[str, bytes | Pa
 
 
 def _iter_zip(p: Path) -> Iterator[tuple[str, bytes | Path]]:
+    """Each member of a zip as (name, bytes), or (name, :class:`DicomInputError`) for a member
+    that cannot be read (bad CRC, a size that lies, encryption, an unknown method); one bad
+    member does not stop the others. A member is read in chunks and refused once it grows past
+    :data:`MAX_MEMBER_BYTES` whatever its header declares (a bomb that lies about its size)."""
     try:
         zf = zipfile.ZipFile(p)
-    except (zipfile.BadZipFile, OSError) as e:
+        infos = zf.infolist()
+    except Exception as e:  # BadZipFile, OSError, and the ValueErrors of a mangled directory
         yield str(p), DicomInputError(str(p), f"无法打开 zip 压缩包：{e}", f"cannot open zip archive: {e}")  # type: ignore[misc]
         return
     with zf:
-        total = sum(i.file_size for i in zf.infolist())
+        total = sum(i.file_size for i in infos)
         if total > MAX_ZIP_BYTES:
             yield str(p), DicomInputError(  # type: ignore[misc]
                 str(p), "zip 压缩包解压后过大，已拒绝", f"zip archive would unpack to {total} bytes; refused"
             )
             return
-        for info in sorted(zf.infolist(), key=lambda i: i.filename):
+        for info in sorted(infos, key=lambda i: i.filename):
             if info.is_dir() or info.filename.startswith("__MACOSX"):
                 continue
-            yield f"{p}!{info.filename}", zf.read(info)
+            name = f"{p}!{info.filename}"
+            try:
+                yield name, _read_member(zf, info)
+            except _MemberError as e:
+                yield name, DicomInputError(name, e.zh, e.en)  # type: ignore[misc]
+
+
+class _MemberError(Exception):
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise _MemberError(f"压缩包成员解压后为 {info.file_size} 字节，超过上限，已拒绝",
+                           f"the member would unpack to {info.file_size} bytes, above the limit; refused")
+    chunks, size = [], 0
+    try:
+        with zf.open(info) as fh:
+            while True:
+                chunk = fh.read(1 << 20)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > MAX_MEMBER_BYTES or size > max(info.file_size, 0) + (1 << 20):
+                    raise _MemberError("压缩包成员的实际大小与声明不符（可能是压缩炸弹），已拒绝",
+                                       "the member unpacks to more than it declares (a zip bomb?); refused")
+                chunks.append(chunk)
+    except _MemberError:
+        raise
+    except RuntimeError as e:  # encrypted
+        raise _MemberError(f"压缩包成员已加密，无法读取：{e}", f"the member is encrypted: {e}") from None
+    except NotImplementedError as e:
+        raise _MemberError(f"压缩包成员的压缩方法不受支持：{e}", f"the member's compression method is not supported: {e}") from None
+    except Exception as e:  # BadZipFile (bad CRC, a size that lies), zlib.error, EOFError, OSError
+        raise _MemberError(f"压缩包成员已损坏：{e}",
+                           f"the member is damaged: {e}") from None
+    data = b"".join(chunks)
+    if len(data) != info.file_size:
+        raise _MemberError(f"压缩包成员的大小与声明不符（{len(data)} / {info.file_size} 字节）",
+                           f"the member's size does not match its header ({len(data)} of {info.file_size} bytes)")
+    return data
+
+
+DEFLATED_TS = b"1.2.840.10008.1.2.1.99"
+# A deflated dataset may inflate to at most this many times its compressed size (plus a floor):
+# real images deflate a few times; a "deflate bomb" of zeros 1000 times.
+MAX_INFLATE_RATIO, MIN_INFLATE_BYTES = 100, 32 * 1024**2
+
+
+def _check_deflated(name: str, head: bytes, whole) -> None:
+    """Refuse a deflated-transfer-syntax file whose body would inflate absurdly (read from
+    ``whole()`` only when the file meta names that syntax)."""
+    if DEFLATED_TS not in head:
+        return
+    import zlib
+
+    from pydicom.filereader import _read_file_meta_info, read_preamble
+
+    raw = whole()
+    fp = io.BytesIO(raw)
+    try:
+        read_preamble(fp, False)
+        _read_file_meta_info(fp)
+    except Exception:
+        return  # pydicom names what is wrong with the meta
+    body = raw[fp.tell():]
+    cap = max(MIN_INFLATE_BYTES, MAX_INFLATE_RATIO * len(body))
+    try:
+        out = zlib.decompressobj(-zlib.MAX_WBITS).decompress(body, cap + 1)
+    except zlib.error as e:
+        raise DicomInputError(name, f"压缩（deflate）的数据已损坏：{e}", f"the deflated data is corrupt: {e}") from None
+    if len(out) > cap:
+        raise DicomInputError(name, f"压缩（deflate）的数据解压后超过 {cap} 字节（压缩炸弹？），已拒绝",
+                              f"the deflated data inflates to more than {cap} bytes (a deflate bomb?); refused")
 
 
 def read_dataset(name: str, src: bytes | Path, *, stop_before_pixels: bool = False) -> Dataset:
-    """Read one DICOM file; raise :class:`DicomInputError` with the reason if it is not one."""
+    """Read one DICOM file; raise :class:`DicomInputError` with the reason if it is not one.
+
+    Never raises anything else on broken input: sequences nested deeper than :data:`MAX_DEPTH`,
+    deflate bombs, undecodable values and any exception of pydicom's become the reason."""
     try:
         if isinstance(src, Path):
             if not src.exists():
                 raise DicomInputError(name, "文件不存在", "file does not exist")
+            with open(src, "rb") as fh:
+                head = fh.read(4096)
+            _check_deflated(name, head, src.read_bytes)
             ds = pydicom.dcmread(src, stop_before_pixels=stop_before_pixels)
         else:
+            _check_deflated(name, src[:4096], lambda: src)
             ds = pydicom.dcmread(io.BytesIO(src), stop_before_pixels=stop_before_pixels)
     except DicomInputError:
         raise
     except InvalidDicomError:
         raise DicomInputError(name, "不是 DICOM 文件（缺少 DICM 前缀且无法按 DICOM 解析）", "not a DICOM file (no DICM preamble and not parseable as DICOM)") from None
-    except (EOFError, OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        raise DicomInputError(name, f"DICOM 文件损坏或被截断：{e}", f"corrupt or truncated DICOM file: {e}") from None
+    except RecursionError:
+        raise DicomInputError(name, "DICOM 文件的序列嵌套过深，无法读取", "sequences nested too deep to read") from None
+    except MemoryError:
+        raise DicomInputError(name, "DICOM 文件声明的长度过大，无法读取", "the file declares lengths too large to read") from None
+    except Exception as e:  # pydicom raises many kinds on broken input (ValueError, zlib.error, struct.error …)
+        raise DicomInputError(name, f"DICOM 文件损坏或被截断：{str(e)[:300]}",
+                              f"corrupt or truncated DICOM file: {str(e)[:300]}") from None
+    try:
+        _touch(ds)
+    except RecursionError:
+        raise DicomInputError(name, "DICOM 文件的序列嵌套过深，无法读取", "sequences nested too deep to read") from None
+    except Exception as e:  # a value that cannot be decoded (bad VR, bad length): the file is not usable
+        raise DicomInputError(name, f"DICOM 文件中有无法解码的数据元素：{str(e)[:300]}",
+                              f"a data element cannot be decoded: {str(e)[:300]}") from None
     if "SOPClassUID" not in ds and "PixelData" not in ds and "Modality" not in ds:
         raise DicomInputError(name, "不是 DICOM 图像文件（缺少 SOP Class UID 与像素数据）", "not a DICOM image file (no SOP Class UID and no pixel data)")
     ds.filename = name  # keep the user's name (zip members included)
     return ds
+
+
+MAX_DEPTH = 64  # sequences nested deeper than this are refused (real objects nest a handful deep)
+
+
+def _touch(ds: Dataset, depth: int = 0) -> None:
+    """Decode every element once (pydicom converts values lazily, so a broken one would
+    otherwise raise later, anywhere) and refuse absurd sequence nesting."""
+    if depth > MAX_DEPTH:
+        raise RecursionError(f"sequence nesting deeper than {MAX_DEPTH}")
+    for elem in ds:
+        if elem.VR == "SQ":
+            for item in elem.value or []:
+                _touch(item, depth + 1)
 
 
 def load(paths: Iterable[str | Path] | str | Path) -> LoadReport:
@@ -300,12 +415,24 @@ def _spacing(ds: Dataset, fg: Dataset | None) -> tuple[tuple[float, float] | Non
         ps = fg.PixelMeasuresSequence[0].get("PixelSpacing")
     if ps is None:
         ps = ds.get("PixelSpacing")
-    if ps is not None and len(ps) == 2:
-        return (float(ps[0]), float(ps[1])), "PixelSpacing"
-    ips = ds.get("ImagerPixelSpacing")
-    if ips is not None and len(ips) == 2:
-        return (float(ips[0]), float(ips[1])), "ImagerPixelSpacing"
+    pair = _pair(ps)
+    if pair is not None:
+        return pair, "PixelSpacing"
+    pair = _pair(ds.get("ImagerPixelSpacing"))
+    if pair is not None:
+        return pair, "ImagerPixelSpacing"
     return None, ""
+
+
+def _pair(v) -> tuple[float, float] | None:
+    """Two positive finite numbers, or None (a spacing of "abc" or 0 is no spacing)."""
+    try:
+        if v is None or len(v) != 2:
+            return None
+        a, b = float(v[0]), float(v[1])
+    except (TypeError, ValueError):
+        return None
+    return (a, b) if 0 < a < 1e4 and 0 < b < 1e4 else None
 
 
 def images_from(ds: Dataset, *, require_spacing: bool = True) -> list[Image]:
@@ -383,6 +510,10 @@ def load_images(
             images.extend(images_from(ds, require_spacing=require_spacing))
         except DicomInputError as e:
             errors.append(e.as_error())
+        except Exception as e:  # nonsense values (Pixel Spacing "abc", Rows 0): this file is not an image
+            name = str(getattr(ds, "filename", "") or "?")
+            errors.append(InputError(name, f"图像头信息无法使用：{str(e)[:300]}",
+                                     f"the image header is not usable: {str(e)[:300]}"))
         if not keep_pixel_data:
             release_pixels(ds)
     return images, errors

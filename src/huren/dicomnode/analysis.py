@@ -45,7 +45,10 @@ def run_analysis(run_id: int) -> str:
         # fail the run with its reason, not leave it queued for ever
         from huren.analysis import AnalyzeOptions, analyze_paths
 
-        result = analyze_paths([str(p) for p in files], AnalyzeOptions())
+        from .kerma import kerma_map
+
+        # DR: each image's detector air kerma as given on the series page (the CLI's --kerma path)
+        result = analyze_paths([str(p) for p in files], AnalyzeOptions(kerma_ugy=kerma_map(series)))
     except Exception as e:  # an analysis bug must not lose the run: keep the reason, allow a retry
         log.exception("analysis of series %s failed", series.series_instance_uid)
         return _fail(run, f"分析程序出错：{type(e).__name__}: {e}", f"the analysis raised {type(e).__name__}: {e}")

@@ -53,6 +53,7 @@ class Identity:
     model_name: str = ""
     series_description: str = ""
     transfer_syntax_uid: str = ""
+    field_strength_t: float | None = None
     phantom_words: list[str] = field(default_factory=list)
     # The study's facts, for the study registry (huren.studies.intake).
     accession_number: str = ""
@@ -84,6 +85,7 @@ def identify(ds: Dataset, words: tuple[str, ...] | list[str] = PHANTOM_WORDS) ->
         model_name=(dev.model or "")[:64],
         series_description=_s(ds, "SeriesDescription")[:200],
         transfer_syntax_uid=str(meta.get("TransferSyntaxUID", "")) if meta is not None else "",
+        field_strength_t=dev.field_strength_t,
         phantom_words=phantom_words(ds, words),
         accession_number=_s(ds, "AccessionNumber")[:64],
         study_date=_s(ds, "StudyDate")[:16],
@@ -128,6 +130,8 @@ def incomplete(ds: Dataset) -> tuple[str, str] | None:
     """
     if "PixelData" not in ds:
         return ("缺少像素数据（文件可能被截断）", "no pixel data (the file may be truncated)")
+    if not str(ds.get("SOPInstanceUID", "") or "").strip() or not str(ds.get("SeriesInstanceUID", "") or "").strip():
+        return ("缺少 SOP Instance UID 或 Series Instance UID，无法归档", "no SOP Instance UID or Series Instance UID; cannot be filed")
     meta = getattr(ds, "file_meta", None)
     ts = meta.get("TransferSyntaxUID") if meta is not None else None
     if ts is None or ts.is_compressed:
@@ -139,6 +143,9 @@ def incomplete(ds: Dataset) -> tuple[str, str] | None:
         frames = int(ds.get("NumberOfFrames", 1) or 1)
     except (AttributeError, TypeError, ValueError):
         return ("缺少图像尺寸（Rows/Columns/BitsAllocated）", "image size tags (Rows/Columns/BitsAllocated) missing")
+    if rows <= 0 or cols <= 0 or frames <= 0 or spp not in (1, 3, 4) or bits not in (1, 8, 16, 32, 64):
+        return (f"图像尺寸无效：{rows}×{cols}，{frames} 帧，每像素 {bits} 位 × {spp}",
+                f"invalid image size: {rows}×{cols}, {frames} frames, {bits} bits × {spp} samples")
     need = (rows * cols * spp * frames * bits + 7) // 8
     have = len(ds.PixelData or b"")
     if have < need:

@@ -26,6 +26,8 @@ class DicomSeries(models.Model):
         RUNNING = "running", _("Analysing")
         DONE = "done", _("Analysed")
         FAILED = "failed", _("Analysis failed")
+        HELD = "held", _("Held for confirmation")
+        IGNORED = "ignored", _("Ignored (localiser or topogram)")
 
     series_instance_uid = models.CharField(_("Series Instance UID"), max_length=64, unique=True)
     study_instance_uid = models.CharField(_("Study Instance UID"), max_length=64, blank=True)
@@ -55,6 +57,15 @@ class DicomSeries(models.Model):
         WORDS = "words", _("Phantom words in the header")
         CONTENT = "content", _("Image content looks like a phantom")
         NEITHER = "neither", _("Neither words nor content")
+        DISAGREE = "disagree", _("Words and content disagree")
+
+    class Hold(models.TextChoices):
+        PHANTOM = "phantom", _("The header's words and the image content disagree")
+        DEVICE = "device", _("The header contradicts the registered device")
+
+    class Confirmation(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed as phantom QC evidence")
+        REJECTED = "rejected", _("Rejected: not analysed")
 
     phantom_decided_by = models.CharField(
         _("taken for a phantom series by"), max_length=16, choices=Decision.choices, blank=True,
@@ -62,6 +73,14 @@ class DicomSeries(models.Model):
     )
     phantom_reason_zh = models.TextField(_("phantom decision (Chinese)"), blank=True)
     phantom_reason_en = models.TextField(_("phantom decision (English)"), blank=True)
+    field_strength_t = models.FloatField(_("field strength (T) in the header"), null=True, blank=True)
+    hold_kind = models.CharField(_("held because"), max_length=16, choices=Hold.choices, blank=True)
+    hold_reason_zh = models.TextField(_("why held (Chinese)"), blank=True)
+    hold_reason_en = models.TextField(_("why held (English)"), blank=True)
+    confirmation = models.CharField(_("confirmation"), max_length=16, choices=Confirmation.choices, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("confirmed by"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RECEIVING, db_index=True)
     check_pending = models.BooleanField(_("completeness check pending"), default=False)
     error_zh = models.TextField(_("reason (Chinese)"), blank=True)
@@ -83,6 +102,8 @@ class DicomSeries(models.Model):
     def can_request_analysis(self) -> bool:
         """Not while an analysis is queued or running, unless that one is stale (its worker
         died): after ``HUREN_DICOM_ANALYSIS_STALE_MINUTES`` a new request is allowed."""
+        if self.status == self.Status.HELD:
+            return False  # a person confirms or rejects it first (huren.dicomnode.trust)
         if self.status not in (self.Status.QUEUED, self.Status.RUNNING):
             return True
         run = self.latest_run
@@ -125,6 +146,9 @@ class DicomObject(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     error_zh = models.TextField(_("reason (Chinese)"), blank=True)
     error_en = models.TextField(_("reason (English)"), blank=True)
+    kerma_ugy = models.FloatField(_("detector air kerma (µGy)"), null=True, blank=True,
+                                  help_text=_("Measured at the detector for this exposure (DR signal transfer)."))
+    kerma_source = models.CharField(_("kerma from"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -169,3 +193,42 @@ class AnalysisRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series_id} #{self.pk} {self.status}"
+
+
+class UploadBatch(models.Model):
+    """A large upload (a zip of many members) stored in the background, with its progress."""
+
+    SCOPE = "device__department__institution"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Storing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    name = models.CharField(_("file name"), max_length=255)
+    path = models.CharField(_("stored upload"), max_length=255, help_text=_("Relative to the DICOM storage folder."))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("uploaded by"))
+    device = models.ForeignKey("registry.Device", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("device"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("members"), default=0)
+    done = models.PositiveIntegerField(_("members processed"), default=0)
+    stored = models.PositiveIntegerField(_("objects stored"), default=0)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    series_ids = models.JSONField(_("series"), default=list, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.done}/{self.total})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else (100 if self.status == self.Status.DONE else 0)

@@ -106,12 +106,17 @@ def _parse(raw: bytes, name: str):
         ds = read_dataset(name or "dataset", raw)
     except DicomInputError as e:
         return Identity(), e
-    ident = identify(ds, phantom_words_setting())
-    why = incomplete(ds)
+    try:
+        ident = identify(ds, phantom_words_setting())
+        why = incomplete(ds)
+    except Exception as e:  # a header whose values make no sense (Rows "abc"): kept, not usable
+        return Identity(), DicomInputError(name, f"头信息无法使用：{str(e)[:200]}",
+                                           f"the header is not usable: {str(e)[:200]}")
     return ident, (DicomInputError(name, *why) if why else None)
 
 
-def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str = "", user=None, device=None) -> Stored:
+def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str = "", user=None, device=None,
+          kerma_ugy: float | None = None) -> Stored:
     """Write one received object durably, record it, and file it under its series.
 
     ``device`` (uploads) files a new series under that device instead of matching the
@@ -136,7 +141,8 @@ def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str =
     digest = hashlib.sha256(raw).hexdigest()
     for attempt in range(RECORD_ATTEMPTS):
         try:
-            obj, series = _record(len(raw), digest, ident, err, rel, now, source, calling_ae, original_name, user, device)
+            obj, series = _record(len(raw), digest, ident, err, rel, now, source, calling_ae, original_name, user, device,
+                                  kerma_ugy)
             break
         except OperationalError as e:  # a locked database (SQLite under several senders): try again
             if attempt + 1 == RECORD_ATTEMPTS or transaction.get_connection().in_atomic_block:
@@ -149,7 +155,7 @@ def store(raw: bytes, *, source: str, calling_ae: str = "", original_name: str =
     return Stored(obj, series)
 
 
-def _record(size, digest, ident, err, rel, now, source, calling_ae, original_name, user, device):
+def _record(size, digest, ident, err, rel, now, source, calling_ae, original_name, user, device, kerma_ugy=None):
     """The database half of :func:`store`: one transaction, the object and its series."""
     with transaction.atomic():
         series, series_created = (_file_under_series(ident, calling_ae, now, device)
@@ -157,7 +163,9 @@ def _record(size, digest, ident, err, rel, now, source, calling_ae, original_nam
         if err is not None:
             status = DicomObject.Status.INVALID
         elif ident.sop_instance_uid and DicomObject.objects.filter(
-            sop_instance_uid=ident.sop_instance_uid).exclude(status=DicomObject.Status.INVALID).exists():
+                sop_instance_uid=ident.sop_instance_uid, sha256=digest).exclude(status=DicomObject.Status.INVALID).exists():
+            # only a byte-identical copy is a duplicate: files that share a UID but differ in
+            # content are distinct images (an anonymiser that gave every file one UID)
             status = DicomObject.Status.DUPLICATE
         else:
             status = DicomObject.Status.STORED
@@ -186,6 +194,8 @@ def _record(size, digest, ident, err, rel, now, source, calling_ae, original_nam
             status=status,
             error_zh=err.reason_zh if err else "",
             error_en=err.reason_en if err else "",
+            kerma_ugy=kerma_ugy,
+            kerma_source="upload CSV" if kerma_ugy is not None else "",
         )
         if series is not None and not series.check_pending:
             # Only the first object of a burst schedules the completeness check; the
@@ -208,6 +218,7 @@ def _file_under_series(ident: Identity, calling_ae: str, now, device=None) -> tu
         description=ident.series_description,
         manufacturer=ident.manufacturer,
         model_name=ident.model_name,
+        field_strength_t=ident.field_strength_t,
         first_received_at=now,
         last_received_at=now,
         phantom_hint=", ".join(ident.phantom_words)[:200],
@@ -237,11 +248,22 @@ def quiet_period() -> timedelta:
 
 
 def series_files(series: DicomSeries) -> list[Path]:
-    """The stored files of a series, one per SOP Instance UID (the latest copy of a re-send)."""
-    latest: dict[str, DicomObject] = {}
+    """The stored files of a series: every distinct image, one file per (SOP Instance UID,
+    content) — the latest copy of a byte-identical re-send. Files that share a UID but differ
+    in content are all returned (see :func:`uid_collisions`)."""
+    latest: dict[tuple[str, str], DicomObject] = {}
     for o in series.dicom_objects.exclude(status=DicomObject.Status.INVALID).order_by("received_at", "id"):
-        latest[o.sop_instance_uid or o.path] = o
+        latest[(o.sop_instance_uid or o.path, o.sha256)] = o
     return [o.absolute_path for o in latest.values()]
+
+
+def uid_collisions(series: DicomSeries) -> dict[str, int]:
+    """SOP Instance UIDs that more than one distinct image of the series carries, with how many."""
+    from django.db.models import Count
+
+    rows = (series.dicom_objects.exclude(status=DicomObject.Status.INVALID).exclude(sop_instance_uid="")
+            .values("sop_instance_uid").annotate(n=Count("sha256", distinct=True)).filter(n__gt=1))
+    return {r["sop_instance_uid"]: r["n"] for r in rows}
 
 
 def _unzipped_too_large(path: Path) -> tuple[str, str] | None:
@@ -262,25 +284,35 @@ def _unzipped_too_large(path: Path) -> tuple[str, str] | None:
     return None
 
 
-def store_upload(uploaded, *, user, device=None) -> tuple[list[Stored], list[tuple[str, str, str]]]:
+INLINE_MEMBERS = 200  # a zip with more members is stored in the background (HUREN_DICOM_UPLOAD_INLINE_MEMBERS)
+
+
+def _zip_members(path: Path) -> int:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return sum(1 for i in zf.infolist() if not i.is_dir())
+    except Exception:
+        return 0
+
+
+def store_upload(uploaded, *, user, device=None, allow_background: bool = False, kerma: dict | None = None):
     """Store an uploaded file (a DICOM file or a zip of them) through :func:`store`.
 
     Returns what was stored and, for files or members that could not be taken, (name, zh, en);
-    one refused member does not stop the others.
+    one refused member does not stop the others. With ``allow_background``, a zip of more than
+    ``HUREN_DICOM_UPLOAD_INLINE_MEMBERS`` members is kept on disk and stored by a background
+    task (:class:`UploadBatch`, whose page shows the progress): the third value returned is
+    then the batch (else None). ``kerma``: {file name: detector air kerma µGy} (the CLI's
+    ``--kerma`` CSV, :func:`huren.analysis.read_kerma`), kept on each object it names.
     """
     name = os.path.basename(getattr(uploaded, "name", "") or "upload")
     stored: list[Stored] = []
     problems: list[tuple[str, str, str]] = []
-
-    def take(data: bytes, member: str) -> None:
-        try:
-            stored.append(store(data, source=DicomObject.Source.UPLOAD, original_name=member, user=user, device=device))
-        except StorageError as e:
-            problems.append((member, e.reason_zh, e.reason_en))
+    batch = None
 
     if name.lower().endswith(".zip"):
-        from huren.dicomio.reader import _iter_zip
-
         tmp_dir = dicom_root() / "incoming"
         tmp_dir.mkdir(parents=True, exist_ok=True)
         tmp = tmp_dir / f"{uuid.uuid4().hex}.zip"
@@ -291,21 +323,106 @@ def store_upload(uploaded, *, user, device=None) -> tuple[list[Stored], list[tup
             refused = _unzipped_too_large(tmp)
             if refused:
                 problems.append((name, *refused))
-                return stored, problems
-            for member, data in _iter_zip(tmp):
-                member = member.replace(str(tmp), name)
-                if isinstance(data, DicomInputError):
-                    problems.append((name, data.reason_zh, data.reason_en))
-                else:
-                    take(data, member)
+                return _result(stored, problems, batch, allow_background)
+            inline = int(getattr(settings, "HUREN_DICOM_UPLOAD_INLINE_MEMBERS", INLINE_MEMBERS))
+            if allow_background and _zip_members(tmp) > inline:
+                batch = _queue_batch(tmp, name, user, device)
+                tmp = None  # the batch owns the file now
+                return _result(stored, problems, batch, allow_background)
+            _store_zip(tmp, name, user, device, stored.append, problems.append, kerma=kerma)
         finally:
-            tmp.unlink(missing_ok=True)
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
     else:
         buf = io.BytesIO()
         for chunk in uploaded.chunks():
             buf.write(chunk)
-        take(buf.getvalue(), name)
+        _take(buf.getvalue(), name, user, device, stored.append, problems.append, kerma)
     for s in stored:
         if s.obj.status == DicomObject.Status.INVALID:
             problems.append((s.obj.original_name, s.obj.error_zh, s.obj.error_en))
-    return stored, problems
+        elif s.series is None:
+            problems.append((s.obj.original_name, "已存储，但缺少 Series Instance UID，未归入任何序列，不会被分析",
+                             "stored, but it has no Series Instance UID: not filed under a series, not analysed"))
+    if not stored and not problems:
+        problems.append((name, "其中没有可存储的文件（空文件或空压缩包）", "nothing in it to store (an empty file or archive)"))
+    return _result(stored, problems, batch, allow_background)
+
+
+def _result(stored, problems, batch, allow_background):
+    return (stored, problems, batch) if allow_background else (stored, problems)
+
+
+def _take(data: bytes, member: str, user, device, on_stored, on_problem, kerma: dict | None = None) -> None:
+    k = (kerma or {}).get(Path(member.split("!")[-1]).name)
+    try:
+        on_stored(store(data, source=DicomObject.Source.UPLOAD, original_name=member, user=user, device=device,
+                        kerma_ugy=k))
+    except StorageError as e:
+        on_problem((member, e.reason_zh, e.reason_en))
+
+
+def _store_zip(path: Path, name: str, user, device, on_stored, on_problem, progress=None, kerma=None) -> None:
+    """Every member of the zip at ``path`` through :func:`store` (``name``: the user's file name)."""
+    from huren.dicomio.reader import _iter_zip
+
+    for i, (member, data) in enumerate(_iter_zip(path)):
+        member = member.replace(str(path), name)
+        if isinstance(data, DicomInputError):
+            on_problem((member if "!" in member else name, data.reason_zh, data.reason_en))
+        else:
+            _take(data, member, user, device, on_stored, on_problem, kerma)
+        if progress is not None:
+            progress(i + 1)
+
+
+def _queue_batch(tmp: Path, name: str, user, device):
+    from .models import UploadBatch
+    from .tasks import store_batch
+
+    keep = dicom_root() / "uploads" / tmp.name
+    keep.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp, keep)
+    batch = UploadBatch.objects.create(
+        name=name[-255:], path=str(keep.relative_to(dicom_root())), device=device, total=_zip_members(keep),
+        uploaded_by=user if (user is not None and getattr(user, "pk", None)) else None, created_at=timezone.now())
+    transaction.on_commit(lambda: store_batch.enqueue(batch.pk))
+    return batch
+
+
+def run_batch(batch_id: int) -> str:
+    """Store the members of an :class:`UploadBatch` (the background task's body), recording the
+    progress every few members so that its page can show it."""
+    from .models import UploadBatch
+
+    batch = UploadBatch.objects.select_related("device", "uploaded_by").get(pk=batch_id)
+    if batch.status == UploadBatch.Status.DONE:
+        return batch.status
+    UploadBatch.objects.filter(pk=batch.pk).update(status=UploadBatch.Status.RUNNING)
+    path = dicom_root() / batch.path
+    state = {"stored": 0, "series": set(), "problems": []}
+
+    def on_stored(s: Stored):
+        if s.obj.status == DicomObject.Status.INVALID:
+            state["problems"].append([s.obj.original_name, s.obj.error_zh, s.obj.error_en])
+        else:
+            state["stored"] += 1
+        if s.series is not None:
+            state["series"].add(s.series.pk)
+
+    def progress(done: int):
+        if done % 25 == 0:
+            UploadBatch.objects.filter(pk=batch.pk).update(done=done, stored=state["stored"])
+
+    try:
+        _store_zip(path, batch.name, batch.uploaded_by, batch.device, on_stored,
+                   lambda p: state["problems"].append(list(p)), progress)
+        status = UploadBatch.Status.DONE
+    except Exception as e:  # keep what was stored, say why the rest was not
+        log.exception("background upload %s failed", batch.pk)
+        state["problems"].append([batch.name, f"存储中断：{type(e).__name__}: {e}", f"storing stopped: {type(e).__name__}: {e}"])
+        status = UploadBatch.Status.FAILED
+    UploadBatch.objects.filter(pk=batch.pk).update(
+        status=status, done=batch.total if status == UploadBatch.Status.DONE else F("done"), stored=state["stored"],
+        problems=state["problems"][:5000], series_ids=sorted(state["series"]), finished_at=timezone.now())
+    return status

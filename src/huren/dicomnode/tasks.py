@@ -60,28 +60,55 @@ def check_series(series_id: int) -> str:
             transaction.on_commit(lambda: _enqueue(check_series, series_id, run_after=due))
             return "waiting"
         series.check_pending = False
-        decide_phantom(series)
         fields = ["check_pending", "phantom_decided_by", "phantom_reason_zh", "phantom_reason_en"]
+        from .trust import HOLD_FIELDS, held_reason, hold, localiser_series
+
+        if series.confirmation == DicomSeries.Confirmation.REJECTED:
+            series.status = DicomSeries.Status.NOT_PHANTOM  # a person said no: more images change nothing
+            series.save(update_fields=["status", "check_pending"])
+            return series.status
+        if localiser_series(series):
+            series.status = DicomSeries.Status.IGNORED
+            series.phantom_decided_by = ""
+            series.phantom_reason_zh = "定位像（定位片/topogram），按规定不分析"
+            series.phantom_reason_en = "a localiser (scout / topogram): not analysed, by design"
+            series.save(update_fields=["status", *fields])
+            return series.status
+        if series.confirmation != DicomSeries.Confirmation.CONFIRMED:
+            decide_phantom(series)
         if series.phantom_decided_by == DicomSeries.Decision.NEITHER:
             series.status = DicomSeries.Status.NOT_PHANTOM
             series.save(update_fields=["status", *fields])
+            return series.status
+        why = held_reason(series)
+        if why is not None:
+            hold(series, *why)
+            series.save(update_fields=[*HOLD_FIELDS, *fields])
             return series.status
         series.save(update_fields=fields)
         return request_analysis(series).status
 
 
 def decide_phantom(series: DicomSeries) -> None:
-    """Whether a complete series is a phantom QC series: by the words in its header, else by its
-    content (:func:`huren.analysis.looks_like_phantom` on a few slices around the middle, so
-    that a long patient series costs a few image reads). Sets the decision and its reason."""
-    if series.phantom_hint:
-        series.phantom_decided_by = DicomSeries.Decision.WORDS
-        series.phantom_reason_zh = f"患者/序列信息中有体模用词：{series.phantom_hint}"
-        series.phantom_reason_en = f"phantom words in the patient/series fields: {series.phantom_hint}"
-        return
+    """Whether a complete series is a phantom QC series. Its content decides
+    (:func:`huren.analysis.looks_like_phantom` on a few slices around the middle, so that a long
+    patient series costs a few image reads); words alone never do: phantom words whose content
+    disagrees make the decision ``DISAGREE``, and the series is held for a person
+    (:mod:`huren.dicomnode.trust`). Sets the decision and its reason."""
     ok, zh, en = screen_content(series)
-    series.phantom_decided_by = DicomSeries.Decision.CONTENT if ok else DicomSeries.Decision.NEITHER
-    if not ok:
+    words = series.phantom_hint
+    if words and ok:
+        series.phantom_decided_by = DicomSeries.Decision.WORDS
+        zh = f"患者/序列信息中有体模用词：{words}；图像内容相符：{zh}"
+        en = f"phantom words in the patient/series fields: {words}; the content agrees: {en}"
+    elif words:
+        series.phantom_decided_by = DicomSeries.Decision.DISAGREE
+        zh = f"患者/序列信息中有体模用词（{words}），但图像内容不像体模：{zh}；需人工确认"
+        en = f"phantom words in the patient/series fields ({words}) but the content does not look like a phantom: {en}; held for a person to confirm"
+    elif ok:
+        series.phantom_decided_by = DicomSeries.Decision.CONTENT
+    else:
+        series.phantom_decided_by = DicomSeries.Decision.NEITHER
         zh, en = f"无体模用词；{zh}", f"no phantom word; {en}"
     series.phantom_reason_zh, series.phantom_reason_en = zh[:1000], en[:1000]
 
@@ -128,3 +155,11 @@ def analyze_run(run_id: int) -> str:
     from .analysis import run_analysis
 
     return run_analysis(run_id)
+
+
+@task()
+def store_batch(batch_id: int) -> str:
+    """Store a large upload in the background (:func:`huren.dicomnode.storage.run_batch`)."""
+    from .storage import run_batch
+
+    return run_batch(batch_id)

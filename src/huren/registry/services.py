@@ -12,7 +12,8 @@ def find_device(*, device_serial: str | None = None, station_name: str | None = 
                 in_service_only: bool = True) -> Device | None:
     """The one active device that matches a DICOM identity, or None.
 
-    The device serial number (0018,1000) is the strongest key, then the station name
+    The device serial number (0018,1000) is the strongest key (compared with the registered
+    DICOM serial, then with the nameplate serial the device page prints), then the station name
     (0008,1010), then the sending AE title; each is compared without case or surrounding
     blanks, and a key that matches several devices is not used. ``manufacturer`` narrows
     the serial-number match (serial numbers are only unique per maker).
@@ -22,12 +23,15 @@ def find_device(*, device_serial: str | None = None, station_name: str | None = 
     qs = queryset if queryset is not None else Device.objects.all()
     if in_service_only:
         qs = qs.filter(active=True)
-    for field, value in (("device_serial_number", device_serial), ("station_name", station_name), ("ae_title", ae_title)):
+    # the nameplate serial number (printed on the device page) is accepted too, after the DICOM one
+    keys = (("device_serial_number", device_serial), ("serial_number", device_serial), ("station_name", station_name),
+            ("ae_title", ae_title))
+    for field, value in keys:
         value = (value or "").strip()
         if not value:
             continue
         found = qs.filter(**{f"{field}__iexact": value})
-        if field == "device_serial_number" and manufacturer:
+        if field in ("device_serial_number", "serial_number") and manufacturer:
             narrowed = found.filter(Q(manufacturer__iexact=manufacturer.strip()) | Q(manufacturer=""))
             if narrowed.exists():
                 found = narrowed

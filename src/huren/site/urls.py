@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("huren.recognition.urls")),
     path("reports/", include("huren.reports.urls")),
+    path("dicom/node/", include("huren.dicomnode.urls")),
     path("", include("huren.web.urls")),
 ]

@@ -48,6 +48,11 @@ class DicomUploadForm(BilingualFieldsForm, forms.Form):
         help_text=_("The device that made the images. Leave empty to match it from the DICOM header."),
     )
 
+    kerma = forms.FileField(
+        required=False, label=_("DR: detector air kerma (CSV)"),
+        help_text=_("Optional: the CSV of huren analyze --kerma (header file,kerma_ugy; µGy per image file)."),
+    )
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         from huren.accounts.roles import is_centre_user
@@ -68,3 +73,23 @@ class DicomUploadForm(BilingualFieldsForm, forms.Form):
         if err:
             raise forms.ValidationError(err, code="too_large")  # already "中文 / English"
         return files
+
+    def clean_kerma(self):
+        """The kerma CSV read by the CLI's own reader (one piece of code): {file name: µGy}."""
+        f = self.cleaned_data.get("kerma")
+        if not f:
+            return None
+        import tempfile
+
+        from huren.analysis import read_kerma
+
+        with tempfile.NamedTemporaryFile(suffix=".csv") as tmp:
+            for chunk in f.chunks():
+                tmp.write(chunk)
+            tmp.flush()
+            try:
+                return read_kerma(tmp.name)
+            except (ValueError, UnicodeDecodeError) as e:
+                msg = str(e).split(": ", 1)[-1] if isinstance(e, ValueError) else \
+                    "不是 UTF-8 文本的 CSV / not a UTF-8 text CSV"
+                raise forms.ValidationError(msg, code="kerma") from None

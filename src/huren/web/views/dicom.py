@@ -84,13 +84,15 @@ def dicom_assign(request, pk: int):
 def dicom_upload(request):
     form = DicomUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        stored, problems = [], []
+        stored, problems, batches = [], [], []
         for f in form.cleaned_data["files"]:
-            s, p = store_upload(f, user=request.user, device=form.cleaned_data.get("device"))
-            stored += s
-            problems += p
+            s, p, b = store_upload(f, user=request.user, device=form.cleaned_data.get("device"), allow_background=True,
+                                   kerma=form.cleaned_data.get("kerma"))
+            stored, problems, batches = stored + s, problems + p, batches + ([b] if b else [])
         for name, zh, en in problems:
             messages.warning(request, f"{name}: {bilingual(zh, en)}")
+        if batches:  # a large zip is stored in the background: its page shows the progress
+            return redirect("dicomnode:upload_batch", pk=batches[0].pk)
         ok = [s for s in stored if s.series is not None]
         if ok:
             messages.success(request, _("%(n)d DICOM objects stored in %(s)d series.") % {

@@ -657,3 +657,31 @@ def acr464(*, fov_mm: float = 220.0, matrix: int = 320, psf_sigma_mm: float = 0.
         **{f"ct_number_{k}": v + hu_offset for k, (_a, v) in g["materials"].items()},
     }
     return SynthSeries(datasets, truth)
+
+
+# --------------------------------------------------------------------------- anonymised exports
+def same_sop_uid(series: SynthSeries, *, uid: str | None = None, instance_numbers: str = "keep",
+                 duplicates: tuple[int, ...] = ()) -> SynthSeries:
+    """The series as a careless anonymiser exports it: every file carries the same SOP Instance UID.
+
+    ``instance_numbers``: ``keep`` (each slice its own), ``same`` (all 1) or ``none`` (removed).
+    ``duplicates``: indices of slices written a second time, byte for byte (true duplicate files,
+    placed right after their original). Truth gains ``distinct_images`` and ``duplicate_files``.
+    """
+    import copy
+
+    uid = uid or generate_uid(UID_ROOT)
+    out = []
+    for i, ds in enumerate(series.datasets):
+        d = copy.deepcopy(ds)
+        d.SOPInstanceUID = uid
+        d.file_meta.MediaStorageSOPInstanceUID = uid
+        if instance_numbers == "same":
+            d.InstanceNumber = 1
+        elif instance_numbers == "none":
+            del d.InstanceNumber
+        out.append(d)
+        if i in duplicates:
+            out.append(copy.deepcopy(d))
+    return SynthSeries(out, {**series.truth, "distinct_images": len(series.datasets), "duplicate_files": len(duplicates),
+                             "sop_instance_uid": uid})

@@ -50,11 +50,11 @@ def _new_result(images: Sequence[Image], phantom: str | None) -> Result:
 
 
 def _use(res: Result, images: Sequence[Image]) -> None:
-    seen = {i.sop_instance_uid for i in res.inputs}
+    seen = {(i.sop_instance_uid, i.path) for i in res.inputs}
     for im in images:
-        if im.sop_instance_uid not in seen:
+        if (im.sop_instance_uid, im.path) not in seen:
             res.inputs.append(im.ref())
-            seen.add(im.sop_instance_uid)
+            seen.add((im.sop_instance_uid, im.path))
 
 
 def _problems(res: Result, image: Image, problems, test: str) -> None:
@@ -442,7 +442,10 @@ def analyze(images: Sequence[Image], options=None) -> Result:
         kinds = _per_slice(series)
         name = forced or _recognise(kinds)
         desc = str(series[0].ds.get("SeriesDescription", "")).strip()
+        coverage = _coverage(series, kinds, forced)
         if name is None:
+            for zh, en in coverage:
+                res.note(zh, en)
             res.error(series[0].path, f"序列“{desc}”中未识别出 CT 体模（水模、Catphan、ACR 或金属丝）；可能是患者图像",
                       f"no CT phantom (water, Catphan, ACR or wire) recognised in series '{desc}'; a patient series?")
             continue
@@ -450,6 +453,8 @@ def analyze(images: Sequence[Image], options=None) -> Result:
         part = _new_result(series, name)
         per_series(part, series, kinds, options)
         res.note(f"序列“{desc}”：识别为 {part.phantom or name}", f"series '{desc}': recognised as {part.phantom or name}")
+        for zh, en in coverage:
+            res.note(zh, en)
         figs, part.figures = part.figures, {}
         res.merge(part)
         for key, lst in figs.items():
@@ -464,6 +469,33 @@ def analyze(images: Sequence[Image], options=None) -> Result:
         except OSError as e:
             res.error(str(options.report_dir), f"无法写入报告图：{e}", f"cannot write report figures: {e}")
     return res
+
+
+def _coverage(series: list[Image], kinds: list[SliceKind], forced: str | None) -> list[tuple[str, str]]:
+    """Notes on how many images the phantom decision rests on: the slices screened out of those
+    read, and — when the headers say the series holds more (Images in Acquisition, or distinct
+    Instance Numbers running past the count) — how many are missing from what was received."""
+    out = []
+    n, k = len(series), len(kinds)
+    what = ("体模由 --phantom 指定" if forced else "体模与模块的判定", "the phantom was given with --phantom" if forced
+            else "the phantom and module decision")
+    if k < n:
+        out.append((f"{what[0]}依据所读 {n} 幅图像中的 {k} 幅（约每 {SCREEN_STEP_MM:g} mm 一幅，CTP404 附近逐幅）",
+                    f"{what[1]} rests on {k} of the {n} images read (one every ~{SCREEN_STEP_MM:g} mm, every one near CTP404)"))
+    numbers = [im.instance_number for im in series if im.instance_number is not None]
+    held = []
+    try:
+        held.append(int(series[0].ds.get("ImagesInAcquisition") or 0))
+    except (TypeError, ValueError):
+        pass
+    if len(set(numbers)) == len(numbers) == n and numbers:
+        held.append(max(numbers) - min(numbers) + 1)
+    m = max(held, default=0)
+    if m > n:
+        out.append((f"序列头信息表明应有 {m} 幅图像，只收到 {n} 幅：{what[0]}依据的图像少于序列所含，结果可能不完整或有误",
+                    f"the headers say the series holds {m} images but only {n} were received: {what[1]} rests on "
+                    f"fewer images than the series holds and may be incomplete or wrong"))
+    return out
 
 
 def _recognise(kinds: list[SliceKind]) -> str | None:

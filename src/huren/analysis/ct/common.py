@@ -22,10 +22,12 @@ def algorithm(test: str) -> str:
 
 
 def provenance(test: str, images: Sequence[Image], **extra) -> dict:
-    """The provenance block of a measurement: algorithm, SOP Instance UIDs and slice positions."""
+    """The provenance block of a measurement: algorithm, SOP Instance UIDs, the files (and frames)
+    they came from — which name the images apart when their UIDs collide — and slice positions."""
     return {
         "algorithm": algorithm(test),
         "sop_instance_uids": [im.sop_instance_uid for im in images],
+        "files": [im.path if im.frame is None else f"{im.path}#{im.frame}" for im in images],
         "slice_positions_mm": [None if im.z is None else round(float(im.z), 3) for im in images],
         **extra,
     }
@@ -190,9 +192,11 @@ def prepare(images: Sequence[Image]) -> Prepared:
     Each non-CT image gets a bilingual error; a localiser gets a note; a series with
     gaps or duplicated positions gets a note naming them (the remaining slices are used).
     """
-    from huren.dicomio import group_series
+    from huren.dicomio import collision_note, group_series, uid_collisions
 
     out = Prepared()
+    for uid, n in uid_collisions(images).items():
+        out.notes.append(collision_note(uid, n))
     keep: list[Image] = []
     for im in images:
         mod = im.modality

@@ -151,11 +151,12 @@ class _Canvas:
         self.xi = xi  # image x (mm from the image centre, right): about which rings and shading are drawn
 
     def disc(self, x0: float, y0: float, r: float, hu: float, add: bool = False) -> None:
-        m = (self.x - x0) ** 2 + (self.y - y0) ** 2 <= r * r
+        win = self._window(x0, y0, r)
+        m = (self.x[win] - x0) ** 2 + (self.y[win] - y0) ** 2 <= r * r
         if add:
-            self.value[m] += hu
+            self.value[win][m] += hu
         else:
-            self.value[m] = hu
+            self.value[win][m] = hu
 
     def where(self, pred: Callable[[np.ndarray, np.ndarray], np.ndarray], hu: float, add: bool = False) -> None:
         m = pred(self.x, self.y)
@@ -504,7 +505,7 @@ def _slice_plan(g: dict, modules, per_module: int, step: float, z_range_mm, in_m
 
 def _render_stack(zs, g: dict, draw, description: str, patient: str, *, matrix, fov_mm, offset_mm, rotation_deg,
                   thickness_mm, psf_sigma_mm, noise_sd, seed, hu_offset, noise_cutoff: float = 0.9,
-                  gantry_tilt_deg: float = 0.0, cone_beam: ConeBeam | None = None) -> list:
+                  gantry_tilt_deg: float = 0.0, cone_beam: ConeBeam | None = None, signed: bool = False) -> list:
     rng = np.random.default_rng(seed)
     info = _series_info(description)
     datasets = []
@@ -524,7 +525,7 @@ def _render_stack(zs, g: dict, draw, description: str, patient: str, *, matrix, 
                                                 g["diameter_mm"] / 2)
         img = _finish(cv, psf_sigma_mm, noise_sd, rng, points=points, noise_cutoff=noise_cutoff, cone_beam=cone_beam)
         datasets.append(ct_dataset(img, cv.px, z, thickness_mm, info, i + 1, phantom_name=patient,
-                                   gantry_tilt_deg=gantry_tilt_deg))
+                                   gantry_tilt_deg=gantry_tilt_deg, signed=signed))
     return datasets
 
 
@@ -645,7 +646,7 @@ def catphan(model: str = "catphan504", *, fov_mm: float = 220.0, matrix: int = 3
             rotation_deg: float = 0.0, modules: tuple[str, ...] | None = None, slices_per_module: int = 1,
             slice_spacing_mm: float | None = None, z_range_mm: tuple[float, float] | None = None, seed: int = 0,
             hu_offset: float = 0.0, noise_cutoff: float = 0.9, tilt_deg: float = 0.0,
-            gantry_tilt_deg: float = 0.0, cone_beam: ConeBeam | None = None) -> SynthSeries:
+            gantry_tilt_deg: float = 0.0, cone_beam: ConeBeam | None = None, signed: bool = False) -> SynthSeries:
     """A Catphan 503/504/600/604-like series: one (or a few) slices per module, or a contiguous stack.
 
     Module positions and the CTP404 insert set come from
@@ -669,7 +670,8 @@ def catphan(model: str = "catphan504", *, fov_mm: float = 220.0, matrix: int = 3
     datasets = _render_stack(zs, g, draw, model.replace("catphan", "Catphan "), model.upper(), matrix=matrix, fov_mm=fov_mm,
                              offset_mm=offset_mm, rotation_deg=rotation_deg, thickness_mm=thickness_mm,
                              psf_sigma_mm=psf_sigma_mm, noise_sd=noise_sd, seed=seed, hu_offset=hu_offset,
-                             noise_cutoff=noise_cutoff, gantry_tilt_deg=gantry_tilt_deg, cone_beam=cone_beam)
+                             noise_cutoff=noise_cutoff, gantry_tilt_deg=gantry_tilt_deg, cone_beam=cone_beam,
+                             signed=signed)
     materials = dict(g["materials"], **(CATPHAN_604_EXTRA if model == "catphan604" else {}))
     shading = {}
     if cone_beam is not None:
@@ -697,18 +699,20 @@ def catphan_cbct(model: str = "catphan504", *, noise_sd: float = 20.0, cupping_h
                  gradient_hu: float = 0.0, rings: tuple[tuple[float, float], ...] = (), grain_fraction: float = 0.1,
                  grain_mm: float = 2.0, noise_cutoff: float = 0.5, psf_sigma_mm: float = 0.7, fov_mm: float = 256.0, matrix: int = 512,
                  thickness_mm: float = 2.5, z_range_mm: tuple[float, float] | None = CBCT_RANGE_MM,
-                 **kw) -> SynthSeries:
+                 signed: bool = True, **kw) -> SynthSeries:
     """A Catphan on a cone-beam CT (the image-guidance CBCT of a linac, as in issue 11): 512² pixels of
     ~0.5 mm, 64 slices of 2.5 mm, higher and correlated noise, cupping of ``cupping_hu`` from centre to
     edge, optional asymmetric shading and rings (:class:`ConeBeam`). The noise is the ramp-filtered
     noise with a low apodisation cutoff (``noise_cutoff`` of Nyquist: grain of a few pixels) plus
-    ``grain_fraction`` of its variance as blotches of ``grain_mm``. Other arguments go to :func:`catphan`
+    ``grain_fraction`` of its variance as blotches of ``grain_mm``. Pixels are stored signed (``signed``), so
+    that air shaded below −1024 HU is not cut off; ``signed=False`` stores them as many files do, from −1024 HU. Other arguments go to :func:`catphan`
     (``modules=…, slices_per_module=…`` with ``z_range_mm=None`` for a few slices per module)."""
     cb = ConeBeam(cupping_hu=cupping_hu, gradient_hu=gradient_hu, rings=tuple(rings), grain_fraction=grain_fraction,
                   grain_mm=grain_mm)
     kw.setdefault("slice_spacing_mm", thickness_mm)
     return catphan(model, noise_sd=noise_sd, psf_sigma_mm=psf_sigma_mm, fov_mm=fov_mm, matrix=matrix,
-                   thickness_mm=thickness_mm, z_range_mm=z_range_mm, cone_beam=cb, noise_cutoff=noise_cutoff, **kw)
+                   thickness_mm=thickness_mm, z_range_mm=z_range_mm, cone_beam=cb, noise_cutoff=noise_cutoff,
+                   signed=signed, **kw)
 
 
 def catphan504(**kw) -> SynthSeries:

@@ -699,6 +699,14 @@ def ctp591_bead_peak(image: Image, disc: Disc) -> float:
 
 
 def has_bead_ramps(image: Image, disc: Disc, roll_deg: float) -> bool:
-    """Whether both CTP591 bead ramps show at their places (beads ≥ 100 HU over the ramp's background)."""
+    """Whether both CTP591 bead ramps show at their places: beads ≥ 100 HU over the ramp's background,
+    and ≥ 6 noise SDs (robust SD of the body 10–25 mm from the centre), so that the maximum of a
+    noisy band on a cone-beam slice is not taken for beads."""
+    px = image.spacing[1]
+    rows, cols = np.ogrid[: image.shape[0], : image.shape[1]]
+    r = np.hypot(cols - disc.centre_px[0], rows - disc.centre_px[1]) * px
+    v = image.array[(r >= 10.0) & (r <= 25.0)]
+    noise = 1.4826 * float(np.median(np.abs(v - np.median(v)))) if v.size else 0.0
+    need = max(100.0, 6.0 * noise)
     found = [bead_ramp(image, disc, roll_deg, rp) for rp in CTP591["ramps"]]
-    return all(r is not None and r["peak_hu"] - r["background_hu"] >= 100.0 for r in found)
+    return all(r is not None and r["peak_hu"] - r["background_hu"] >= need for r in found)

@@ -600,7 +600,7 @@ def ctp515(image: Image, disc: Disc, roll_deg: float, *, k: float = lcd.K_DEFAUL
 
 
 # ----------------------------------------------------------------------------- CTP591
-def bead_ramp(image: Image, disc: Disc, roll_deg: float, ramp: dict) -> dict | None:
+def bead_ramp(image: Image, disc: Disc, roll_deg: float, ramp: dict, min_height: float = 60.0) -> dict | None:
     """FWHM (mm along the ramp) of the bead-intensity envelope of one bead ramp of :data:`models.CTP591`.
 
     The ramp's beads are sampled with :func:`ramps.ramp_profile` (maximum across a narrow
@@ -625,7 +625,7 @@ def bead_ramp(image: Image, disc: Disc, roll_deg: float, ramp: dict) -> dict | N
     # one sample per bead: the beads sit on a grid of one pitch, whose phase the clear bead peaks give;
     # the FWHM is read between those samples (linear interpolation), not on a smoothed envelope,
     # which would round the width to whole bead pitches
-    if prof.max() - bg < 60.0:
+    if prof.max() - bg < min_height:  # (before the costly bead fit)
         return None
     pitch = ramp["pitch_mm"]
     # the grid's phase: circular mean of the positions where the profile stands above half its height,
@@ -708,5 +708,8 @@ def has_bead_ramps(image: Image, disc: Disc, roll_deg: float) -> bool:
     v = image.array[(r >= 10.0) & (r <= 25.0)]
     noise = 1.4826 * float(np.median(np.abs(v - np.median(v)))) if v.size else 0.0
     need = max(100.0, 6.0 * noise)
-    found = [bead_ramp(image, disc, roll_deg, rp) for rp in CTP591["ramps"]]
-    return all(r is not None and r["peak_hu"] - r["background_hu"] >= need for r in found)
+    for rp in CTP591["ramps"]:
+        r = bead_ramp(image, disc, roll_deg, rp, min_height=need)
+        if r is None or r["peak_hu"] - r["background_hu"] < need:
+            return False
+    return True

@@ -168,8 +168,9 @@ class Result:
         self.notes.append({"zh": zh, "en": en})
 
     def merge(self, other: "Result") -> "Result":
-        seen = {i.sop_instance_uid for i in self.inputs}
-        self.inputs += [i for i in other.inputs if i.sop_instance_uid not in seen]
+        # an input is its UID *and* its file: anonymised exports may give every file one UID
+        seen = {(i.sop_instance_uid, i.path) for i in self.inputs}
+        self.inputs += [i for i in other.inputs if (i.sop_instance_uid, i.path) not in seen]
         self.measurements += other.measurements
         self.errors += other.errors
         self.notes += other.notes

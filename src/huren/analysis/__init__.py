@@ -21,7 +21,7 @@ from typing import Sequence
 
 from huren.result import Measurement, Result, Roi
 from huren.standard.catalog import baseline_key
-from huren.dicomio import Image, device_info, load_images
+from huren.dicomio import Image, collision_note, device_info, load_images, uid_collisions
 
 MODALITY_MODULES = {"CT": "huren.analysis.ct", "DR": "huren.analysis.dr", "MR": "huren.analysis.mr"}
 # DICOM modality codes that each analysis takes
@@ -129,6 +129,11 @@ def analyze_images(images: Sequence[Image], options: AnalyzeOptions | None = Non
         return res
     module = importlib.import_module(MODALITY_MODULES[modality])
     res: Result = module.analyze(list(images), options)
+    # files sharing a SOP Instance UID but not their content are distinct images: say so once
+    for uid, n in reversed(list(uid_collisions(images).items())):
+        zh, en = collision_note(uid, n)
+        if {"zh": zh, "en": en} not in res.notes:
+            res.notes.insert(0, {"zh": zh, "en": en})
     if images and res.device.manufacturer is None and res.device.model is None:
         res.device = device_info(images[0].ds)
     judge(res, test_type=options.test_type, baselines=options.baselines)

@@ -13,6 +13,8 @@ from huren.dicomio.reader import (
     LoadReport,
     as_image,
     as_images,
+    collision_note,
+    content_key,
     device_info,
     group_series,
     images_from,
@@ -21,11 +23,14 @@ from huren.dicomio.reader import (
     load_images,
     pixels,
     release_pixels,
+    uid_collisions,
 )
 
 __all__ = [
     "as_image",
     "as_images",
+    "collision_note",
+    "content_key",
     "DicomInputError",
     "Image",
     "LoadReport",
@@ -37,4 +42,5 @@ __all__ = [
     "load_images",
     "pixels",
     "release_pixels",
+    "uid_collisions",
 ]

@@ -41,6 +41,7 @@ class LoadReport:
 
     datasets: list[Dataset] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (zh, en): e.g. SOP Instance UIDs that collide
 
 
 def _iter_sources(paths: Iterable[str | Path]) -> Iterator[tuple[str, bytes | Path]]:
@@ -211,12 +212,38 @@ def _touch(ds: Dataset, depth: int = 0) -> None:
                 _touch(item, depth + 1)
 
 
+def content_key(ds: Dataset) -> tuple:
+    """What makes two datasets the same image: their pixel data (a digest of the Pixel Data
+    element's bytes), their position (Image Position (Patient), else Slice Location), and their
+    frame count. Two files with one SOP Instance UID are duplicates only when these agree as
+    well (a byte-identical copy always does); otherwise they are distinct images whose UIDs collide."""
+    import hashlib
+
+    pix = None
+    for kw in ("PixelData", "FloatPixelData", "DoubleFloatPixelData"):
+        if kw in ds:
+            v = ds[kw].value
+            pix = hashlib.blake2b(v if isinstance(v, (bytes, bytearray)) else bytes(v), digest_size=16).hexdigest()
+            break
+    pos = ds.get("ImagePositionPatient")
+    pos = tuple(round(float(x), 3) for x in pos) if pos is not None and len(pos) == 3 else str(ds.get("SliceLocation", ""))
+    return (pix, pos, str(ds.get("NumberOfFrames", 1)))
+
+
 def load(paths: Iterable[str | Path] | str | Path) -> LoadReport:
-    """Read every DICOM file under ``paths`` (files, folders, zips). Never raises for bad input."""
+    """Read every DICOM file under ``paths`` (files, folders, zips). Never raises for bad input.
+
+    A file is set aside as a duplicate only when an earlier one has the same SOP Instance UID
+    *and* the same content (:func:`content_key`: pixel data, position, frames). Files that share a
+    UID but differ in content (an anonymiser that gave every file one UID) are all kept; their
+    collision is reported in ``notes`` and by :func:`uid_collisions`, and each image stays named
+    by UID, file and frame (:attr:`Image.key`).
+    """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     rep = LoadReport()
-    seen: set[str] = set()
+    seen: dict[str, list[tuple[str, tuple]]] = {}  # UID → (file, content key) of each kept dataset
+    first: dict[str, Dataset] = {}  # UID → its first dataset, whose key is computed only on a collision
     for name, src in _iter_sources(paths):
         if isinstance(src, DicomInputError):
             rep.errors.append(src.as_error())
@@ -227,14 +254,41 @@ def load(paths: Iterable[str | Path] | str | Path) -> LoadReport:
             rep.errors.append(e.as_error())
             continue
         uid = str(ds.get("SOPInstanceUID", name))
-        if uid in seen:
-            rep.errors.append(
-                InputError(name, f"重复的图像（SOP Instance UID {uid} 已读入），已忽略", f"duplicate image (SOP Instance UID {uid} already read); ignored")
-            )
-            continue
-        seen.add(uid)
+        if uid in first:
+            kept = seen.setdefault(uid, [])
+            if not kept:
+                kept.append((str(getattr(first[uid], "filename", "")), content_key(first[uid])))
+            key = content_key(ds)
+            twin = next((f for f, k in kept if k == key), None)
+            if twin is not None:
+                rep.errors.append(InputError(
+                    name, f"重复的图像（与 {twin} 的 SOP Instance UID、像素数据和位置均相同），已忽略",
+                    f"duplicate image (same SOP Instance UID, pixel data and position as {twin}); ignored"))
+                continue
+            kept.append((name, key))
+        else:
+            first[uid] = ds
         rep.datasets.append(ds)
+    for uid, kept in seen.items():
+        if len(kept) > 1:
+            rep.notes.append(collision_note(uid, len(kept)))
     return rep
+
+
+def collision_note(uid: str, n: int) -> tuple[str, str]:
+    """The bilingual note for ``n`` distinct images sharing the SOP Instance UID ``uid``."""
+    return (f"{n} 个内容不同的图像共用同一 SOP Instance UID {uid}（匿名化导出常见）：按不同图像分析，"
+            f"以 UID + 文件 + 帧号区分",
+            f"{n} images with different content share the SOP Instance UID {uid} (common in anonymised exports): "
+            f"analysed as distinct images, told apart by UID + file + frame")
+
+
+def uid_collisions(images: Sequence["Image"]) -> dict[str, int]:
+    """SOP Instance UIDs (frame suffix included) that name more than one distinct image → how many."""
+    files: dict[str, set] = {}
+    for im in images:
+        files.setdefault(im.sop_instance_uid, set()).add(im.path)
+    return {uid: len(f) for uid, f in files.items() if len(f) > 1}
 
 
 def _f(v, default=None):
@@ -354,6 +408,12 @@ class Image:
     def sop_instance_uid(self) -> str:
         uid = str(self.ds.get("SOPInstanceUID", ""))
         return f"{uid}#{self.frame}" if self.frame is not None else uid
+
+    @property
+    def key(self) -> str:
+        """A name that tells this image apart even when SOP Instance UIDs collide: UID, file, frame."""
+        k = f"{self.ds.get('SOPInstanceUID', '')}|{self.path}"
+        return f"{k}#{self.frame}" if self.frame is not None else k
 
     @property
     def series_instance_uid(self) -> str:

@@ -148,13 +148,15 @@ class _Canvas:
         self.value = np.full((n, n), -1000.0)
         self.offset, self.rotation = offset_mm, rotation_deg
         self.yi = yi  # image y (mm from the image centre, down): the axis a tilt about x acts along
+        self.xi = xi  # image x (mm from the image centre, right): about which rings and shading are drawn
 
     def disc(self, x0: float, y0: float, r: float, hu: float, add: bool = False) -> None:
-        m = (self.x - x0) ** 2 + (self.y - y0) ** 2 <= r * r
+        win = self._window(x0, y0, r)
+        m = (self.x[win] - x0) ** 2 + (self.y[win] - y0) ** 2 <= r * r
         if add:
-            self.value[m] += hu
+            self.value[win][m] += hu
         else:
-            self.value[m] = hu
+            self.value[win][m] = hu
 
     def where(self, pred: Callable[[np.ndarray, np.ndarray], np.ndarray], hu: float, add: bool = False) -> None:
         m = pred(self.x, self.y)
@@ -166,13 +168,31 @@ class _Canvas:
     def rect(self, x0: float, y0: float, half_u: float, half_v: float, angle_deg: float, hu: float, add: bool = False) -> None:
         """A rectangle centred at (x0, y0) with half-sizes along its own axes u (at ``angle_deg``) and v."""
         a = np.deg2rad(angle_deg)
-        u = (self.x - x0) * np.cos(a) + (self.y - y0) * np.sin(a)
-        v = -(self.x - x0) * np.sin(a) + (self.y - y0) * np.cos(a)
+        win = self._window(x0, y0, math.hypot(half_u, half_v))
+        x, y = self.x[win] - x0, self.y[win] - y0
+        u = x * np.cos(a) + y * np.sin(a)
+        v = -x * np.sin(a) + y * np.cos(a)
         m = (np.abs(u) <= half_u) & (np.abs(v) <= half_v)
         if add:
-            self.value[m] += hu
+            self.value[win][m] += hu
         else:
-            self.value[m] = hu
+            self.value[win][m] = hu
+
+    def _window(self, x0: float, y0: float, reach_mm: float) -> tuple[slice, slice]:
+        """The fine-grid rows and columns within ``reach_mm`` of phantom point (x0, y0) (a shape drawn
+        there touches nothing outside; drawing on the window alone is the same, only faster)."""
+        a = np.deg2rad(self.rotation)
+        xi = x0 * np.cos(a) - y0 * np.sin(a) + self.offset[0]
+        yi = x0 * np.sin(a) + y0 * np.cos(a) + self.offset[1]
+        step = self.px / self.ss
+        n = self.value.shape[0]
+
+        def span(c):
+            lo = int(np.floor((c - reach_mm + self.fov / 2) / step)) - 1
+            hi = int(np.ceil((c + reach_mm + self.fov / 2) / step)) + 2
+            return slice(min(max(lo, 0), n), min(max(hi, 0), n))
+
+        return span(yi), span(xi)
 
     def to_image(self) -> np.ndarray:
         n, ss = self.matrix, self.ss
@@ -204,7 +224,59 @@ def _ramp_noise(shape: tuple[int, int], sd: float, rng: np.random.Generator, cut
     return n * (sd / n.std())
 
 
-def _finish(canvas: _Canvas, psf_sigma_mm: float, noise_sd: float, rng, points=(), noise_cutoff: float = 0.9) -> np.ndarray:
+def _grain_noise(shape: tuple[int, int], sd: float, rng: np.random.Generator, grain_px: float) -> np.ndarray:
+    """Low-frequency (blotchy) noise: white noise blurred by a Gaussian of ``grain_px``, scaled to ``sd``."""
+    if sd <= 0:
+        return np.zeros(shape)
+    n = ndi.gaussian_filter(rng.standard_normal(shape), grain_px, mode="wrap")
+    return n * (sd / n.std())
+
+
+@dataclass(frozen=True)
+class ConeBeam:
+    """Cone-beam artefacts added to a synthetic slice (all in HU, mm).
+
+    * ``cupping_hu``: scatter cupping, −c·(1 − (r/R)²) inside the phantom (centre c lower than the edge);
+    * ``gradient_hu``: an asymmetric shading, linear along image x across the phantom (−g/2 … +g/2);
+    * ``rings``: ring artefacts about the image centre (the rotation axis), (radius mm, amplitude HU), each a
+      Gaussian ring of ``ring_width_mm`` σ;
+    * ``grain_fraction`` of the noise variance is low-frequency, of ``grain_mm`` σ (the correlated noise of
+      a cone-beam reconstruction), the rest the FBP-like ramp noise.
+    """
+
+    cupping_hu: float = 0.0
+    gradient_hu: float = 0.0
+    rings: tuple[tuple[float, float], ...] = ()
+    ring_width_mm: float = 0.5
+    grain_fraction: float = 0.0
+    grain_mm: float = 1.5
+
+    def field(self, x: np.ndarray, y: np.ndarray, xi: np.ndarray, yi: np.ndarray, radius_mm: float) -> np.ndarray:
+        """The shading (HU) at phantom coordinates (x, y) — image coordinates (xi, yi) — inside the phantom."""
+        out = -self.cupping_hu * (1.0 - (x**2 + y**2) / radius_mm**2)
+        if self.gradient_hu:
+            out = out + self.gradient_hu * np.clip(x / (2 * radius_mm), -0.5, 0.5)
+        if self.rings:
+            rr = np.hypot(xi, yi)
+            for r0, amp in self.rings:
+                out = out + amp * np.exp(-0.5 * ((rr - r0) / self.ring_width_mm) ** 2)
+        return out
+
+    def mean_over_disc(self, x0: float, y0: float, a: float, radius_mm: float, rotation_deg: float = 0.0,
+                       offset_mm: tuple[float, float] = (0.0, 0.0)) -> float:
+        """The mean shading over a disc of radius ``a`` at phantom (x0, y0): the truth of a ROI there."""
+        t = np.linspace(-a, a, 41)
+        gx, gy = np.meshgrid(t, t)
+        m = gx**2 + gy**2 <= a * a
+        x, y = x0 + gx[m], y0 + gy[m]
+        r = np.deg2rad(rotation_deg)
+        xi = x * np.cos(r) - y * np.sin(r) + offset_mm[0]
+        yi = x * np.sin(r) + y * np.cos(r) + offset_mm[1]
+        return float(np.mean(self.field(x, y, xi, yi, radius_mm)))
+
+
+def _finish(canvas: _Canvas, psf_sigma_mm: float, noise_sd: float, rng, points=(), noise_cutoff: float = 0.9,
+            cone_beam: ConeBeam | None = None) -> np.ndarray:
     """Downsample, blur by the PSF, add point sources (drawn as the PSF) and noise."""
     # blur on the fine grid, then point-sample at the pixel centres: a reconstructed CT image samples
     # the blurred object, it does not average over the pixel area (so the MTF is the PSF's alone)
@@ -220,6 +292,10 @@ def _finish(canvas: _Canvas, psf_sigma_mm: float, noise_sd: float, rng, points=(
             s = max(psf_sigma_mm, 1e-3)
             rr2 = ((cols - pc) ** 2 + (rows - pr) ** 2) * canvas.px**2
             img = img + integral_hu_mm2 / (2 * np.pi * s * s) * np.exp(-rr2 / (2 * s * s))
+    if cone_beam is not None and cone_beam.grain_fraction > 0:
+        f = cone_beam.grain_fraction
+        return (img + _ramp_noise(img.shape, noise_sd * math.sqrt(1 - f), rng, noise_cutoff)
+                + _grain_noise(img.shape, noise_sd * math.sqrt(f), rng, cone_beam.grain_mm / canvas.px))
     return img + _ramp_noise(img.shape, noise_sd, rng, noise_cutoff)
 
 
@@ -404,8 +480,11 @@ def wire_phantom(*, fov_mm: float = 50.0, matrix: int = 256, psf_sigma_mm: float
 
 
 # --------------------------------------------------------------------------- multi-module phantoms
-def _slice_plan(g: dict, modules, per_module: int, step: float, z_range_mm, in_module) -> list[tuple[float, str | None]]:
-    """(z, module) of every slice: a few slices per module, or a contiguous stack over ``z_range_mm``."""
+def _slice_plan(g: dict, modules, per_module: int, step: float, z_range_mm, in_module,
+                extent_mm: tuple[float, float] | None = None) -> list[tuple[float, str | None]]:
+    """(z, module) of every slice: a few slices per module, or a contiguous stack over ``z_range_mm``.
+    A slice between modules shows the body (module None); one beyond ``extent_mm`` (the phantom's
+    ends, when given) shows air only (module ``"air"``)."""
     zs: list[tuple[float, str | None]] = []
     if z_range_mm is not None:
         z = z_range_mm[0]
@@ -414,6 +493,8 @@ def _slice_plan(g: dict, modules, per_module: int, step: float, z_range_mm, in_m
             for name, zc in g["module_z_mm"].items():
                 if in_module(name, z - zc):
                     mod = name
+            if mod is None and extent_mm is not None and not extent_mm[0] <= z <= extent_mm[1]:
+                mod = "air"
             zs.append((z, mod))
             z += step
     else:
@@ -424,7 +505,7 @@ def _slice_plan(g: dict, modules, per_module: int, step: float, z_range_mm, in_m
 
 def _render_stack(zs, g: dict, draw, description: str, patient: str, *, matrix, fov_mm, offset_mm, rotation_deg,
                   thickness_mm, psf_sigma_mm, noise_sd, seed, hu_offset, noise_cutoff: float = 0.9,
-                  gantry_tilt_deg: float = 0.0) -> list:
+                  gantry_tilt_deg: float = 0.0, cone_beam: ConeBeam | None = None, signed: bool = False) -> list:
     rng = np.random.default_rng(seed)
     info = _series_info(description)
     datasets = []
@@ -433,12 +514,18 @@ def _render_stack(zs, g: dict, draw, description: str, patient: str, *, matrix, 
         points: list = []
         if mod is None:  # between modules: the body material only
             cv.disc(0, 0, g["diameter_mm"] / 2, g["body_hu"])
+        elif mod == "air":  # beyond the phantom's ends
+            pass
         else:
             draw(cv, mod, z - g["module_z_mm"][mod], thickness_mm, points)
         cv.value[cv.value > -999] += hu_offset
-        img = _finish(cv, psf_sigma_mm, noise_sd, rng, points=points, noise_cutoff=noise_cutoff)
+        if cone_beam is not None:
+            inside = cv.x**2 + cv.y**2 <= (g["diameter_mm"] / 2) ** 2
+            cv.value[inside] += cone_beam.field(cv.x[inside], cv.y[inside], cv.xi[inside], cv.yi[inside],
+                                                g["diameter_mm"] / 2)
+        img = _finish(cv, psf_sigma_mm, noise_sd, rng, points=points, noise_cutoff=noise_cutoff, cone_beam=cone_beam)
         datasets.append(ct_dataset(img, cv.px, z, thickness_mm, info, i + 1, phantom_name=patient,
-                                   gantry_tilt_deg=gantry_tilt_deg))
+                                   gantry_tilt_deg=gantry_tilt_deg, signed=signed))
     return datasets
 
 
@@ -559,7 +646,7 @@ def catphan(model: str = "catphan504", *, fov_mm: float = 220.0, matrix: int = 3
             rotation_deg: float = 0.0, modules: tuple[str, ...] | None = None, slices_per_module: int = 1,
             slice_spacing_mm: float | None = None, z_range_mm: tuple[float, float] | None = None, seed: int = 0,
             hu_offset: float = 0.0, noise_cutoff: float = 0.9, tilt_deg: float = 0.0,
-            gantry_tilt_deg: float = 0.0) -> SynthSeries:
+            gantry_tilt_deg: float = 0.0, cone_beam: ConeBeam | None = None, signed: bool = False) -> SynthSeries:
     """A Catphan 503/504/600/604-like series: one (or a few) slices per module, or a contiguous stack.
 
     Module positions and the CTP404 insert set come from
@@ -569,27 +656,63 @@ def catphan(model: str = "catphan504", *, fov_mm: float = 220.0, matrix: int = 3
     features — wire and bead ramps, beads — are drawn for the tilted geometry); ``gantry_tilt_deg`` is the same geometry
     recorded as Gantry/Detector Tilt in the header. Module boundaries follow the slice's
     centre z. Truth: nominal HU of each material, slice thickness, rod distance 50 mm,
-    MTF of the PSF, module z positions.
+    MTF of the PSF, module z positions. With ``cone_beam`` (:class:`ConeBeam`) the shading, rings and
+    correlated noise of a cone-beam scan are added; each insert's truth is then its nominal CT number
+    plus the mean shading over a 3.5 mm ROI at its centre (``shading_hu`` in truth).
     """
     g = dict(CATPHAN_504, module_z_mm=dict(CATPHAN_MODELS[model]["modules"]))
     modules = modules or tuple(g["module_z_mm"])
     tilt = tilt_deg + gantry_tilt_deg
+    ends = [zc + s_ * MODULE_HALF_LENGTH_MM[m] for m, zc in g["module_z_mm"].items() for s_ in (-1, 1)]
     zs = _slice_plan(g, modules, slices_per_module, slice_spacing_mm or thickness_mm, z_range_mm,
-                     lambda name, dz: abs(dz) <= MODULE_HALF_LENGTH_MM[name])
+                     lambda name, dz: abs(dz) <= MODULE_HALF_LENGTH_MM[name], extent_mm=(min(ends), max(ends)))
     draw = functools.partial(_catphan_module, model=model, tilt_deg=tilt)
     datasets = _render_stack(zs, g, draw, model.replace("catphan", "Catphan "), model.upper(), matrix=matrix, fov_mm=fov_mm,
                              offset_mm=offset_mm, rotation_deg=rotation_deg, thickness_mm=thickness_mm,
                              psf_sigma_mm=psf_sigma_mm, noise_sd=noise_sd, seed=seed, hu_offset=hu_offset,
-                             noise_cutoff=noise_cutoff, gantry_tilt_deg=gantry_tilt_deg)
+                             noise_cutoff=noise_cutoff, gantry_tilt_deg=gantry_tilt_deg, cone_beam=cone_beam,
+                             signed=signed)
     materials = dict(g["materials"], **(CATPHAN_604_EXTRA if model == "catphan604" else {}))
+    shading = {}
+    if cone_beam is not None:
+        for k, (ang, _v) in materials.items():
+            a = math.radians(ang)
+            shading[k] = cone_beam.mean_over_disc(g["insert_radius_mm"] * math.cos(a), g["insert_radius_mm"] * math.sin(a),
+                                                  3.5, g["diameter_mm"] / 2, rotation_deg, offset_mm)
+        shading["air"] = (shading["air"] + shading.pop("air2")) / 2
     truth = {
         "phantom": model, "slice_thickness": thickness_mm, "geometric_distance": 50.0,
         "mtf50": mtf_level_gaussian(0.5, psf_sigma_mm), "mtf10": mtf_level_gaussian(0.1, psf_sigma_mm),
         "noise_sd": noise_sd, "rotation_deg": rotation_deg, "offset_mm": offset_mm, "tilt_deg": tilt,
         "module_z_mm": {m: z for m, z in g["module_z_mm"].items() if m in modules},
-        **{f"ct_number_{k}": v + hu_offset for k, (_a, v) in materials.items() if k != "air2"},
+        **{f"ct_number_{k}": v + hu_offset + shading.get(k, 0.0) for k, (_a, v) in materials.items() if k != "air2"},
     }
+    if cone_beam is not None:
+        truth.update(cone_beam=cone_beam, shading_hu={k: round(v, 3) for k, v in shading.items()})
     return SynthSeries(datasets, truth)
+
+
+CBCT_RANGE_MM = (-95.0, 62.5)  # 64 slices of 2.5 mm over a Catphan 504: CTP486 … CTP528
+
+
+def catphan_cbct(model: str = "catphan504", *, noise_sd: float = 20.0, cupping_hu: float = 35.0,
+                 gradient_hu: float = 0.0, rings: tuple[tuple[float, float], ...] = (), grain_fraction: float = 0.1,
+                 grain_mm: float = 2.0, noise_cutoff: float = 0.5, psf_sigma_mm: float = 0.7, fov_mm: float = 256.0, matrix: int = 512,
+                 thickness_mm: float = 2.5, z_range_mm: tuple[float, float] | None = CBCT_RANGE_MM,
+                 signed: bool = True, **kw) -> SynthSeries:
+    """A Catphan on a cone-beam CT (the image-guidance CBCT of a linac, as in issue 11): 512² pixels of
+    ~0.5 mm, 64 slices of 2.5 mm, higher and correlated noise, cupping of ``cupping_hu`` from centre to
+    edge, optional asymmetric shading and rings (:class:`ConeBeam`). The noise is the ramp-filtered
+    noise with a low apodisation cutoff (``noise_cutoff`` of Nyquist: grain of a few pixels) plus
+    ``grain_fraction`` of its variance as blotches of ``grain_mm``. Pixels are stored signed (``signed``), so
+    that air shaded below −1024 HU is not cut off; ``signed=False`` stores them as many files do, from −1024 HU. Other arguments go to :func:`catphan`
+    (``modules=…, slices_per_module=…`` with ``z_range_mm=None`` for a few slices per module)."""
+    cb = ConeBeam(cupping_hu=cupping_hu, gradient_hu=gradient_hu, rings=tuple(rings), grain_fraction=grain_fraction,
+                  grain_mm=grain_mm)
+    kw.setdefault("slice_spacing_mm", thickness_mm)
+    return catphan(model, noise_sd=noise_sd, psf_sigma_mm=psf_sigma_mm, fov_mm=fov_mm, matrix=matrix,
+                   thickness_mm=thickness_mm, z_range_mm=z_range_mm, cone_beam=cb, noise_cutoff=noise_cutoff,
+                   signed=signed, **kw)
 
 
 def catphan504(**kw) -> SynthSeries:
@@ -657,3 +780,31 @@ def acr464(*, fov_mm: float = 220.0, matrix: int = 320, psf_sigma_mm: float = 0.
         **{f"ct_number_{k}": v + hu_offset for k, (_a, v) in g["materials"].items()},
     }
     return SynthSeries(datasets, truth)
+
+
+# --------------------------------------------------------------------------- anonymised exports
+def same_sop_uid(series: SynthSeries, *, uid: str | None = None, instance_numbers: str = "keep",
+                 duplicates: tuple[int, ...] = ()) -> SynthSeries:
+    """The series as a careless anonymiser exports it: every file carries the same SOP Instance UID.
+
+    ``instance_numbers``: ``keep`` (each slice its own), ``same`` (all 1) or ``none`` (removed).
+    ``duplicates``: indices of slices written a second time, byte for byte (true duplicate files,
+    placed right after their original). Truth gains ``distinct_images`` and ``duplicate_files``.
+    """
+    import copy
+
+    uid = uid or generate_uid(UID_ROOT)
+    out = []
+    for i, ds in enumerate(series.datasets):
+        d = copy.deepcopy(ds)
+        d.SOPInstanceUID = uid
+        d.file_meta.MediaStorageSOPInstanceUID = uid
+        if instance_numbers == "same":
+            d.InstanceNumber = 1
+        elif instance_numbers == "none":
+            del d.InstanceNumber
+        out.append(d)
+        if i in duplicates:
+            out.append(copy.deepcopy(d))
+    return SynthSeries(out, {**series.truth, "distinct_images": len(series.datasets), "duplicate_files": len(duplicates),
+                             "sop_instance_uid": uid})

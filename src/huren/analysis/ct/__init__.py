@@ -50,11 +50,11 @@ def _new_result(images: Sequence[Image], phantom: str | None) -> Result:
 
 
 def _use(res: Result, images: Sequence[Image]) -> None:
-    seen = {i.sop_instance_uid for i in res.inputs}
+    seen = {(i.sop_instance_uid, i.path) for i in res.inputs}
     for im in images:
-        if im.sop_instance_uid not in seen:
+        if (im.sop_instance_uid, im.path) not in seen:
             res.inputs.append(im.ref())
-            seen.add(im.sop_instance_uid)
+            seen.add((im.sop_instance_uid, im.path))
 
 
 def _problems(res: Result, image: Image, problems, test: str) -> None:
@@ -238,7 +238,8 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
     if by["ctp404"]:
         # the module's centre slice: where the ramp images sit mid-ramp
         k = exact(min(by["ctp404"], key=_offcentre))
-        out = _catphan.ctp404(k.image, k.disc)
+        slab = _catphan.ct_number_slab(series, k.image, k.disc)
+        out = _catphan.ctp404(k.image, k.disc, slab)
         roll, layout404 = out["roll_deg"], out.get("layout")
         if 1 < len(by["ctp404"]) <= 5:  # a short series: every slice's figures, for comparison
             others = [(c.image.z, {m.metric: m.value for m in _catphan.ctp404(c.image, exact(c).disc)["measurements"]})
@@ -246,6 +247,11 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
             for m in out["measurements"]:
                 m.details["other_slices"] = [{"z_mm": z, "value": v.get(m.metric)} for z, v in others]
         _add_module(res, k, out, "CTP404")
+        _use(res, slab)
+        if slab:
+            res.note(f"CTP404 层面噪声较高：材料 CT 值取 {len(slab) + 1} 个层面（±{_catphan.SLAB_HALF_MM:g} mm）的平均",
+                     f"the CTP404 slice is noisy: material CT numbers are the mean over {len(slab) + 1} slices "
+                     f"(±{_catphan.SLAB_HALF_MM:g} mm)")
         used.append(k)
     else:
         res.error(series[0].path, "未找到 CTP404 模块（CT 值线性、层厚、几何距离未测）",
@@ -286,14 +292,31 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
             found_515 = True
     else:
         rest = []
-    model, how, sign = _catphan_model(series, used, options, layout404)
+    model, how, sign = _catphan_model(series, used, options, layout404, kinds)
     if model:
         res.phantom = model
         res.note(f"Catphan 型号：{model}（{how[0]}）", f"Catphan model: {model} ({how[1]})")
+    z404 = next((k.image.z for k in used if k.kind == "catphan.ctp404"), None)
+    if not found_515 and uniform and sign and z404 is not None:
+        # CTP515's targets may drown in a cone-beam CT's noise: with the model known, the uniform
+        # slice nearest the table's CTP515 position is the module, measured as it stands
+        off = CATPHAN_MODELS.get(model or "", {}).get("modules", {}).get("ctp515")
+        near = [k for k in uniform if off is not None and k.image.z is not None and all(k is not u for u in used)
+                and abs(k.image.z - z404 - sign * off) <= MODULE_HALF_LENGTH_MM["ctp515"] / 2]
+        if near:
+            best = min(near, key=lambda k: abs(k.image.z - z404 - sign * off))
+            best.kind = "catphan.ctp515"
+            out = _catphan.ctp515(best.image, exact(best).disc, roll or 0.0, k=float(options.extra.get("lcd_k", lcd.K_DEFAULT)))
+            _add_module(res, best, out, "CTP515")
+            used.append(best)
+            rest = [k for k in rest if k is not best]
+            found_515 = True
+            res.note("CTP515 的低对比目标按图像内容不可见：按型号表的位置选取层面并照常测量",
+                     "CTP515's low-contrast targets are not visible by content: its slice is the one at the model "
+                     "table's position, measured as it stands")
     if rest:
         # CTP486 shows only the body, as does any gap between modules: with the model known, prefer
         # the uniform slices where its table puts CTP486
-        z404 = next((k.image.z for k in used if k.kind == "catphan.ctp404"), None)
         off = CATPHAN_MODELS.get(model or "", {}).get("modules", {}).get("ctp486")
         if off is not None and z404 is not None and sign:
             near = [k for k in rest if k.image.z is not None
@@ -311,17 +334,23 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
                  f"{k.kind}: slice {k.image.instance_number} (position {k.image.z} mm)")
 
 
-def _catphan_model(series: list[Image], used: list[SliceKind], options, layout: str | None):
+def _catphan_model(series: list[Image], used: list[SliceKind], options, layout: str | None,
+                   kinds: list[SliceKind] = ()):
     """The Catphan model: given (``--phantom catphan600``…) or the one of
     :data:`models.CATPHAN_MODELS` whose module offsets from CTP404 best match the modules
     found by content (either scan direction; a module the model has but the scanned z range
     should show and which was not found costs 30 mm, a found module the model lacks 50 mm, an
     insert layout of the other kind 100 mm). None when no CTP404 was found or two models fit
     equally well. Returns (model, (zh, en) reason, scan direction ±1 or None).
-    CTP486 is not among the modules scored (it is chosen afterwards, with the model's help)."""
+    CTP486 is not among the modules scored (it is chosen afterwards, with the model's help). The
+    phantom's own length is: a slice that shows the phantom's body (a ≈ 20 cm disc) more than 5 mm
+    beyond the ends of a model's modules costs that model 50 mm, as a found module it lacks does (a Catphan 503 ends at CTP404 on the
+    side away from CTP528; a 504 goes on to CTP515 and CTP486 there)."""
     given = str(options.phantom or "").lower().replace(" ", "").replace("_", "")
     z = {k.kind.split(".")[1]: k.image.z for k in used if k.kind.startswith("catphan.") and k.image.z is not None}
     scores = []  # (cost, model, sign)
+    body_z = [k.image.z for k in kinds if k.disc is not None and k.image.z is not None and k.kind != "empty"
+              and 150.0 <= k.features.get("diameter_mm", 0.0) <= 250.0]
     if "ctp404" in z:
         zs = [im.z for im in series if im.z is not None]
         lo, hi = min(zs) - 5.0, max(zs) + 5.0
@@ -336,6 +365,10 @@ def _catphan_model(series: list[Image], used: list[SliceKind], options, layout: 
                         cost += 30.0
                 if layout and (layout == "catphan604") != ("bone50" in spec["inserts"]):
                     cost += 100.0
+                ends = [sign * o + s_ * MODULE_HALF_LENGTH_MM[m] for m, o in spec["modules"].items() for s_ in (-1, 1)]
+                lo_m, hi_m = z["ctp404"] + min(ends) - 5.0, z["ctp404"] + max(ends) + 5.0
+                if any(not lo_m <= b <= hi_m for b in body_z):
+                    cost += 50.0
                 scores.append((cost, name, sign))
     scores.sort()
     if given in CATPHAN_MODELS:
@@ -442,7 +475,10 @@ def analyze(images: Sequence[Image], options=None) -> Result:
         kinds = _per_slice(series)
         name = forced or _recognise(kinds)
         desc = str(series[0].ds.get("SeriesDescription", "")).strip()
+        coverage = _coverage(series, kinds, forced)
         if name is None:
+            for zh, en in coverage:
+                res.note(zh, en)
             res.error(series[0].path, f"序列“{desc}”中未识别出 CT 体模（水模、Catphan、ACR 或金属丝）；可能是患者图像",
                       f"no CT phantom (water, Catphan, ACR or wire) recognised in series '{desc}'; a patient series?")
             continue
@@ -450,6 +486,8 @@ def analyze(images: Sequence[Image], options=None) -> Result:
         part = _new_result(series, name)
         per_series(part, series, kinds, options)
         res.note(f"序列“{desc}”：识别为 {part.phantom or name}", f"series '{desc}': recognised as {part.phantom or name}")
+        for zh, en in coverage:
+            res.note(zh, en)
         figs, part.figures = part.figures, {}
         res.merge(part)
         for key, lst in figs.items():
@@ -464,6 +502,33 @@ def analyze(images: Sequence[Image], options=None) -> Result:
         except OSError as e:
             res.error(str(options.report_dir), f"无法写入报告图：{e}", f"cannot write report figures: {e}")
     return res
+
+
+def _coverage(series: list[Image], kinds: list[SliceKind], forced: str | None) -> list[tuple[str, str]]:
+    """Notes on how many images the phantom decision rests on: the slices screened out of those
+    read, and — when the headers say the series holds more (Images in Acquisition, or distinct
+    Instance Numbers running past the count) — how many are missing from what was received."""
+    out = []
+    n, k = len(series), len(kinds)
+    what = ("体模由 --phantom 指定" if forced else "体模与模块的判定", "the phantom was given with --phantom" if forced
+            else "the phantom and module decision")
+    if k < n:
+        out.append((f"{what[0]}依据所读 {n} 幅图像中的 {k} 幅（约每 {SCREEN_STEP_MM:g} mm 一幅，CTP404 附近逐幅）",
+                    f"{what[1]} rests on {k} of the {n} images read (one every ~{SCREEN_STEP_MM:g} mm, every one near CTP404)"))
+    numbers = [im.instance_number for im in series if im.instance_number is not None]
+    held = []
+    try:
+        held.append(int(series[0].ds.get("ImagesInAcquisition") or 0))
+    except (TypeError, ValueError):
+        pass
+    if len(set(numbers)) == len(numbers) == n and numbers:
+        held.append(max(numbers) - min(numbers) + 1)
+    m = max(held, default=0)
+    if m > n:
+        out.append((f"序列头信息表明应有 {m} 幅图像，只收到 {n} 幅：{what[0]}依据的图像少于序列所含，结果可能不完整或有误",
+                    f"the headers say the series holds {m} images but only {n} were received: {what[1]} rests on "
+                    f"fewer images than the series holds and may be incomplete or wrong"))
+    return out
 
 
 def _recognise(kinds: list[SliceKind]) -> str | None:

@@ -24,6 +24,7 @@ the Catphan literature; the 1–21 lp/cm group arcs follow ``huren.synth.ct``.
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -36,7 +37,7 @@ from huren.result import Roi
 
 from . import lcd, ramps, resolution
 from .models import CTP591
-from .common import RoiOutside, circle, linearity, measurement, mtf_measurements, nominal_thickness
+from .common import Circle, RoiOutside, circle, flattened, linearity, measurement, mtf_measurements, nominal_thickness
 
 INSERT_RADIUS_MM = 58.7
 INSERT_ROI_MM = 3.5  # small enough to stay clear of the insert edge on real scans (air −1006 HU like imageQCpy)
@@ -120,10 +121,73 @@ def refine_centre(image: Image, guess_px: tuple[float, float], body: float, half
 
 
 # ----------------------------------------------------------------------------- CTP404
-def ctp404(image: Image, disc: Disc) -> dict:
+CLIPPED_FRACTION = 0.01  # an insert ROI with more of its pixels at the image's lowest value is read by its median
+
+
+def _clipped_fraction(image: Image, c, floor: float) -> float:
+    """The fraction of a ROI's pixels at the slice's lowest value (only where that is air, ≤ −1000 HU)."""
+    if floor > -1000.0:
+        return 0.0
+    from huren.analysis.core.roi import circle_mask
+
+    rs, cs, m = circle_mask(image.shape, c.centre_px, c.radius_mm / image.spacing[1])
+    v = image.array[rs, cs][m]
+    return float(np.mean(v <= floor)) if v.size else 0.0
+
+
+CALIBRATION_SLOPE = (0.8, 1.2)  # the linear HU miscalibration allowed when assigning materials
+
+
+def _assign_once(valid: list, body: float, hu_of) -> tuple | None:
+    """The best (total cost, layout, [(material, (angle, circle))]) for given expected CT numbers ``hu_of``."""
+    best = None
+    for layout, mats in LAYOUTS.items():
+        # every position may also be plain body (an empty hole of this layout, or the layout's
+        # inserts fewer than 12); a material whose insert lies outside the image stays unread
+        names = mats + ["body"] * len(valid)
+        cost = np.zeros((len(names), len(valid)))
+        for i, name in enumerate(names):
+            nom = body if name == "body" else hu_of(name)
+            for j, (_k, (_ang, c)) in enumerate(valid):
+                cost[i, j] = abs(c.mean - nom)
+        if not valid:
+            continue
+        ri, cj = linear_sum_assignment(cost)
+        # a layout that leaves materials unmatched pays for them as if they sat on body
+        missing = [n for i, n in enumerate(names[: len(mats)]) if i not in set(ri)]
+        total = float(cost[ri, cj].sum()) + sum(abs(hu_of(n) - body) for n in missing)
+        if best is None or total < best[0]:
+            best = (total, layout, [(names[i], valid[j][1]) for i, j in zip(ri, cj)])
+    return best
+
+
+def _assign(valid: list, body: float) -> tuple | None:
+    """Materials assigned to the insert positions by CT number (least total |measured − expected|).
+
+    First against the nominal CT numbers; then once more against a straight line fitted to that
+    first assignment (slope within :data:`CALIBRATION_SLOPE`), so that a scanner whose CT numbers
+    are shifted or scaled as a whole — a cone-beam CT's, shaded by scatter — still has a
+    low-contrast insert (acrylic, 115 HU nominal, near the body) told from an empty hole."""
+    first = _assign_once(valid, body, NOMINAL_HU.__getitem__)
+    if first is None:
+        return None
+    pairs = [(NOMINAL_HU[n], c.mean) for n, (_a, c) in first[2] if n != "body"]
+    if len(pairs) < 4:
+        return first
+    nom, meas = np.array(pairs).T
+    slope, inter = np.polyfit(nom, meas, 1)
+    if not CALIBRATION_SLOPE[0] <= slope <= CALIBRATION_SLOPE[1]:
+        return first
+    second = _assign_once(valid, body, lambda n: slope * NOMINAL_HU[n] + inter)
+    return second or first
+
+
+def ctp404(image: Image, disc: Disc, slab: Sequence[Image] = ()) -> dict:
     """Materials, CT-number linearity, rod distances and slice thickness on one CTP404 slice.
 
-    Returns {"measurements": [...], "problems": [(zh, en)], "figure": {...}, "roll_deg": float}.
+    ``slab``: further slices of the module (same grid) over which each insert's CT number is
+    averaged, the ROIs placed on ``image`` (see :func:`ct_number_slab`). Returns
+    {"measurements": [...], "problems": [(zh, en)], "figure": {...}, "roll_deg": float}.
     """
     px = image.spacing[1]
     airs, brights = insert_blobs(image, disc, INSERT_RADIUS_MM, dmax=16.0)
@@ -148,25 +212,32 @@ def ctp404(image: Image, disc: Disc) -> dict:
             except RoiOutside:
                 pass
         pos.append((ang, c))
-    valid = [(i, p) for i, p in enumerate(pos) if p is not None]
-    best = None
-    for layout, mats in LAYOUTS.items():
-        # every position may also be plain body (an empty hole of this layout, or the layout's
-        # inserts fewer than 12); a material whose insert lies outside the image stays unread
-        names = mats + ["body"] * len(valid)
-        cost = np.zeros((len(names), len(valid)))
-        for i, name in enumerate(names):
-            nom = body if name == "body" else NOMINAL_HU[name]
-            for j, (_k, (_ang, c)) in enumerate(valid):
-                cost[i, j] = abs(c.mean - nom)
-        if not valid:
+    # each position's CT number: the ROI mean, or its median where noise on air is cut off at the
+    # file's lowest value (−1024 HU in many files: a mean would be biased upwards, the median is
+    # not while fewer than half the pixels are cut off); averaged over the slab's slices
+    hu_images = [image, *slab]
+    floors = [float(im.array.min()) for im in hu_images]
+    clipped_at: dict[int, float] = {}
+    for i, p in enumerate(pos):
+        if p is None:
             continue
-        ri, cj = linear_sum_assignment(cost)
-        # a layout that leaves materials unmatched pays for them as if they sat on body
-        missing = [n for i, n in enumerate(names[: len(mats)]) if i not in set(ri)]
-        total = float(cost[ri, cj].sum()) + sum(abs(NOMINAL_HU[n] - body) for n in missing)
-        if best is None or total < best[0]:
-            best = (total, layout, [(names[i], valid[j][1]) for i, j in zip(ri, cj)])
+        ang, c = p
+        vals, fracs, sds = [], [], []
+        for im, floor in zip(hu_images, floors):
+            try:
+                ci = c if im is image else circle(im, c.centre_px, INSERT_ROI_MM, c.label)
+            except RoiOutside:
+                continue
+            frac = _clipped_fraction(im, ci, floor)
+            fracs.append(frac)
+            vals.append(ci.median if frac > CLIPPED_FRACTION else ci.mean)
+            sds.append(ci.sd)
+        if max(fracs) > CLIPPED_FRACTION:
+            clipped_at[i] = max(fracs)
+        pos[i] = (ang, Circle(c.label, c.centre_px, c.radius_mm, float(np.mean(vals)), float(np.mean(sds)), c.median,
+                              c.n * len(vals)))
+    valid = [(i, p) for i, p in enumerate(pos) if p is not None]
+    best = _assign(valid, body)
     found: dict[str, list] = {}
     if best is None:
         problems.append(("CTP404 插件位置超出图像，无法读取材料 CT 值", "CTP404 insert positions lie outside the image; material CT numbers not read"))
@@ -182,21 +253,33 @@ def ctp404(image: Image, disc: Disc) -> dict:
             problems.append((f"CTP404 插件 {', '.join(unread)} 超出图像或未找到，其 CT 值未测",
                              f"CTP404 insert(s) {', '.join(unread)} outside the image or not found; not measured"))
         table = {}
+        clipped: dict[str, list] = {}
+        frac_of = {id(p[1]): clipped_at[i] for i, p in enumerate(pos) if p is not None and i in clipped_at}
         for name, items in found.items():
             vals = [c.mean for _a, c in items]
+            for _a, c in items:
+                if id(c) in frac_of:
+                    clipped.setdefault(name, []).append(round(frac_of[id(c)], 3))
             table[name] = {"mean_hu": round(float(np.mean(vals)), 2), "nominal_hu": NOMINAL_HU[name],
                            "angles_deg": [round(a, 1) for a, _c in items], "sd_hu": [round(c.sd, 2) for _a, c in items]}
+        if clipped:
+            problems.append((f"插件 {', '.join(clipped)} 的像素值有部分被截断于图像最小值 {floor:g} HU：取 ROI 中位数而非均值",
+                             f"insert(s) {', '.join(clipped)} have pixels cut off at the image's lowest value ({floor:g} HU): "
+                             f"the ROI median is used instead of the mean"))
         for name, metric in METRIC_OF.items():
             if name in found:
                 items = found[name]
                 ms.append(measurement("CT-EQ-PERF", metric, table[name]["mean_hu"], "HU", test="catphan.ctp404.ct_number",
-                                      images=[image], method="catphan-ctp404", rois=[c.record(image) for _a, c in items],
+                                      images=hu_images, method="catphan-ctp404", rois=[c.record(image) for _a, c in items],
                                       details={"material": name, "nominal_hu": NOMINAL_HU[name], "layout": layout,
+                                               "statistic": "median" if name in clipped else "mean",
+                                               "slices_averaged": len(hu_images),
+                                               **({"clipped_fraction": clipped[name]} if name in clipped else {}),
                                                "inserts": [{"angle_deg": round(a, 1), "mean_hu": round(c.mean, 2),
                                                             "median_hu": round(c.median, 2), "sd_hu": round(c.sd, 2)}
                                                            for a, c in items]}))
         lin = linearity(image, {n: t["mean_hu"] for n, t in table.items()}, NOMINAL_HU, test="catphan.ctp404.linearity",
-                        details={"layout": layout})
+                        details={"layout": layout, "slices_averaged": len(hu_images)})
         if lin is not None:
             ms.append(lin)
     # --- rod distances
@@ -245,6 +328,30 @@ def ctp404(image: Image, disc: Disc) -> dict:
     figure = {"kind": "ctp404", "image": image, "disc": disc, "roll": roll, "edge_curve": edge[0] if edge else None,
               "rois": [c for _n, items in found.items() for _a, c in items], "rods": rods, "ramps": ramp_rows, "pairs": pairs}
     return {"measurements": ms, "problems": problems, "figure": figure, "roll_deg": roll, "layout": layout}
+
+
+NOISY_SD_HU = 10.0  # body noise above this on the CTP404 slice: its CT numbers are averaged over a slab
+SLAB_HALF_MM = 5.0  # … of the module's slices within this of the chosen one (the inserts run the module's length)
+
+
+def body_noise(image: Image, disc: Disc) -> float:
+    """Robust noise SD (HU) of the CTP404 body between the ramps and the inserts (44–51 mm)."""
+    px = image.spacing[1]
+    rows, cols = np.ogrid[: image.shape[0], : image.shape[1]]
+    r = np.hypot(cols - disc.centre_px[0], rows - disc.centre_px[1]) * px
+    v = image.array[(r >= 44.0) & (r <= 51.0)]
+    return 1.4826 * float(np.median(np.abs(v - np.median(v)))) if v.size else 0.0
+
+
+def ct_number_slab(series: Sequence[Image], image: Image, disc: Disc) -> list[Image]:
+    """The other slices over which CTP404's CT numbers are averaged: none on a quiet slice; on a
+    noisy one (body noise > :data:`NOISY_SD_HU`, e.g. a cone-beam CT's 20–30 HU) those of the same
+    grid within :data:`SLAB_HALF_MM` of it — the inserts are rods along the whole module, so the
+    figure stays that of the module, with √n less noise."""
+    if image.z is None or body_noise(image, disc) <= NOISY_SD_HU:
+        return []
+    return [im for im in series if im is not image and im.z is not None and abs(im.z - image.z) <= SLAB_HALF_MM + 1e-6
+            and im.shape == image.shape and im.spacing == image.spacing]
 
 
 RAMP_PAIRS = (("top", "bottom"), ("left", "right"))  # each pair rises in opposite directions
@@ -405,6 +512,12 @@ def ctp528(image: Image, disc: Disc, roll_deg: float | None = None, *, wire_diam
     return {"measurements": ms, "problems": problems, "figure": figure}
 
 
+# A bead's MTF is left out when its expected noise (:func:`resolution.point_mtf_noise`) exceeds this:
+# at ±0.05 the MTF10 level (0.1) is read to about ±10 % in frequency on a Gaussian PSF; at 20 HU of
+# cone-beam noise a Catphan bead gives ≈ ±0.1 and MTF10 30–50 % too high.
+BEAD_MTF_MAX_NOISE = 0.05
+
+
 def _bead_mtf(image: Image, near_px, search_px: float, background: float, module: str, wire_diameter_mm: float,
               ms: list, problems: list, figure: dict) -> None:
     """Point-source MTF of the brightest point within ``search_px`` of ``near_px`` (a bead), if it stands
@@ -415,10 +528,16 @@ def _bead_mtf(image: Image, near_px, search_px: float, background: float, module
     if peak - background <= 50:
         problems.append((f"{module} 层面上未找到钨珠，未用点扩散函数计算 MTF", f"no bead found on the {module} slice; no point-source MTF"))
         return
+    err = resolution.point_mtf_noise(image.array, bead, px, half_mm=5.0)
+    if err > BEAD_MTF_MAX_NOISE:
+        problems.append((f"{module} 钨珠信号相对噪声过弱（MTF 噪声约 ±{err:.2f}，上限 {BEAD_MTF_MAX_NOISE:g}），未报告点扩散 MTF",
+                         f"the {module} bead is too faint for the noise (MTF noise ≈ ±{err:.2f}, limit {BEAD_MTF_MAX_NOISE:g}); "
+                         f"no point-source MTF reported"))
+        return
     curve_p, per = resolution.point_mtf([image.array], [bead], px, half_mm=5.0, wire_diameter_mm=wire_diameter_mm)
     ms += mtf_measurements(curve_p, test=f"catphan.{module.lower()}.bead", images=[image], method="bead",
                            rois=[Roi("circle", image.px_to_mm(*bead), radius_mm=5.0, centre_px=bead, label="bead")],
-                           details={"module": module, "per_slice": per})
+                           details={"module": module, "per_slice": per, "mtf_noise": round(err, 4)})
     figure["point_curve"] = curve_p
     figure["bead"] = bead
 
@@ -427,6 +546,7 @@ def _bead_mtf(image: Image, near_px, search_px: float, background: float, module
 LCD_DIAMETERS_MM = (15.0, 9.0, 8.0, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0)
 CTP515_GROUPS = {1.0: -87.4, 0.5: 32.6, 0.3: 152.6}
 CTP515_STEPS_DEG = (0.0, 18.3, 34.7, 48.9, 62.3, 74.5, 85.5, 95.5, 104.5)
+LCD_KEEP_OUT_MM = (40.0, 60.0)  # the ring of CTP515 discs (15 mm at 50 mm), left out of the shading fit
 
 
 def measure_targets(image: Image, disc: Disc, spots, background_hu: float, *, roi_fraction: float = 0.8):
@@ -448,7 +568,13 @@ def measure_targets(image: Image, disc: Disc, spots, background_hu: float, *, ro
 
 
 def ctp515(image: Image, disc: Disc, roll_deg: float, *, k: float = lcd.K_DEFAULT) -> dict:
-    """Supra-slice low-contrast discs: detected by CNR against same-size background ROI means."""
+    """Supra-slice low-contrast discs: detected by CNR against same-size background ROI means.
+
+    Measured after the slice's smooth shading is removed (:func:`common.flattened`, the disc ring
+    40–60 mm kept out of the fit): a cone-beam CT's cupping and scatter shading differ by more
+    between the discs' ring and the background annulus than the 0.3–1 % contrasts."""
+    shown = image
+    image = flattened(image, disc, LCD_KEEP_OUT_MM)
     px = image.spacing[1]
     rows, cols = np.ogrid[: image.shape[0], : image.shape[1]]
     r = np.hypot(cols - disc.centre_px[0], rows - disc.centre_px[1]) * px
@@ -470,11 +596,11 @@ def ctp515(image: Image, disc: Disc, roll_deg: float, *, k: float = lcd.K_DEFAUL
                                        "targets": res["targets"]}))
     else:
         problems.append(("CTP515 低对比目标均不可辨", "no CTP515 low-contrast target is detectable"))
-    return {"measurements": ms, "problems": problems, "figure": {"kind": "ctp515", "image": image, "disc": disc, "rois": rois}}
+    return {"measurements": ms, "problems": problems, "figure": {"kind": "ctp515", "image": shown, "disc": disc, "rois": rois}}
 
 
 # ----------------------------------------------------------------------------- CTP591
-def bead_ramp(image: Image, disc: Disc, roll_deg: float, ramp: dict) -> dict | None:
+def bead_ramp(image: Image, disc: Disc, roll_deg: float, ramp: dict, min_height: float = 60.0) -> dict | None:
     """FWHM (mm along the ramp) of the bead-intensity envelope of one bead ramp of :data:`models.CTP591`.
 
     The ramp's beads are sampled with :func:`ramps.ramp_profile` (maximum across a narrow
@@ -499,7 +625,7 @@ def bead_ramp(image: Image, disc: Disc, roll_deg: float, ramp: dict) -> dict | N
     # one sample per bead: the beads sit on a grid of one pitch, whose phase the clear bead peaks give;
     # the FWHM is read between those samples (linear interpolation), not on a smoothed envelope,
     # which would round the width to whole bead pitches
-    if prof.max() - bg < 60.0:
+    if prof.max() - bg < min_height:  # (before the costly bead fit)
         return None
     pitch = ramp["pitch_mm"]
     # the grid's phase: circular mean of the positions where the profile stands above half its height,
@@ -573,6 +699,17 @@ def ctp591_bead_peak(image: Image, disc: Disc) -> float:
 
 
 def has_bead_ramps(image: Image, disc: Disc, roll_deg: float) -> bool:
-    """Whether both CTP591 bead ramps show at their places (beads ≥ 100 HU over the ramp's background)."""
-    found = [bead_ramp(image, disc, roll_deg, rp) for rp in CTP591["ramps"]]
-    return all(r is not None and r["peak_hu"] - r["background_hu"] >= 100.0 for r in found)
+    """Whether both CTP591 bead ramps show at their places: beads ≥ 100 HU over the ramp's background,
+    and ≥ 6 noise SDs (robust SD of the body 10–25 mm from the centre), so that the maximum of a
+    noisy band on a cone-beam slice is not taken for beads."""
+    px = image.spacing[1]
+    rows, cols = np.ogrid[: image.shape[0], : image.shape[1]]
+    r = np.hypot(cols - disc.centre_px[0], rows - disc.centre_px[1]) * px
+    v = image.array[(r >= 10.0) & (r <= 25.0)]
+    noise = 1.4826 * float(np.median(np.abs(v - np.median(v)))) if v.size else 0.0
+    need = max(100.0, 6.0 * noise)
+    for rp in CTP591["ramps"]:
+        r = bead_ramp(image, disc, roll_deg, rp, min_height=need)
+        if r is None or r["peak_hu"] - r["background_hu"] < need:
+            return False
+    return True

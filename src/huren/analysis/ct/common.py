@@ -22,10 +22,12 @@ def algorithm(test: str) -> str:
 
 
 def provenance(test: str, images: Sequence[Image], **extra) -> dict:
-    """The provenance block of a measurement: algorithm, SOP Instance UIDs and slice positions."""
+    """The provenance block of a measurement: algorithm, SOP Instance UIDs, the files (and frames)
+    they came from — which name the images apart when their UIDs collide — and slice positions."""
     return {
         "algorithm": algorithm(test),
         "sop_instance_uids": [im.sop_instance_uid for im in images],
+        "files": [im.path if im.frame is None else f"{im.path}#{im.frame}" for im in images],
         "slice_positions_mm": [None if im.z is None else round(float(im.z), 3) for im in images],
         **extra,
     }
@@ -155,6 +157,29 @@ def small_objects(image: Image, disc: Disc, contrast_hu: float = 150.0, margin_m
     return ndi.binary_dilation(hot, iterations=max(int(round(margin_mm / px)), 1))
 
 
+def flattened(image: Image, disc: Disc, keep_out_mm: tuple[float, float], margin_mm: float = 8.0) -> Image:
+    """The slice with its smooth shading removed: a quadratic surface in x and y (cupping, and a
+    cone-beam CT's asymmetric scatter shading), fitted by least squares to the phantom's body
+    (within ``margin_mm`` of its edge) outside the ring ``keep_out_mm`` (r0, r1) that holds the
+    targets, is subtracted. The result reads ≈ 0 HU on the body; contrasts are kept."""
+    from dataclasses import replace
+
+    px = image.spacing[1]
+    rows, cols = np.mgrid[: image.shape[0], : image.shape[1]]
+    x = (cols - disc.centre_px[0]) * px / max(disc.radius_mm, 1.0)
+    y = (rows - disc.centre_px[1]) * px / max(disc.radius_mm, 1.0)
+    r = np.hypot(x, y) * disc.radius_mm
+    fit = (r < disc.radius_mm - margin_mm) & ((r < keep_out_mm[0]) | (r > keep_out_mm[1])) & (image.array > AIR_THRESHOLD_HU)
+    fit[::2, :] = False  # every other row is plenty for six coefficients
+    basis = [np.ones_like(x), x, y, x * x, y * y, x * y]
+    if fit.sum() < 50:
+        return image
+    a = np.stack([b[fit] for b in basis], axis=1)
+    coef, *_ = np.linalg.lstsq(a, image.array[fit].astype(np.float64), rcond=None)
+    surface = sum(c * b for c, b in zip(coef, basis))
+    return replace(image, array=(image.array - surface).astype(np.float32))
+
+
 def ct_disc(image: Image) -> Disc | None:
     """The phantom in a CT slice: the largest region above −400 HU, outline fitted by a circle."""
     return find_disc(image.array, image.spacing[1], threshold=AIR_THRESHOLD_HU, min_radius_mm=3.0, smooth_px=0.0)
@@ -190,9 +215,11 @@ def prepare(images: Sequence[Image]) -> Prepared:
     Each non-CT image gets a bilingual error; a localiser gets a note; a series with
     gaps or duplicated positions gets a note naming them (the remaining slices are used).
     """
-    from huren.dicomio import group_series
+    from huren.dicomio import collision_note, group_series, uid_collisions
 
     out = Prepared()
+    for uid, n in uid_collisions(images).items():
+        out.notes.append(collision_note(uid, n))
     keep: list[Image] = []
     for im in images:
         mod = im.modality

@@ -21,7 +21,7 @@ from scipy import ndimage as ndi
 from huren.analysis.core.phantom import Disc, blobs, polar_to_px
 from huren.dicomio import Image
 
-from .common import RoiOutside, circle, ct_disc
+from .common import RoiOutside, circle, ct_disc, flattened
 
 PHANTOMS = ("water", "catphan", "acr-ct", "wire")
 ALIASES = {"water": "water", "catphan": "catphan", "catphan503": "catphan", "catphan504": "catphan",
@@ -151,7 +151,12 @@ def _classify(image: Image, peaks: np.ndarray | None = None) -> SliceKind:
 
 def lcd_score(image: Image, disc: Disc, spots: list[tuple[float, float, float]]) -> float:
     """Mean contrast (HU) of discs at (angle°, distance mm, radius mm) over the ring's background, in units
-    of the background ROI noise: high on a low-contrast module, near 0 on a uniform one."""
+    of the background ROI noise: high on a low-contrast module, near 0 on a uniform one. Scored after the
+    slice's smooth shading is removed (:func:`common.flattened`, the spots' ring kept out of the fit), so
+    that a cone-beam CT's asymmetric shading does not swamp contrasts of a few HU."""
+    if spots:
+        reach = max(rad for _a, _d, rad in spots) + 5.0
+        image = flattened(image, disc, (min(d for _a, d, _r in spots) - reach, max(d for _a, d, _r in spots) + reach))
     px = image.spacing[1]
     vals = []
     for ang, dist, rad in spots:

@@ -49,38 +49,70 @@ def ramp_profile(array: np.ndarray, centre_px: tuple[float, float], pixel_mm: fl
     return {"s_mm": t, "profile": prof, "background": bg, "radial_offset_mm": float(u[iu])}
 
 
-def crossings(prof: np.ndarray, level: float) -> tuple[float, float]:
-    """Outermost sub-sample positions where ``prof`` crosses ``level`` on each side of its maximum run."""
+def crossings(prof: np.ndarray, level: float, around: int | None = None) -> tuple[float, float]:
+    """Sub-sample positions where ``prof`` crosses ``level``: the outermost on each side, or, with
+    ``around``, the ends of the run above ``level`` that holds that index (a noise spike beyond the
+    ramp's image is then not taken for its end)."""
     above = np.flatnonzero(prof > level)
     if above.size == 0:
         return 0.0, 0.0
     i, j = int(above[0]), int(above[-1])
+    if around is not None and prof[around] > level:
+        i = j = int(around)
+        while i > 0 and prof[i - 1] > level:
+            i -= 1
+        while j < prof.size - 1 and prof[j + 1] > level:
+            j += 1
     left = i - (prof[i] - level) / (prof[i] - prof[i - 1]) if i > 0 and prof[i] != prof[i - 1] else float(i)
     right = j + (prof[j] - level) / (prof[j] - prof[j + 1]) if j < prof.size - 1 and prof[j] != prof[j + 1] else float(j)
     return float(left), float(right)
 
 
+NOISY_RAMP = 0.125  # off-ramp noise above this fraction of the ramp's contrast: the profile is smoothed
+
+
+def _levels(prof: np.ndarray, background: float) -> tuple[np.ndarray, float, float]:
+    """(on-ramp mask, background, plateau) of a ramp profile: medians off and on its first FWHM."""
+    _w, left0, right0 = fwhm(prof, baseline=background)
+    idx = np.arange(prof.size)
+    on = (idx >= left0) & (idx <= right0)
+    bg = float(np.median(prof[~on])) if (~on).sum() > 4 else background
+    peak = float(np.median(prof[on])) if on.sum() > 2 else float(prof.max())
+    return on, bg, peak
+
+
 def ramp_thickness(array: np.ndarray, centre_px: tuple[float, float], pixel_mm: float, angle_deg: float,
                    distance_mm: float, factor: float, **kw) -> dict:
-    """Slice thickness (mm) from one ramp: FWHM along the ramp × ``factor`` (tan of the ramp angle)."""
+    """Slice thickness (mm) from one ramp: FWHM along the ramp × ``factor`` (tan of the ramp angle).
+
+    On a noisy slice (off-ramp noise above :data:`NOISY_RAMP` of the contrast, as on a cone-beam
+    CT) the profile is smoothed along the ramp by a Gaussian of a tenth of its first FWHM (the
+    FWHM of a blurred box does not change under a smoothing much narrower than it), and the
+    half-level crossings are the ends of the run that holds the plateau's centre."""
     p = ramp_profile(array, centre_px, pixel_mm, angle_deg, distance_mm, **kw)
     prof = p["profile"]
+    step = float(p["s_mm"][1] - p["s_mm"][0])
     # plateau and background from the profile itself: the maximum of a noisy plateau would set the
     # half level too high (too narrow a FWHM), and the band's median would sit below the
     # max-projected background
-    _w, left0, right0 = fwhm(prof, baseline=p["background"])
-    idx = np.arange(prof.size)
-    on = (idx >= left0) & (idx <= right0)
-    bg = float(np.median(prof[~on])) if (~on).sum() > 4 else p["background"]
-    peak = float(np.median(prof[on])) if on.sum() > 2 else float(prof.max())
-    left, right = crossings(prof, bg + (peak - bg) / 2)
+    on, bg, peak = _levels(prof, p["background"])
+    off = prof[~on]
+    noise = 1.4826 * float(np.median(np.abs(off - np.median(off)))) if off.size > 4 else 0.0
+    smoothed_mm = 0.0
+    if peak > bg and noise > NOISY_RAMP * (peak - bg) and on.any():
+        width0 = float(np.ptp(np.flatnonzero(on)) + 1) * step
+        smoothed_mm = 0.1 * width0
+        prof = ndi.gaussian_filter1d(prof, smoothed_mm / step)
+        on, bg, peak = _levels(prof, p["background"])
+    centre = int(np.round(np.mean(np.flatnonzero(on)))) if on.any() else int(np.argmax(prof))
+    left, right = crossings(prof, bg + (peak - bg) / 2, around=centre)
     width = right - left
-    step = float(p["s_mm"][1] - p["s_mm"][0])
     return {
         "angle_deg": round(angle_deg, 2), "fwhm_mm": round(width * step, 4), "thickness_mm": round(width * step * factor, 4),
         "peak_hu": round(peak, 1), "background_hu": round(bg, 1), "factor": factor,
         "left_mm": round(float(p["s_mm"][0] + left * step), 3), "right_mm": round(float(p["s_mm"][0] + right * step), 3),
-        "radial_offset_mm": round(p["radial_offset_mm"], 3), "profile": p,
+        "radial_offset_mm": round(p["radial_offset_mm"], 3), "noise_hu": round(noise, 1),
+        "smoothed_mm": round(smoothed_mm, 3), "profile": p,
     }
 
 

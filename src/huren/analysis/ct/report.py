@@ -49,8 +49,9 @@ def write_report(res: Result, folder: str | Path) -> list[Path]:
     for module, figs in res.figures.items():
         for i, fig in enumerate(figs):
             image = fig["image"]
-            uids = {image.sop_instance_uid}
-            ms = [m for m in res.measurements if set(m.provenance.get("sop_instance_uids", [])) & uids]
+            here = (image.sop_instance_uid, image.path if image.frame is None else f"{image.path}#{image.frame}")
+            ms = [m for m in res.measurements
+                  if here in zip(m.provenance.get("sop_instance_uids", []), m.provenance.get("files", []))]
             extra = [k for k in ("point_curve", "bar_curve", "curve", "edge_curve", "ramps") if fig.get(k)]
             ncols = 1 + len(extra)
             f, axes = plt.subplots(1, ncols, figsize=(5 * ncols, 5), squeeze=False)

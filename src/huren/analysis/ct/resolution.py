@@ -60,6 +60,30 @@ def wire_transfer(freq_lp_mm: np.ndarray, diameter_mm: float) -> np.ndarray:
     return t
 
 
+def point_mtf_noise(array: np.ndarray, centre_px: tuple[float, float], pixel_mm: float, *, half_mm: float = 6.0) -> float:
+    """The expected noise (1 SD) of a point source's MTF from one slice, as :func:`point_mtf` crops it:
+    σ·√N / S / √2 — N pixels of noise σ (the robust SD of the crop's rim) in the round crop, over the
+    point's integral S (the crop's sum after the background), the x and y LSFs averaged. White-noise
+    approximation; ∞ when the point carries no signal."""
+    half_px = max(int(round(half_mm / pixel_mm)), 12)
+    c, r = int(round(centre_px[0])), int(round(centre_px[1]))
+    r0, r1 = max(r - half_px, 0), min(r + half_px + 1, array.shape[0])
+    c0, c1 = max(c - half_px, 0), min(c + half_px + 1, array.shape[1])
+    crop = np.asarray(array[r0:r1, c0:c1], dtype=np.float64)
+    yy, xx = np.mgrid[r0:r1, c0:c1]
+    rr = np.hypot(xx - centre_px[0], yy - centre_px[1])
+    rim = crop[(rr > 0.7 * half_px) & (rr <= half_px)]
+    if rim.size < 8:
+        return float("inf")
+    bg = float(np.median(rim))
+    sd = 1.4826 * float(np.median(np.abs(rim - bg)))
+    inside = rr <= half_px
+    signal = float(np.sum(crop[inside] - bg))
+    if signal <= 0:
+        return float("inf")
+    return sd * float(np.sqrt(inside.sum())) / signal / np.sqrt(2.0)
+
+
 def point_mtf(images_arrays: list[np.ndarray], centres_px: list[tuple[float, float]], pixel_mm: float, *,
               half_mm: float = 6.0, wire_diameter_mm: float = 0.0) -> tuple[MtfCurve, list[dict]]:
     """MTF (lp/mm) from a point source seen in one or more slices, averaged over x, y and slices.

@@ -21,7 +21,8 @@ For each item the evidence of each of its kinds is judged:
 The item's ``period_days`` makes its latest measurement, answer or undated document overdue
 when older (for an item with a daily log, the log's gap criterion carries the period). Kinds with no evidence at all are left out when another kind has evidence (the
 standard lists alternatives: "check, doc"); with no evidence of any kind the item is
-``missing``. The item's verdict is the worst of the rest: fail > overdue > missing > pass >
+``missing``; a document alone stands only for the items the catalog's ``[recording]
+document_alone`` names. The item's verdict is the worst of the rest: fail > overdue > missing > pass >
 not_applicable. Reasons are in Chinese and English and name the figures.
 """
 
@@ -531,6 +532,8 @@ def judge_item(item: Item, ev: Evidence) -> ItemVerdict:
         if late is not None:
             parts.append(late)
     present = [p for p in parts if not p.absent]
+    if present and all(p.kind == "doc" for p in present) and not item.document_alone:
+        present = parts  # a document backs the figures, it does not replace them (catalog [recording])
     evidence: dict[str, list[int]] = {}
     for p in present:
         for k, ids in p.evidence.items():

@@ -1,4 +1,5 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
 
 from huren.web.views import assessment, device, dicom, home
 
@@ -6,6 +7,11 @@ app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("password/", auth_views.PasswordChangeView.as_view(
+        template_name="web/password_change.html", success_url=reverse_lazy("web:password_changed")),
+        name="password_change"),
+    path("password/changed/", auth_views.PasswordChangeDoneView.as_view(template_name="web/password_changed.html"),
+         name="password_changed"),
     path("qc/", home.qc_overview, name="qc_overview"),
     path("devices/<int:pk>/", device.device_page, name="device"),
     path("devices/<int:pk>/items/<str:item>/", device.item_page, name="device_item"),

@@ -91,3 +91,15 @@ def metric_label(name):
         return name
     return format_html('{}<br><span class="mono small muted">{}</span>',
                        m.label_zh if is_chinese() else m.label_en, name)
+
+
+@register.simple_tag
+def demo_logins():
+    """The demo logins, on a demo installation only (``settings.HUREN_DEMO``, set by ``serve --demo``)."""
+    from django.conf import settings
+
+    if not getattr(settings, "HUREN_DEMO", False):
+        return []
+    from huren.web.demo_info import demo_logins as logins
+
+    return logins()

@@ -61,6 +61,9 @@ class Command(BaseCommand):
         self.say("huren: 收集静态文件 / collecting static files …")
         call_command("collectstatic", interactive=False, verbosity=0)
         just_loaded = self.load_demo() if demo else False
+        if demo:  # a demo installation: the login page shows the demo logins (never otherwise)
+            settings.HUREN_DEMO = True
+            os.environ["HUREN_DEMO"] = "1"
 
         # Bind the web port first: a port in use should fail before children are started.
         from huren.site.wsgi import application

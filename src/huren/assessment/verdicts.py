@@ -40,7 +40,7 @@ from huren.evidence.models import ChecklistAnswer, DailyLog, Document, Measureme
 from huren.registry.models import (
     COIL_NAMES, ROOM_NAMES, Accessory, Coil, ProtectiveEquipment, Room, ShieldingMeasurement,
 )
-from huren.standard import Catalog, Item, load_catalog
+from huren.standard import Catalog, Item, load_catalog, metrics
 from huren.standard.criteria import _fmt
 
 PASS, FAIL, MISSING, OVERDUE, NA = "pass", "fail", "missing", "overdue", "not_applicable"
@@ -221,13 +221,15 @@ def _measure_part(item: Item, ev: Evidence) -> Part:
         lacking = item.missing_details(m.metric, m.test_type or None, m.method or None, details) if crit is None else []
         if lacking:
             verdicts.append(MISSING)
-            reasons.append((f"{m.metric} {_fmt(m.value)} {m.unit}：缺少 {', '.join(lacking)}，无法判定",
-                            f"{m.metric} {_fmt(m.value)} {m.unit}: {', '.join(lacking)} not recorded, cannot judge"))
+            zh, en = _named(m)
+            reasons.append((f"{zh}：缺少 {', '.join(lacking)}，无法判定",
+                            f"{en}: {', '.join(lacking)} not recorded, cannot judge"))
             continue
         if crit is None:
             verdicts.append(PASS)
-            reasons.append((f"{m.metric} {_fmt(m.value)} {m.unit}（{m.performed_on}）已记录，本条目无判定标准",
-                            f"{m.metric} {_fmt(m.value)} {m.unit} ({m.performed_on}) recorded; no criterion for it"))
+            zh, en = _named(m)
+            reasons.append((f"{zh}（{m.performed_on}）已记录，本条目无判定标准",
+                            f"{en} ({m.performed_on}) recorded; no criterion for it"))
             continue
         baseline, base_from = _baseline(m, ms, crit)
         if base_from is not None:
@@ -252,6 +254,13 @@ def _measure_part(item: Item, ev: Evidence) -> Part:
         evidence.update(reg.evidence)
         last = max([d for d in (last, reg.last) if d], default=None)
     return Part("measure", worst(verdicts), _fail_first(verdicts, reasons), evidence, last=last)
+
+
+def _named(m) -> tuple[str, str]:
+    """A measurement as a reason names it: the metric's label (metrics.toml), value and unit."""
+    reg = metrics().get(m.metric)
+    u = f" {m.unit}" if m.unit else ""
+    return (f"{reg.label_zh if reg else m.metric} {_fmt(m.value)}{u}", f"{reg.label_en if reg else m.metric} {_fmt(m.value)}{u}")
 
 
 TEST_TYPE_ZH = {"acceptance": "验收检测", "status": "状态检测", "stability": "稳定性检测"}

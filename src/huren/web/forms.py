@@ -15,6 +15,7 @@ record is created by the serializer too (generated file names, the recording use
 from __future__ import annotations
 
 from django import forms
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -67,7 +68,7 @@ class EvidenceForm(BilingualFieldsForm, forms.Form):
                 v = v.pk
             elif isinstance(v, bool):
                 v = "true" if v else "false"
-            elif hasattr(v, "name") and hasattr(v, "url"):  # a stored file: a correction uploads its own
+            elif isinstance(v, FieldFile):  # a stored file (or none): a correction uploads its own
                 continue
             if v is not None:
                 out[name] = v
@@ -118,7 +119,9 @@ class DailyLogForm(EvidenceForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["room"].queryset = self.device.department.rooms.all()
+        rooms = self.device.department.rooms.all()
+        # the device's own room only (a device registered without one: its department's rooms)
+        self.fields["room"].queryset = rooms.filter(pk=self.device.room_id) if self.device.room_id else rooms
         self.fields["room"].initial = self.device.room_id
         for name in MODALITY_LOG_FIELDS.get(self.device.modality, COMMON_LOG_FIELDS):
             lf = BY_FIELD[name]
@@ -156,7 +159,7 @@ class MeasurementForm(EvidenceForm):
         self.fields["item"].choices = [(i.id, _item_label(i)) for i in items]
         reg = metrics()
         names = sorted({m for i in items for m in i.metrics if m in reg})
-        self.fields["metric"].choices = [(m, f"{bilingual(reg[m].label_zh, reg[m].label_en)} · {m} [{reg[m].unit or '—'}]")
+        self.fields["metric"].choices = [(m, f"{bilingual(reg[m].label_zh, reg[m].label_en)} [{reg[m].unit or '—'}]")
                                          for m in names]
 
     def payload(self, data):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("qc/", home.qc_overview, name="qc_overview"),
     path("devices/<int:pk>/", device.device_page, name="device"),
     path("devices/<int:pk>/items/<str:item>/", device.item_page, name="device_item"),
+    path("devices/<int:pk>/history/", device.device_history, name="device_history"),
     path("devices/<int:pk>/log/", device.record_log, name="record_log"),
     path("devices/<int:pk>/measurement/", device.record_measurement, name="record_measurement"),
     path("devices/<int:pk>/checklist/", device.record_checklist, name="record_checklist"),

@@ -103,3 +103,11 @@ def demo_logins():
     from huren.web.demo_info import demo_logins as logins
 
     return logins()
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number):
+    """The current page's URL with ``page`` set to ``number`` (filters and search kept)."""
+    q = context["request"].GET.copy()
+    q["page"] = number
+    return "?" + q.urlencode()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,14 +31,22 @@ def _say(request, exc) -> None:
         messages.error(request, bilingual(*split_bilingual(m)))
 
 
+PAGE_SIZE = 50
+
+
 @login_required
 def assessment_list(request):
     qs = Assessment.objects.for_user(request.user).select_related("device__department__institution", "decision")
     state = request.GET.get("state", "")
     if state in Assessment.State.values:
         qs = qs.filter(state=state)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(device__name__icontains=q) | Q(device__serial_number__icontains=q)
+                       | Q(device__department__institution__name__icontains=q))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/assessment_list.html", {
-        "nav": "assessments", "assessments": qs[:200], "state": state, "states": Assessment.State.choices})
+        "nav": "assessments", "page": page, "state": state, "states": Assessment.State.choices, "q": q})
 
 
 @login_required

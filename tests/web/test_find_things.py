@@ -1,0 +1,58 @@
+"""Find things: paginated lists, a filtered device history, search boxes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.utils import timezone
+
+from huren.assessment import workflow
+from huren.evidence.models import DailyLog, Measurement
+
+
+def test_device_history_filters_and_pages(client, world):
+    tech = world.users["tech_a"]
+    today = timezone.localdate()
+    for i in range(60):
+        DailyLog.objects.create(device=world.ct_a, recorded_by=tech, performed_on=today - dt.timedelta(days=i),
+                                temperature_c=21.0)
+    Measurement.objects.create(device=world.ct_a, recorded_by=tech, performed_on=today - dt.timedelta(days=3),
+                               item="CT-QC-HU-WATER", metric="ct_number_water", value=1.5, unit="HU", test_type="status")
+    client.force_login(tech)
+    url = f"/devices/{world.ct_a.pk}/history/"
+    assert url in client.get(f"/devices/{world.ct_a.pk}/").content.decode()
+    page = client.get(url).content.decode()
+    assert "1 / 2" in page and "61" in page
+    assert "2 / 2" in client.get(url + "?page=2").content.decode()
+    only = client.get(url + "?kind=measurement").content.decode()
+    assert "1.5 HU" in only
+    assert only.count("<tr") == 2  # header and the one measurement
+    item = client.get(url + "?item=CT-QC-HU-WATER").content.decode()
+    assert item.count("<tr") == 2
+    since = (today - dt.timedelta(days=9)).isoformat()
+    ranged = client.get(url + f"?kind=log&since={since}&until={today.isoformat()}").content.decode()
+    assert ranged.count("<tr") == 11
+    bad = client.get(url + "?since=yesterday")
+    assert bad.status_code == 200 and "YYYY-MM-DD" in bad.content.decode()
+
+
+def test_assessment_list_search_and_pages(client, world):
+    m = world.users["manager_a"]
+    for _ in range(3):
+        workflow.create(world.ct_a, m)
+    workflow.create(world.ct_b, world.users["qc_admin"])
+    client.force_login(world.users["qc_admin"])
+    rows = re.compile(r'href="/assessments/\d+/"')
+    assert len(rows.findall(client.get("/assessments/?q=SN-b").content.decode())) == 1
+    assert len(rows.findall(client.get("/assessments/?q=甲医院").content.decode())) == 3
+    assert len(rows.findall(client.get("/assessments/").content.decode())) == 4
+
+
+def test_daily_log_form_offers_only_the_devices_room(client, world):
+    from huren.registry.models import Room
+
+    other = Room.objects.create(department=world.ct_a.department, name="MR 磁体间", kind=Room.Kind.EXAM)
+    client.force_login(world.users["tech_a"])
+    page = client.get(f"/devices/{world.ct_a.pk}/log/").content.decode()
+    assert world.ct_a.room.name in page and other.name not in page

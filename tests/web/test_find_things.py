@@ -56,3 +56,17 @@ def test_daily_log_form_offers_only_the_devices_room(client, world):
     client.force_login(world.users["tech_a"])
     page = client.get(f"/devices/{world.ct_a.pk}/log/").content.decode()
     assert world.ct_a.room.name in page and other.name not in page
+
+
+def test_today_already_logged_links_to_its_correction_and_errors_show_on_top(client, world):
+    tech = world.users["tech_a"]
+    log = DailyLog.objects.create(device=world.ct_a, room=world.ct_a.room, recorded_by=tech,
+                                  performed_on=timezone.localdate(), temperature_c=21.0)
+    client.force_login(tech)
+    url = f"/devices/{world.ct_a.pk}/log/"
+    page = client.get(url).content.decode()
+    assert f"{url}?supersedes={log.pk}" in page and "已有日常记录" in page
+    r = client.post(url, {"room": world.ct_a.room.pk, "temperature_c": "22", "performed_on": str(timezone.localdate())})
+    page = r.content.decode()
+    assert r.status_code == 200 and 'role="alert"' in page and f"?supersedes={log.pk}" in page
+    assert DailyLog.objects.count() == 1

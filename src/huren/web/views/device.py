@@ -10,6 +10,8 @@ from django.core.paginator import Paginator
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huren.assessment.models import Assessment
@@ -73,7 +75,21 @@ def _record(request, pk: int, kind: str, template_title: str):
         messages.success(request, _("Recorded."))
         return redirect("web:device", pk=device.pk)
     return render(request, "web/record.html", {"nav": "home", "device": device, "form": form, "title": template_title,
-                                               "corrects": corrects})
+                                               "corrects": corrects, "already": _already_logged(kind, device, form, corrects)})
+
+
+def _already_logged(kind: str, device, form, corrects):
+    """For a daily log: the day's current entry of this device, if there is one (its correction is linked)."""
+    if kind != "log" or corrects is not None:
+        return None
+    from huren.evidence.models import DailyLog
+
+    day = (form.cleaned_data.get("performed_on") if form.is_bound and hasattr(form, "cleaned_data") else None) \
+        or timezone.localdate()
+    rec = DailyLog.objects.current().filter(device=device, performed_on=day).order_by("-recorded_at").first()
+    if rec is None:
+        return None
+    return {"date": day, "url": reverse("web:record_log", args=[device.pk]) + f"?supersedes={rec.pk}"}
 
 
 @login_required

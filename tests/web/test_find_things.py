@@ -70,3 +70,23 @@ def test_today_already_logged_links_to_its_correction_and_errors_show_on_top(cli
     page = r.content.decode()
     assert r.status_code == 200 and 'role="alert"' in page and f"?supersedes={log.pk}" in page
     assert DailyLog.objects.count() == 1
+
+
+def test_review_page_sums_up_before_deciding_and_ticks_the_failing_items_by_title(client, world):
+    Measurement.objects.create(device=world.ct_a, recorded_by=world.users["tech_a"], performed_on=timezone.localdate(),
+                               item="CT-QC-HU-WATER", metric="ct_number_water", value=30, unit="HU", test_type="status")
+    a = workflow.create(world.ct_a, world.users["manager_a"])
+    workflow.submit(a, world.users["manager_a"])
+    client.force_login(world.users["evaluator"])
+    page = client.get(f"/assessments/{a.pk}/").content.decode()
+    final = workflow.final_verdicts(a)
+    missing = sum(1 for e in final if e["verdict"] == "missing")
+    assert f"缺少证据 {missing}" in page and "已改判 0" in page and "confirm(" in page
+    failing = [e for e in final if e["verdict"] in ("fail", "overdue")]
+    for e in final[:3]:
+        assert f'value="{e["item"]}"' in page
+    box = re.compile(r'<input type="checkbox" name="rectification_items" value="([^"]+)"[^>]*?(checked)?[^>]*>')
+    ticked = {m.group(1) for m in box.finditer(page) if "checked" in m.group(0)}
+    assert "CT-QC-HU-WATER" in ticked and f"不合格 {len([e for e in final if e['verdict'] == 'fail'])}" in page
+    assert ticked == {e["item"] for e in failing}
+    assert f'{final[0]["item"]} {final[0]["title_zh"]}' in page

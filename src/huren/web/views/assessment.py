@@ -68,11 +68,19 @@ def _detail_context(request, a: Assessment, decision_form=None):
     final = workflow.final_verdicts(a)
     reviews = list(a.reviews.select_related("reviewer").order_by("-reviewed_at", "-id"))
     is_evaluator = has_role(request.user, EVALUATOR)
+    if decision_form is None:
+        # the rectification list names items by title, the failing ones ticked
+        decision_form = DecisionForm(
+            items=[(e["item"], f'{e["item"]} {bilingual(e.get("title_zh", ""), e.get("title_en", ""))}') for e in final],
+            initial={"rectification_items": [e["item"] for e in final if e["verdict"] in ("fail", "overdue")]})
+    tally = {v: sum(1 for e in final if e["verdict"] == v) for v in ("pass", "fail", "missing", "overdue", "not_applicable")}
+    tally["overridden"] = sum(1 for e in final if e.get("override_reason"))
     return {
+        "tally": tally,
         "nav": "assessments", "a": a, "final": final, "reviews": reviews,
         "can_review": is_evaluator and a.state == Assessment.State.SUBMITTED,
         "can_submit": a.state == Assessment.State.DRAFT,
-        "decision_form": decision_form or DecisionForm(items=[e["item"] for e in final]),
+        "decision_form": decision_form,
         "decision": getattr(a, "decision", None) if a.state == Assessment.State.DECIDED else None,
     }
 

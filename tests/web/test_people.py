@@ -54,3 +54,35 @@ def test_an_expected_403_is_one_log_line(client, world, caplog):
     recs = [rec for rec in caplog.records if rec.name == "django.request"]
     assert len(recs) == 1 and "Forbidden" in recs[0].getMessage()
     assert recs[0].exc_info is None and not recs[0].exc_text
+
+
+def test_the_centre_administrator_creates_institutions_and_users_with_roles(client, world):
+    from django.test import Client
+
+    from huren.accounts.roles import roles_of
+    from huren.registry.models import Institution
+
+    for who in ("tech_a", "manager_a", "evaluator"):
+        client.force_login(world.users[who])
+        assert client.get("/people/").status_code == 403
+        assert 'href="/people/"' not in client.get("/assessments/").content.decode()
+    client.force_login(world.users["qc_admin"])
+    assert 'href="/people/"' in client.get("/assessments/").content.decode()
+    r = client.post("/people/", {"form": "institution", "inst-name": "丙医院", "inst-kind": "hospital",
+                                 "inst-parent": world.centre.pk})
+    assert r.status_code == 302
+    h = Institution.objects.get(name="丙医院")
+    assert h.parent == world.centre
+    r = client.post("/people/", {"form": "institution", "inst-name": "丙医院", "inst-kind": "hospital"})
+    assert "同名机构已登记" in r.content.decode() and 'role="alert"' in r.content.decode()
+    # a centre role at a hospital is refused, at the field, in both languages
+    body = {"form": "user", "user-username": "c_tech", "user-display_name": "丙技师", "user-institution": h.pk,
+            "user-role": "evaluator", "user-password": "Ab9-new-pass-77"}
+    r = client.post("/people/", body)
+    assert "质控中心角色只属于质控中心" in r.content.decode() and "a QC-centre role" in r.content.decode()
+    r = client.post("/people/", body | {"user-role": "technologist"})
+    assert r.status_code == 302
+    u = get_user_model().objects.get(username="c_tech")
+    assert roles_of(u) == {"technologist"} and u.profile.institution == h and u.profile.display_name == "丙技师"
+    c = Client()
+    assert c.login(username="c_tech", password="Ab9-new-pass-77")

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from huren.web.views import assessment, device, dicom, home
+from huren.web.views import assessment, device, dicom, home, people
 
 app_name = "web"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("password/changed/", auth_views.PasswordChangeDoneView.as_view(template_name="web/password_changed.html"),
          name="password_changed"),
     path("qc/", home.qc_overview, name="qc_overview"),
+    path("people/", people.people, name="people"),
     path("devices/<int:pk>/", device.device_page, name="device"),
     path("devices/<int:pk>/items/<str:item>/", device.item_page, name="device_item"),
     path("devices/<int:pk>/history/", device.device_history, name="device_history"),

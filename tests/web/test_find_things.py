@@ -90,3 +90,22 @@ def test_review_page_sums_up_before_deciding_and_ticks_the_failing_items_by_titl
     assert "CT-QC-HU-WATER" in ticked and f"不合格 {len([e for e in final if e['verdict'] == 'fail'])}" in page
     assert ticked == {e["item"] for e in failing}
     assert f'{final[0]["item"]} {final[0]["title_zh"]}' in page
+
+
+def test_measurement_form_offers_the_items_metrics_and_asks_before_a_same_day_duplicate(client, world):
+    client.force_login(world.users["tech_a"])
+    url = f"/devices/{world.ct_a.pk}/measurement/"
+    page = client.get(url + "?item=CT-QC-HU-WATER").content.decode()
+    options = re.findall(r'<option value="([a-z0-9_]+)"', page.split('name="metric"')[1].split("</select>")[0])
+    from huren.standard import load_catalog
+
+    assert options == list(load_catalog()["CT-QC-HU-WATER"].metrics)
+    assert "data-metrics" in page and "measure.js" in page
+    body = {"item": "CT-QC-HU-WATER", "metric": "ct_number_water", "value": "1.5", "unit": "HU",
+            "test_type": "status", "performed_on": str(timezone.localdate())}
+    assert client.post(url, body).status_code == 302
+    r = client.post(url, body | {"value": "2.0"})
+    assert r.status_code == 200 and "当日已录入该指标" in r.content.decode() and "already recorded that day" in r.content.decode()
+    assert Measurement.objects.filter(device=world.ct_a).count() == 1
+    assert client.post(url, body | {"value": "2.0", "confirm_duplicate": "on"}).status_code == 302
+    assert Measurement.objects.filter(device=world.ct_a).count() == 2

@@ -30,14 +30,16 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 
-def timed(client, url) -> tuple[float, float, int]:
-    """(first request, median of the rest) in ms, and the status; the first is cold (no cached rows)."""
-    times, status = [], 0
+def timed(client, url) -> tuple[float, float, int, int]:
+    """(first request, median of the rest) in ms, the status and the page's weight in bytes; the
+    first is cold (no cached rows)."""
+    times, status, size = [], 0, 0
     for _ in range(R):
         t = time.perf_counter()
-        status = client.get(url).status_code
+        r = client.get(url)
         times.append(time.perf_counter() - t)
-    return times[0] * 1000, statistics.median(times[1:] or times) * 1000, status
+        status, size = r.status_code, len(r.content)
+    return times[0] * 1000, statistics.median(times[1:] or times) * 1000, status, size
 
 
 def main() -> None:
@@ -59,13 +61,14 @@ def main() -> None:
         if username == "evaluator":
             urls.append(reverse("web:qc_overview"))
         for d in devices:
-            urls += [reverse("web:device", args=[d.pk]), reverse("web:record_log", args=[d.pk])]
+            urls += [reverse("web:device", args=[d.pk]), reverse("web:device_history", args=[d.pk]),
+                     reverse("web:record_log", args=[d.pk])]
         a = Assessment.objects.first()
         if a is not None and username == "evaluator":
             urls.append(reverse("web:assessment", args=[a.pk]))
         for url in urls:
-            cold, warm, status = timed(c, url)
-            print(f"  {username:<10} {url:<28} {status}  first {cold:7.1f} ms   then {warm:7.1f} ms")
+            cold, warm, status, size = timed(c, url)
+            print(f"  {username:<10} {url:<28} {status}  first {cold:7.1f} ms   then {warm:7.1f} ms  {size:8d} bytes")
 
 
 if __name__ == "__main__":

@@ -60,6 +60,8 @@ def test_the_id_check_fails_when_an_item_is_added_or_removed(shared, tmp_path, c
         victim = blocks.pop(5)
         gone = re.search(r'^id = "([^"]+)"', victim, re.M).group(1)
         changed = "\n[[item]]\n".join(blocks)
+        # the [recording] table may name the item too: the catalog loader refuses unknown ids there
+        changed = changed.replace(f'"{gone}", ', "")
     else:
         gone = None
         changed = text + '\n[[item]]\nid = "CT-EQ-EXTRA"\nmodality = "CT"\nsection = "equipment"\nkinds = ["check"]\n' \

@@ -65,6 +65,10 @@ def test_upload_of_a_zip_stores_matches_the_device_and_runs_the_analysis(client,
     assert "分析结果" in page and series.series_instance_uid in page
     # the page says what decided the automatic analysis, and why
     assert 'data-decided-by="words"' in page and "头信息中有体模关键词" in page and "患者/序列信息中有体模用词" in page
+    # no metric key, method code or raw result document in what the page shows (issue 12 item 6)
+    from tests.web.test_no_codes import code_patterns, visible_text
+
+    assert code_patterns().findall(visible_text(page)) == [] and "'schema'" not in page
 
 
 @override_settings(TASKS=IMMEDIATE)

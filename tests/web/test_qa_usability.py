@@ -71,15 +71,17 @@ def test_pages_name_a_local_icon_so_browsers_do_not_ask_for_a_missing_favicon(cl
     assert finders.find("web/favicon.svg")
 
 
-def test_series_page_names_metrics_in_the_users_language_with_the_metric_name_beneath():
+def test_series_page_names_metrics_in_the_users_language_with_the_metric_name_only_as_a_tooltip():
+    # issue 12 item 6: no metric key in the visible text; the key stays as the title attribute
     from huren.web.templatetags.huren_web import metric_label
+    from tests.web.test_no_codes import visible_text
 
     with translation.override("zh-hans"):
         zh = str(metric_label("ct_number_water"))
     with translation.override("en"):
         en = str(metric_label("ct_number_water"))
-    assert zh.startswith("CT值(水)") and "ct_number_water" in zh
-    assert en.startswith("CT number of water") and "ct_number_water" in en
+    assert visible_text(zh).strip() == "CT值(水)" and 'title="ct_number_water"' in zh
+    assert visible_text(en).strip() == "CT number of water" and 'title="ct_number_water"' in en
     assert metric_label("not_a_metric") == "not_a_metric"
 
 

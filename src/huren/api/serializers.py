@@ -17,6 +17,7 @@ from huren.assessment.models import VERDICTS, Assessment, Decision, ItemReview
 from huren.assessment.status import STATUS_ZH
 from huren.assessment.verdicts import current_catalog
 from huren.evidence import validation as V
+from huren.evidence.roles import refusal
 from huren.evidence.logfields import LOG_FIELDS, log_items
 from huren.evidence.models import ChecklistAnswer, DailyLog, Document, Measurement
 from huren.recognition.models import RecognitionQuery
@@ -138,6 +139,12 @@ class ShieldingMeasurementSerializer(Base):
         model = ShieldingMeasurement
         fields = ["id", "room", "position", "label", "lead_equivalence_mm", "measured_on", "measured_by"]
 
+    def validate(self, attrs):
+        err = refusal(self.context["request"].user, "shielding")
+        if err:
+            raise serializers.ValidationError({"lead_equivalence_mm": [err]})
+        return super().validate(attrs)
+
 
 # ------------------------------------------------------------------------------ evidence
 class EvidenceBase(Base):
@@ -171,11 +178,23 @@ class EvidenceBase(Base):
         err = V.check_not_future(attrs.get("performed_on"))
         if err:
             raise serializers.ValidationError({"performed_on": [err]})
+        items, metric = self.recorded_about(attrs)
+        err = refusal(self.context["request"].user, self.record_kind, items, metric)
+        if err:
+            blame = "metric" if metric and "metric" in self.fields else ("items" if "items" in self.fields else "item")
+            raise serializers.ValidationError({blame if blame in self.fields else "non_field_errors": [err]})
         old = attrs.get("supersedes")
         if old is not None and type(old).objects.filter(supersedes=old).exists():
             raise serializers.ValidationError({"supersedes": ["该记录已被更正，请更正最新的记录 / "
                                                               "this record was already corrected; correct the latest one"]})
         return super().validate(attrs)
+
+    record_kind = ""  # the kind the catalog's [recording] rules name (huren.evidence.roles)
+
+    def recorded_about(self, attrs) -> tuple[list[str], str | None]:
+        """The catalog items and metric a new record is about, for the recording rules."""
+        items = attrs.get("items") or ([attrs["item"]] if attrs.get("item") else [])
+        return list(items), attrs.get("metric")
 
     def create(self, validated_data):
         validated_data["recorded_by"] = self.context["request"].user
@@ -183,6 +202,7 @@ class EvidenceBase(Base):
 
 
 class MeasurementSerializer(EvidenceBase):
+    record_kind = "measurement"
     class Meta:
         model = Measurement
         fields = EvidenceBase.COMMON + ["item", "metric", "value", "unit", "test_type", "method", "conditions",
@@ -225,6 +245,7 @@ class MeasurementSerializer(EvidenceBase):
 
 
 class DailyLogSerializer(EvidenceBase):
+    record_kind = "log"
     items = serializers.SerializerMethodField(help_text="catalog items this entry answers")
 
     class Meta:
@@ -274,6 +295,7 @@ class DownloadLinkMixin:
 
 
 class ChecklistAnswerSerializer(DownloadLinkMixin, EvidenceBase):
+    record_kind = "check"
     file_field, basename = "attachment", "checklist"
 
     class Meta:
@@ -297,6 +319,7 @@ class ChecklistAnswerSerializer(DownloadLinkMixin, EvidenceBase):
 
 
 class DocumentSerializer(DownloadLinkMixin, EvidenceBase):
+    record_kind = "document"
     basename = "document"
 
     class Meta:

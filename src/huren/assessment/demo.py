@@ -43,6 +43,8 @@ QC_VALUES = {
         ("CT-QC-LCR", "low_contrast_diameter", 2.5, 2.5, "mm", "status", {}, None),
         ("CT-QC-SLICE", "slice_thickness", 5.3, 5.6, "mm", "status", {"nominal": 5.0}, None),
         ("CT-QC-TABLE", "table_positioning_error", 0.8, 1.1, "mm", "status", {}, None),
+        # the performance test's figures (the report backs them, it does not replace them)
+        ("CT-EQ-PERF", "ct_number_linearity", 12.0, 18.0, "HU", "status", {}, None),
     ],
     "DR": [
         ("DR-QC-DARK", "dark_mean", 52.0, 55.0, "", "status", {}, 48.0),
@@ -50,6 +52,7 @@ QC_VALUES = {
         ("DR-QC-UNIF", "uniformity_cv", 2.1, 6.3, "%", "status", {}, None),
         ("DR-QC-GHOST", "ghost_percent", 1.2, 2.0, "%", "stability", {}, None),
         ("DR-QC-ARTIFACT", "artifact_count", 0, 0, "", "status", {}, None),
+        ("DR-EQ-PERF", "low_contrast_details_changed", 0, 1, "", "status", {}, None),
     ],
     "MR": [
         ("MR-EQ-PERF", "piu", 92.5, 86.1, "%", "status", {}, None),

@@ -21,7 +21,8 @@ For each item the evidence of each of its kinds is judged:
 The item's ``period_days`` makes its latest measurement, answer or undated document overdue
 when older (for an item with a daily log, the log's gap criterion carries the period). Kinds with no evidence at all are left out when another kind has evidence (the
 standard lists alternatives: "check, doc"); with no evidence of any kind the item is
-``missing``. The item's verdict is the worst of the rest: fail > overdue > missing > pass >
+``missing``; a document alone stands only for the items the catalog's ``[recording]
+document_alone`` names. The item's verdict is the worst of the rest: fail > overdue > missing > pass >
 not_applicable. Reasons are in Chinese and English and name the figures.
 """
 
@@ -39,7 +40,7 @@ from huren.evidence.models import ChecklistAnswer, DailyLog, Document, Measureme
 from huren.registry.models import (
     COIL_NAMES, ROOM_NAMES, Accessory, Coil, ProtectiveEquipment, Room, ShieldingMeasurement,
 )
-from huren.standard import Catalog, Item, load_catalog
+from huren.standard import Catalog, Item, load_catalog, metrics
 from huren.standard.criteria import _fmt
 
 PASS, FAIL, MISSING, OVERDUE, NA = "pass", "fail", "missing", "overdue", "not_applicable"
@@ -224,13 +225,15 @@ def _measure_part(item: Item, ev: Evidence) -> Part:
         lacking = item.missing_details(m.metric, m.test_type or None, m.method or None, details) if crit is None else []
         if lacking:
             verdicts.append(MISSING)
-            reasons.append((f"{m.metric} {_fmt(m.value)} {m.unit}：缺少 {', '.join(lacking)}，无法判定",
-                            f"{m.metric} {_fmt(m.value)} {m.unit}: {', '.join(lacking)} not recorded, cannot judge"))
+            zh, en = _named(m)
+            reasons.append((f"{zh}：缺少 {', '.join(lacking)}，无法判定",
+                            f"{en}: {', '.join(lacking)} not recorded, cannot judge"))
             continue
         if crit is None:
             verdicts.append(PASS)
-            reasons.append((f"{m.metric} {_fmt(m.value)} {m.unit}（{m.performed_on}）已记录，本条目无判定标准",
-                            f"{m.metric} {_fmt(m.value)} {m.unit} ({m.performed_on}) recorded; no criterion for it"))
+            zh, en = _named(m)
+            reasons.append((f"{zh}（{m.performed_on}）已记录，本条目无判定标准",
+                            f"{en} ({m.performed_on}) recorded; no criterion for it"))
             continue
         baseline, base_from = _baseline(m, ms, crit)
         if base_from is not None:
@@ -255,6 +258,13 @@ def _measure_part(item: Item, ev: Evidence) -> Part:
         evidence.update(reg.evidence)
         last = max([d for d in (last, reg.last) if d], default=None)
     return Part("measure", worst(verdicts), _fail_first(verdicts, reasons), evidence, last=last)
+
+
+def _named(m) -> tuple[str, str]:
+    """A measurement as a reason names it: the metric's label (metrics.toml), value and unit."""
+    reg = metrics().get(m.metric)
+    u = f" {m.unit}" if m.unit else ""
+    return (f"{reg.label_zh if reg else m.metric} {_fmt(m.value)}{u}", f"{reg.label_en if reg else m.metric} {_fmt(m.value)}{u}")
 
 
 TEST_TYPE_ZH = {"acceptance": "验收检测", "status": "状态检测", "stability": "稳定性检测"}
@@ -535,6 +545,8 @@ def judge_item(item: Item, ev: Evidence) -> ItemVerdict:
         if late is not None:
             parts.append(late)
     present = [p for p in parts if not p.absent]
+    if present and all(p.kind == "doc" for p in present) and not item.document_alone:
+        present = parts  # a document backs the figures, it does not replace them (catalog [recording])
     evidence: dict[str, list[int]] = {}
     for p in present:
         for k, ids in p.evidence.items():

@@ -156,6 +156,8 @@ HUREN_CATALOG = os.environ.get("HUREN_CATALOG") or None
 
 # Verdicts: daily-log range criteria are judged over this many days up to the day of judgement.
 HUREN_LOG_WINDOW_DAYS = int(os.environ.get("HUREN_LOG_WINDOW_DAYS", 30))
+# A demo installation (``huren serve --demo`` sets it): only then does the login page show the demo logins.
+HUREN_DEMO = os.environ.get("HUREN_DEMO") == "1"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

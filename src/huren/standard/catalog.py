@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -96,6 +96,8 @@ class Item:
     # metrics recorded under the item for information only (no criterion judges them):
     # the catalog's ``metrics = [...]``
     info_metrics: tuple[str, ...] = ()
+    # set from the catalog's [recording] table: a document alone may satisfy the item
+    document_alone: bool = False
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -191,6 +193,7 @@ class Catalog:
     issued_by: str
     items: dict[str, Item] = field(default_factory=dict)
     source: str = ""
+    recording: "Recording | None" = None
 
     @property
     def key(self) -> str:
@@ -224,7 +227,7 @@ class Catalog:
         }
 
 
-_ITEM_FIELDS = (set(Item.__dataclass_fields__) - {"info_metrics"}) | {"criteria", "metrics"}
+_ITEM_FIELDS = (set(Item.__dataclass_fields__) - {"info_metrics", "document_alone"}) | {"criteria", "metrics"}
 
 
 def _criterion_key(c: Criterion) -> tuple:
@@ -307,7 +310,7 @@ def _parse(data: Mapping[str, Any], source: str) -> Catalog:
     for key in ("id", "version"):
         if not head.get(key):
             raise CatalogError(f"{source}: [standard] has no {key}")
-    unknown = set(data) - {"standard", "item", "recognition"}
+    unknown = set(data) - {"standard", "item", "recognition", "recording"}
     if unknown:
         raise CatalogError(f"{source}: unknown top-level tables {sorted(unknown)} (items are [[item]])")
     items: dict[str, Item] = {}
@@ -316,6 +319,8 @@ def _parse(data: Mapping[str, Any], source: str) -> Catalog:
         items[item.id] = item
     if not items:
         raise CatalogError(f"{source}: the catalog has no [[item]]")
+    recording = parse_recording(data.get("recording", {}), items, source)
+    items = {k: replace(v, document_alone=k in recording.document_alone) for k, v in items.items()}
     return Catalog(
         id=head["id"],
         version=str(head["version"]),
@@ -324,6 +329,7 @@ def _parse(data: Mapping[str, Any], source: str) -> Catalog:
         issued_by=head.get("issued_by", ""),
         items=items,
         source=source,
+        recording=recording,
     )
 
 
@@ -593,3 +599,94 @@ def _rules_cached(source: str, item_ids: tuple[str, ...]) -> RecognitionRules:
     else:
         text = Path(source).read_text("utf-8")
     return parse_recognition_rules(tomllib.loads(text), source, item_ids)
+# ----------------------------------------------------------------------- who records what
+RECORD_KINDS = ("measurement", "log", "check", "document", "shielding")
+ROLE_NAMES = ("qc_admin", "evaluator", "hospital_manager", "technologist")  # huren.accounts.roles
+
+
+@dataclass(frozen=True)
+class RecordingRule:
+    """Who may record one class of evidence. A rule matches a record when every matcher it
+    gives matches (``kinds``: the record's kind; ``sections``, ``items``, ``metrics``: the
+    record's catalog items and metric); ``roles`` are the roles allowed."""
+
+    roles: tuple[str, ...]
+    kinds: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ()
+    why_zh: str = ""
+    why_en: str = ""
+
+    def matches(self, kind: str, items: Iterable[Item], metric: str | None) -> bool:
+        items = list(items)
+        if self.kinds and kind not in self.kinds:
+            return False
+        if self.metrics and metric not in self.metrics:
+            return False
+        if self.items and not any(i.id in self.items for i in items):
+            return False
+        if self.sections and not any(i.section in self.sections for i in items):
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Recording:
+    """The catalog's ``[recording]`` table: who may record what, and which items a document
+    alone can satisfy (every other item naming metrics needs the figures)."""
+
+    rules: tuple[RecordingRule, ...] = ()
+    document_alone: frozenset[str] = frozenset()
+
+    def allowed_roles(self, kind: str, items: Iterable[Item] = (), metric: str | None = None):
+        """(roles, rule) of every rule matching the record, intersected; ``(None, None)`` when no rule
+        matches (anyone with write access may record it)."""
+        items = list(items)
+        roles, first = None, None
+        for r in self.rules:
+            if r.matches(kind, items, metric):
+                roles = set(r.roles) if roles is None else roles & set(r.roles)
+                first = first or r
+        return roles, first
+
+
+def _strs(v, where: str, key: str, allowed: Iterable[str] | None = None) -> tuple[str, ...]:
+    if v is None:
+        return ()
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise CatalogError(f"{where}: {key} must be a list of names, not {v!r}")
+    if allowed is not None:
+        bad = [x for x in v if x not in set(allowed)]
+        if bad:
+            raise CatalogError(f"{where}: {key} {bad} unknown")
+    return tuple(v)
+
+
+def parse_recording(raw: Mapping[str, Any], items: Mapping[str, Item], source: str) -> Recording:
+    """Parse and check the ``[recording]`` table (see the catalog's comment block)."""
+    where = f"{source}: [recording]"
+    if not isinstance(raw, Mapping):
+        raise CatalogError(f"{where} must be a table")
+    unknown = set(raw) - {"document_alone", "rule"}
+    if unknown:
+        raise CatalogError(f"{where}: unknown keys {sorted(unknown)}")
+    alone = _strs(raw.get("document_alone", []), where, "document_alone", items)
+    not_doc = [i for i in alone if "doc" not in items[i].kinds]
+    if not_doc:
+        raise CatalogError(f"{where}: document_alone names items without the doc kind: {not_doc}")
+    rules = []
+    for n, r in enumerate(raw.get("rule", []), 1):
+        w = f"{where} rule {n}"
+        bad = set(r) - {"roles", "kinds", "sections", "items", "metrics", "why_zh", "why_en"}
+        if bad:
+            raise CatalogError(f"{w}: unknown keys {sorted(bad)}")
+        roles = _strs(r.get("roles"), w, "roles", ROLE_NAMES)
+        if not roles:
+            raise CatalogError(f"{w}: names no roles")
+        rules.append(RecordingRule(
+            roles=roles, kinds=_strs(r.get("kinds"), w, "kinds", RECORD_KINDS),
+            sections=_strs(r.get("sections"), w, "sections", SECTIONS), items=_strs(r.get("items"), w, "items", items),
+            metrics=_strs(r.get("metrics"), w, "metrics", metrics()),
+            why_zh=str(r.get("why_zh", "")), why_en=str(r.get("why_en", ""))))
+    return Recording(tuple(rules), frozenset(alone))

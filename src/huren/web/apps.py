@@ -10,6 +10,10 @@ class WebConfig(AppConfig):
     def ready(self):
         from django.contrib import admin
 
+        from huren.web import logfilters
+
+        logfilters.install()  # an expected 403 is one log line, not a traceback
+
         # The configuration pages (Django admin) speak the interface's language too.
         admin.site.site_header = _("huren configuration")
         admin.site.site_title = _("huren configuration")

@@ -8,10 +8,11 @@ def huren(request):
     if user is None or not user.is_authenticated:
         return {}
     from huren.accounts.models import Profile
-    from huren.accounts.roles import is_centre_user
+    from huren.accounts.roles import QC_ADMIN, has_role, is_centre_user
 
     profile = Profile.objects.filter(user=user).select_related("institution").first()
     return {
         "huren_is_qc_centre": is_centre_user(user),
+        "huren_is_qc_admin": has_role(user, QC_ADMIN),
         "huren_institution": profile.institution if profile else None,
     }

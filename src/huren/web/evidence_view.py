@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from huren.assessment.verdicts import current_catalog
 from huren.evidence.logfields import BY_DATE_METRIC, BY_FIELD, BY_METRIC, RATE_METRICS
 from huren.evidence.models import ChecklistAnswer, DailyLog, Document, Measurement
+from huren.standard import metrics
+from huren.standard.criteria import _fmt
+from huren.web.i18n import is_chinese
 
 MODELS = {"measurement": Measurement, "log": DailyLog, "check": ChecklistAnswer, "document": Document}
 CORRECT_VIEWS = {"measurement": "web:record_measurement", "log": "web:record_log", "check": "web:record_checklist",
@@ -40,6 +43,14 @@ class Entry:
         return reverse(CORRECT_VIEWS[self.kind], args=[self.record.device_id]) + f"?supersedes={self.record.pk}"
 
 
+def metric_label(metric: str) -> str:
+    """A metric's name in the page's language (metrics.toml), never its key."""
+    m = metrics().get(metric)
+    if m is None:
+        return metric
+    return m.label_zh if is_chinese() else m.label_en
+
+
 def _num(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
@@ -59,7 +70,7 @@ def log_fields_for(item) -> list[str]:
 
 def summarise(kind: str, r, item=None) -> str:
     if kind == "measurement":
-        return f"{r.item} {r.metric} = {_num(r.value)} {r.unit}".strip()
+        return f"{metric_label(r.metric)} = {_fmt(r.value)} {r.unit}".strip()
     if kind == "log":
         parts = []
         for name in log_fields_for(item):
@@ -103,11 +114,18 @@ def latest_evidence(verdicts) -> dict[str, Entry]:
     return out
 
 
-def evidence_history(device, *, item=None, limit: int = 50) -> list[Entry]:
-    """The device's records (and its department's), newest first; only those about ``item`` if given."""
+def evidence_history(device, *, item=None, limit: int = 50, kinds=None, since=None, until=None) -> list[Entry]:
+    """The device's records (and its department's), newest first; only those about ``item``,
+    of ``kinds`` and dated ``since``–``until`` if given."""
     entries: list[Entry] = []
     for kind, model in MODELS.items():
+        if kinds and kind not in kinds:
+            continue
         qs = model.objects.for_device(device).select_related("recorded_by", "superseded_by").order_by("-performed_on", "-recorded_at")
+        if since:
+            qs = qs.filter(performed_on__gte=since)
+        if until:
+            qs = qs.filter(performed_on__lte=until)
         if item is not None:
             if kind == "log" and "log" not in item.kinds:
                 continue

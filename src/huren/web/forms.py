@@ -14,7 +14,10 @@ record is created by the serializer too (generated file names, the recording use
 
 from __future__ import annotations
 
+import json
+
 from django import forms
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +28,7 @@ from huren.assessment.verdicts import current_catalog
 from huren.evidence.logfields import BY_FIELD
 from huren.evidence.models import TEST_TYPES, ChecklistAnswer, DailyLog, Document
 from huren.standard.catalog import metrics
+from huren.standard.criteria import _fmt
 from huren.web.i18n import BilingualFieldsForm, bilingual
 
 # Which daily-log fields each modality's technologists fill in (the catalog's log items).
@@ -67,7 +71,7 @@ class EvidenceForm(BilingualFieldsForm, forms.Form):
                 v = v.pk
             elif isinstance(v, bool):
                 v = "true" if v else "false"
-            elif hasattr(v, "name") and hasattr(v, "url"):  # a stored file: a correction uploads its own
+            elif isinstance(v, FieldFile):  # a stored file (or none): a correction uploads its own
                 continue
             if v is not None:
                 out[name] = v
@@ -118,7 +122,9 @@ class DailyLogForm(EvidenceForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["room"].queryset = self.device.department.rooms.all()
+        rooms = self.device.department.rooms.all()
+        # the device's own room only (a device registered without one: its department's rooms)
+        self.fields["room"].queryset = rooms.filter(pk=self.device.room_id) if self.device.room_id else rooms
         self.fields["room"].initial = self.device.room_id
         for name in MODALITY_LOG_FIELDS.get(self.device.modality, COMMON_LOG_FIELDS):
             lf = BY_FIELD[name]
@@ -150,18 +156,48 @@ class MeasurementForm(EvidenceForm):
     baseline = forms.FloatField(label=_("baseline"), required=False,
                                 widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
 
+    confirm_duplicate = forms.BooleanField(label=_("record it again anyway"), required=False)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         items = self.catalog_items({"measure", "image"})
         self.fields["item"].choices = [(i.id, _item_label(i)) for i in items]
         reg = metrics()
-        names = sorted({m for i in items for m in i.metrics if m in reg})
-        self.fields["metric"].choices = [(m, f"{bilingual(reg[m].label_zh, reg[m].label_en)} · {m} [{reg[m].unit or '—'}]")
-                                         for m in names]
+        # the selected item's metrics only (the page's script narrows the list when the item changes)
+        chosen = self.data.get("item") if self.is_bound else self.initial.get("item")
+        by_item = {i.id: [m for m in i.metrics if m in reg] for i in items}
+        names = by_item.get(chosen) or sorted({m for ms in by_item.values() for m in ms})
+        label = {m: f"{bilingual(reg[m].label_zh, reg[m].label_en)} [{reg[m].unit or '—'}]" for ms in by_item.values()
+                 for m in ms}
+        self.fields["metric"].choices = [(m, label[m]) for m in names]
+        self.fields["item"].widget.attrs["data-metrics"] = json.dumps(
+            {i: [[m, label[m], reg[m].unit_for(i)] for m in ms] for i, ms in by_item.items()}, ensure_ascii=False)
+        if chosen in by_item and len(by_item[chosen]) == 1 and not self.is_bound:
+            self.initial.setdefault("metric", by_item[chosen][0])
+            self.initial.setdefault("unit", reg[by_item[chosen][0]].unit_for(chosen))
+        if not self.is_bound:
+            del self.fields["confirm_duplicate"]  # asked only when the day already has this figure
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or data.get("supersedes") or data.get("confirm_duplicate"):
+            return data
+        from huren.evidence.models import Measurement
+
+        same = Measurement.objects.current().filter(device=self.device, item=data.get("item"), metric=data.get("metric"),
+                                                    test_type=data.get("test_type") or "",
+                                                    performed_on=data.get("performed_on")).first()
+        if same is not None:
+            self._serializer = None
+            self.add_error("confirm_duplicate", f"当日已录入该指标（{_fmt(same.value)} {same.unit}）；如需更正请用“更正”，"
+                                                f"确需再录一次请勾选 / this figure was already recorded that day "
+                                                f"({_fmt(same.value)} {same.unit}); correct it, or tick to record it again")
+        return data
 
     def payload(self, data):
         out = super().payload(data)
         out.setdefault("unit", "")
+        out.pop("confirm_duplicate", None)
         return out
 
 

@@ -42,4 +42,5 @@ class DecisionForm(ServiceErrorsMixin, BilingualFieldsForm, forms.Form):
 
     def __init__(self, *args, items=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rectification_items"].choices = [(i, i) for i in items]
+        # an item is an id, or (id, label): the label names the item by its title
+        self.fields["rectification_items"].choices = [(i, i) if isinstance(i, str) else tuple(i) for i in items]

@@ -1,14 +1,22 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
 
-from huren.web.views import assessment, device, dicom, home
+from huren.web.views import assessment, device, dicom, home, people
 
 app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("password/", auth_views.PasswordChangeView.as_view(
+        template_name="web/password_change.html", success_url=reverse_lazy("web:password_changed")),
+        name="password_change"),
+    path("password/changed/", auth_views.PasswordChangeDoneView.as_view(template_name="web/password_changed.html"),
+         name="password_changed"),
     path("qc/", home.qc_overview, name="qc_overview"),
+    path("people/", people.people, name="people"),
     path("devices/<int:pk>/", device.device_page, name="device"),
     path("devices/<int:pk>/items/<str:item>/", device.item_page, name="device_item"),
+    path("devices/<int:pk>/history/", device.device_history, name="device_history"),
     path("devices/<int:pk>/log/", device.record_log, name="record_log"),
     path("devices/<int:pk>/measurement/", device.record_measurement, name="record_measurement"),
     path("devices/<int:pk>/checklist/", device.record_checklist, name="record_checklist"),

@@ -83,11 +83,38 @@ def get_item(mapping, key):
 
 @register.simple_tag
 def metric_label(name):
-    """A metric's label in the user's language (``metrics.toml``), its name beneath in small type."""
+    """A metric's label in the user's language (``metrics.toml``); its internal name only as a tooltip."""
     from huren.standard.catalog import metrics
 
     m = metrics().get(name)
     if m is None:
         return name
-    return format_html('{}<br><span class="mono small muted">{}</span>',
-                       m.label_zh if is_chinese() else m.label_en, name)
+    return format_html('<span title="{}">{}</span>', name, m.label_zh if is_chinese() else m.label_en)
+
+
+@register.filter
+def figure(value):
+    """A measured value as people write it (at most 4 significant decimals: 67.4924 not 67.492419)."""
+    from huren.standard.criteria import _fmt
+
+    return _fmt(value) if value is not None else "—"
+
+
+@register.simple_tag
+def demo_logins():
+    """The demo logins, on a demo installation only (``settings.HUREN_DEMO``, set by ``serve --demo``)."""
+    from django.conf import settings
+
+    if not getattr(settings, "HUREN_DEMO", False):
+        return []
+    from huren.web.demo_info import demo_logins as logins
+
+    return logins()
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number):
+    """The current page's URL with ``page`` set to ``number`` (filters and search kept)."""
+    q = context["request"].GET.copy()
+    q["page"] = number
+    return "?" + q.urlencode()

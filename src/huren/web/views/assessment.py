@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,14 +31,22 @@ def _say(request, exc) -> None:
         messages.error(request, bilingual(*split_bilingual(m)))
 
 
+PAGE_SIZE = 50
+
+
 @login_required
 def assessment_list(request):
     qs = Assessment.objects.for_user(request.user).select_related("device__department__institution", "decision")
     state = request.GET.get("state", "")
     if state in Assessment.State.values:
         qs = qs.filter(state=state)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(device__name__icontains=q) | Q(device__serial_number__icontains=q)
+                       | Q(device__department__institution__name__icontains=q))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/assessment_list.html", {
-        "nav": "assessments", "assessments": qs[:200], "state": state, "states": Assessment.State.choices})
+        "nav": "assessments", "page": page, "state": state, "states": Assessment.State.choices, "q": q})
 
 
 @login_required
@@ -58,11 +68,19 @@ def _detail_context(request, a: Assessment, decision_form=None):
     final = workflow.final_verdicts(a)
     reviews = list(a.reviews.select_related("reviewer").order_by("-reviewed_at", "-id"))
     is_evaluator = has_role(request.user, EVALUATOR)
+    if decision_form is None:
+        # the rectification list names items by title, the failing ones ticked
+        decision_form = DecisionForm(
+            items=[(e["item"], f'{e["item"]} {bilingual(e.get("title_zh", ""), e.get("title_en", ""))}') for e in final],
+            initial={"rectification_items": [e["item"] for e in final if e["verdict"] in ("fail", "overdue")]})
+    tally = {v: sum(1 for e in final if e["verdict"] == v) for v in ("pass", "fail", "missing", "overdue", "not_applicable")}
+    tally["overridden"] = sum(1 for e in final if e.get("override_reason"))
     return {
+        "tally": tally,
         "nav": "assessments", "a": a, "final": final, "reviews": reviews,
         "can_review": is_evaluator and a.state == Assessment.State.SUBMITTED,
         "can_submit": a.state == Assessment.State.DRAFT,
-        "decision_form": decision_form or DecisionForm(items=[e["item"] for e in final]),
+        "decision_form": decision_form,
         "decision": getattr(a, "decision", None) if a.state == Assessment.State.DECIDED else None,
     }
 

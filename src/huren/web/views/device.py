@@ -3,10 +3,15 @@ history, and the forms that record evidence for it."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huren.assessment.models import Assessment
@@ -14,7 +19,8 @@ from huren.assessment.status import device_status
 from huren.assessment.verdicts import device_verdicts
 from huren.registry.models import Device
 from huren.assessment.verdicts import current_catalog
-from huren.web.evidence_view import evidence_history, latest_evidence
+from huren.web.evidence_view import KIND_LABELS, evidence_history, latest_evidence
+from huren.web.i18n import is_chinese
 from huren.web.forms import EVIDENCE_FORMS
 
 
@@ -69,7 +75,21 @@ def _record(request, pk: int, kind: str, template_title: str):
         messages.success(request, _("Recorded."))
         return redirect("web:device", pk=device.pk)
     return render(request, "web/record.html", {"nav": "home", "device": device, "form": form, "title": template_title,
-                                               "corrects": corrects})
+                                               "corrects": corrects, "already": _already_logged(kind, device, form, corrects)})
+
+
+def _already_logged(kind: str, device, form, corrects):
+    """For a daily log: the day's current entry of this device, if there is one (its correction is linked)."""
+    if kind != "log" or corrects is not None:
+        return None
+    from huren.evidence.models import DailyLog
+
+    day = (form.cleaned_data.get("performed_on") if form.is_bound and hasattr(form, "cleaned_data") else None) \
+        or timezone.localdate()
+    rec = DailyLog.objects.current().filter(device=device, performed_on=day).order_by("-recorded_at").first()
+    if rec is None:
+        return None
+    return {"date": day, "url": reverse("web:record_log", args=[device.pk]) + f"?supersedes={rec.pk}"}
 
 
 @login_required
@@ -90,3 +110,30 @@ def record_checklist(request, pk: int):
 @login_required
 def record_document(request, pk: int):
     return _record(request, pk, "document", _("Upload a document"))
+
+
+HISTORY_PAGE = 50
+HISTORY_MAX = 5000  # records read for one history listing (newest first)
+
+
+@login_required
+def device_history(request, pk: int):
+    """A device's whole history, filtered by item, kind and date range, a page at a time."""
+    device = scoped_device(request.user, pk)
+    catalog = current_catalog()
+    f = {k: request.GET.get(k, "").strip() for k in ("item", "kind", "since", "until")}
+    item = catalog[f["item"]] if f["item"] in catalog and catalog[f["item"]].modality == device.modality else None
+    day = {}
+    for k in ("since", "until"):
+        try:
+            day[k] = dt.date.fromisoformat(f[k]) if f[k] else None
+        except ValueError:
+            day[k] = None
+            messages.error(request, "日期格式应为 YYYY-MM-DD / a date is written YYYY-MM-DD")
+    kinds = {f["kind"]} if f["kind"] in KIND_LABELS else None
+    entries = evidence_history(device, item=item, limit=HISTORY_MAX, kinds=kinds, since=day["since"], until=day["until"])
+    page = Paginator(entries, HISTORY_PAGE).get_page(request.GET.get("page"))
+    return render(request, "web/device_history.html", {
+        "nav": "home", "device": device, "page": page, "f": f, "kinds": list(KIND_LABELS.items()),
+        "items": [(i.id, i.title_zh if is_chinese() else (i.title_en or i.title_zh)) for i in catalog.for_modality(device.modality)],
+    })

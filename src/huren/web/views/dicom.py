@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -27,9 +28,13 @@ def dicom_list(request):
     status = request.GET.get("status", "")
     if status in DicomSeries.Status.values:
         qs = qs.filter(status=status)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(device__name__icontains=q) | Q(station_name__icontains=q) | Q(description__icontains=q)
+                       | Q(device_serial__icontains=q) | Q(device__serial_number__icontains=q))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "web/dicom_list.html", {
-        "nav": "dicom", "page": page, "status": status, "statuses": DicomSeries.Status.choices,
+        "nav": "dicom", "page": page, "status": status, "statuses": DicomSeries.Status.choices, "q": q,
         "upload_form": DicomUploadForm(user=request.user),
     })
 

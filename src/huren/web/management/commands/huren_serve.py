@@ -46,12 +46,24 @@ class Command(BaseCommand):
         except ImportError:
             raise CommandError("缺少 waitress，请安装依赖 / waitress is missing: pip install waitress") from None
 
+        # From the first moment: SIGTERM and SIGHUP end the server like Ctrl-C (also when it was
+        # started with SIGINT ignored), so the ``finally`` below always stops the children; a
+        # SIGKILL cannot be caught, and there each child's parent-death signal stops it
+        # (huren.web.child).
+        def on_term(signum, frame):
+            raise KeyboardInterrupt
+
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, on_term)
         self.say(f"huren: 数据目录 / data folder {settings.HUREN_HOME}")
         self.say("huren: 迁移数据库 / migrating the database …")
         call_command("migrate", interactive=False, verbosity=0)
         self.say("huren: 收集静态文件 / collecting static files …")
         call_command("collectstatic", interactive=False, verbosity=0)
         just_loaded = self.load_demo() if demo else False
+        if demo:  # a demo installation: the login page shows the demo logins (never otherwise)
+            settings.HUREN_DEMO = True
+            os.environ["HUREN_DEMO"] = "1"
 
         # Bind the web port first: a port in use should fail before children are started.
         from huren.site.wsgi import application
@@ -70,11 +82,6 @@ class Command(BaseCommand):
                 children.append(("dicom", self.spawn(["huren_dicom_scp", "--host", host, "--port", str(dport)])))
                 self.say(f"huren: DICOM 接收 / DICOM Storage SCP  AE={settings.HUREN_DICOM_AE_TITLE}  {host}:{dport}")
             threading.Thread(target=self.watch, args=(children, stopping), daemon=True).start()
-
-            def on_term(signum, frame):
-                raise KeyboardInterrupt
-
-            signal.signal(signal.SIGTERM, on_term)
             shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
             self.say(f"huren: 网页 / web  http://{shown_host}:{server.effective_port}/")
             if not just_loaded:  # huren_demo has just printed them
@@ -86,6 +93,8 @@ class Command(BaseCommand):
                 pass
         finally:
             stopping.set()
+            for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+                signal.signal(sig, signal.SIG_IGN)  # a second signal must not cut the stopping short
             self.say("\nhuren: 正在停止 / stopping …")
             try:
                 server.close()
@@ -97,7 +106,9 @@ class Command(BaseCommand):
     def spawn(self, argv: list[str]) -> subprocess.Popen:
         # A new session: Ctrl-C reaches only this process, which then stops the children
         # in order (worker finishes its current task, SCP closes its associations).
-        return subprocess.Popen([sys.executable, "-m", "huren", *argv], env=os.environ.copy(), start_new_session=True)
+        # huren.web.child ties each child's life to this process (parent-death signal).
+        return subprocess.Popen([sys.executable, "-m", "huren.web.child", str(os.getpid()), *argv],
+                                env=os.environ.copy(), start_new_session=True)
 
     def watch(self, children, stopping: threading.Event) -> None:
         while not stopping.wait(2):

@@ -1,0 +1,99 @@
+"""``huren serve``'s worker and DICOM node never outlive it: stopped by SIGTERM when it was
+started with SIGINT ignored (the case seen), by SIGHUP, and killed (SIGKILL) — real processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out |= {int(x) for x in (task / "children").read_text().split()}
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def _start(tmp_path, ignore_sigint: bool):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(HUREN_HOME=str(tmp_path), PYTHONPATH=str(SRC), HUREN_TASKS_BACKEND="django_tasks_db.DatabaseBackend")
+    pre = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None
+    p = subprocess.Popen([sys.executable, "-m", "huren", "serve", "--port", str(_free_port()),
+                          "--dicom-port", str(_free_port())], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, preexec_fn=pre)
+    deadline = time.monotonic() + 120
+    lines = []
+    while time.monotonic() < deadline:
+        line = p.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "按 Ctrl-C 停止" in line:
+            break
+    kids = set()
+    while time.monotonic() < deadline and len(kids) < 2:
+        kids = _children(p.pid)
+        time.sleep(0.2)
+    assert len(kids) == 2, "".join(lines)
+    return p, kids
+
+
+def _gone(pids, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not any(_alive(k) for k in pids):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_signal_stops_the_children_even_with_sigint_ignored(tmp_path, sig):
+    p, kids = _start(tmp_path, ignore_sigint=True)
+    try:
+        p.send_signal(sig)
+        rest, _ = p.communicate(timeout=40)
+        assert "已停止" in rest, rest
+        assert _gone(kids, 5), [k for k in kids if _alive(k)]
+    finally:
+        for k in kids:
+            if _alive(k):
+                os.kill(k, signal.SIGKILL)
+        if p.poll() is None:
+            p.kill()
+
+
+def test_children_die_with_a_killed_server(tmp_path):
+    p, kids = _start(tmp_path, ignore_sigint=False)
+    try:
+        p.kill()
+        p.wait(timeout=10)
+        assert _gone(kids, 20), [k for k in kids if _alive(k)]
+    finally:
+        for k in kids:
+            if _alive(k):
+                os.kill(k, signal.SIGKILL)

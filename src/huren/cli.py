@@ -3,6 +3,7 @@
     huren serve [--host H] [--port P] [--demo]     web service (and DICOM intake)
     huren catalog [--json] [--standard NAME]       the standard's items and criteria
     huren analyze PATH... [options]                phantom QC analysis (CT, DR, MR)
+    huren evaluate PATH... [--json]                image-quality checks of clinical studies
     huren <django command> ...                     any Django management command
 """
 
@@ -235,8 +236,11 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--json", action="store_true")
     c.add_argument("--standard", default=None, help="catalog name or .toml path")
     _analyze_parser(sub)
+    from huren.iq import cli as iq_cli
 
-    known = {"serve", "catalog", "analyze", "analyse", "-h", "--help"}
+    iq_cli.add_parser(sub)
+
+    known = {"serve", "catalog", "analyze", "analyse", "evaluate", "-h", "--help"}
     if argv and argv[0] not in known:
         return _django(argv)
     args = parser.parse_args(argv)
@@ -244,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_analyze(args)
     if args.command == "catalog":
         return cmd_catalog(args)
+    if args.command == "evaluate":
+        return iq_cli.run(args)
     if args.command == "serve":
         return _django(["huren_serve", "--host", args.host, "--port", str(args.port)]
                        + (["--demo"] if args.demo else []) + (["--no-dicom"] if args.no_dicom else [])

@@ -1,0 +1,1 @@
+"""Rule files of huren.iq (TOML data the QC centre edits)."""

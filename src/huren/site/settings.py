@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "huren.web",
     "huren.dicomnode",
     "huren.studies",
+    "huren.imagequality",
 ]
 
 MIDDLEWARE = [

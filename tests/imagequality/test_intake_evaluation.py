@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import IMMEDIATE, send
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
+from iqs_helpers import send
 
 from huren.dicomnode.models import DicomSeries
 from huren.dicomnode.tasks import check_series
@@ -61,7 +61,6 @@ def test_a_phantom_study_is_not_evaluated(site, immediate, phantoms):
     import pydicom
 
     from huren.dicomnode.storage import store
-    from conftest import raw
 
     from types import SimpleNamespace
 
@@ -131,3 +130,25 @@ def test_disabled_checks_leave_the_node_alone(site, immediate, settings):
     settings.HUREN_IQ_ENABLED = False
     immediate(clinical.ct_study(n_slices=4, seed=5), site.a.CT)
     assert not Evaluation.objects.exists() and Study.objects.count() == 1
+
+
+def test_iq_item_verdict_needs_both_the_automatic_pass_rate_and_the_expert_sheets(site, immediate):
+    from huren.assessment.verdicts import device_verdicts
+    from huren.imagequality.models import ScoreSheet
+
+    immediate(clinical.ct_study(n_slices=8, seed=6), site.a.CT)
+    immediate(clinical.ct_study(n_slices=8, missing=(3,), seed=7), site.a.CT)
+    by = {v.item: v for v in device_verdicts(site.a.CT)}
+    order = by["CT-IQ-ORDER"]
+    # automatic: 1 of 2 studies pass CT-IQ-ORDER (50 % < 90 %) → fail; no sheets → expert part missing
+    assert order.verdict == "fail" and "1 of 2" in order.reason_en and "fewer than 1" in order.reason_en
+    s1 = Study.objects.order_by("id").first()
+    ScoreSheet.objects.create(study=s1, expert=site.evaluator, grades={"CT-IQ-ARTIFACT": 2}, overall=2)
+    art = {v.item: v for v in device_verdicts(site.a.CT)}["CT-IQ-ARTIFACT"]
+    assert "1 of 1 sheets" in art.reason_en and "evaluator" in art.reason_en
+    assert art.evidence["iq_score_sheet"]
+    sheet = ScoreSheet.objects.get()
+    sheet.comment = "changed"
+    from huren.imagequality.models import SheetImmutable
+    with pytest.raises(SheetImmutable):
+        sheet.save()

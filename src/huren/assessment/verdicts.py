@@ -530,6 +530,9 @@ def judge_item(item: Item, ev: Evidence) -> ItemVerdict:
         late = _period_part(part.kind, item, part.last, ev.on) if not part.absent and part.kind in periodic else None
         if late is not None:
             parts.append(late)
+    if item.section == "image_quality":  # issue 8: automatic checks and expert sheets, not a typed score alone
+        from huren.imagequality.verdicts import iq_parts
+        parts = iq_parts(item, ev, parts, Part, {"pass": PASS, "fail": FAIL, "missing": MISSING})
     present = [p for p in parts if not p.absent]
     evidence: dict[str, list[int]] = {}
     for p in present:

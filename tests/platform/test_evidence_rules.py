@@ -209,7 +209,9 @@ def test_expert_score_is_recorded_as_a_measurement_and_judges_the_image_item(wor
     assert r.status_code == 400 and "0–3" in r.json()["value"][0]
     assert c.post("/api/measurements/", body | {"value": 2.6}, format="json").status_code == 201
     items = {v["item"]: v for v in c.get(f"/api/devices/{world.a.ct.pk}/verdicts/").json()["items"]}
-    assert items["CT-IQ-ARTIFACT"]["verdict"] == "pass" and "2.6" in items["CT-IQ-ARTIFACT"]["reason_zh"]
+    # issue 8: the typed score is kept and shown, but alone it no longer passes the item
+    art = items["CT-IQ-ARTIFACT"]
+    assert art["verdict"] == "missing" and "2.6" in art["reason_zh"] and "a typed expert score alone" in art["reason_en"]
 
 
 def test_files_are_downloaded_only_through_the_scoped_api(world):

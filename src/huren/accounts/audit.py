@@ -18,7 +18,7 @@ from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-AUDITED_APPS = {"accounts", "registry", "evidence", "assessment", "recognition", "dicomnode", "studies"}
+AUDITED_APPS = {"accounts", "registry", "evidence", "assessment", "recognition", "dicomnode", "studies", "imagequality"}
 NOT_AUDITED = {"accounts.auditentry", "accounts.loginfailure"}
 AUDITED_EXTRA = {"auth.user", "auth.group"}
 SECRET_FIELDS = {"password"}

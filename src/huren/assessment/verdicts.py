@@ -544,6 +544,9 @@ def judge_item(item: Item, ev: Evidence) -> ItemVerdict:
         late = _period_part(part.kind, item, part.last, ev.on) if not part.absent and part.kind in periodic else None
         if late is not None:
             parts.append(late)
+    if item.section == "image_quality":  # issue 8: automatic checks and expert sheets, not a typed score alone
+        from huren.imagequality.verdicts import iq_parts
+        parts = iq_parts(item, ev, parts, Part, {"pass": PASS, "fail": FAIL, "missing": MISSING})
     present = [p for p in parts if not p.absent]
     if present and all(p.kind == "doc" for p in present) and not item.document_alone:
         present = parts  # a document backs the figures, it does not replace them (catalog [recording])

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "huren.dicomnode",
     "huren.studies",
     "huren.reports",
+    "huren.imagequality",
 ]
 
 MIDDLEWARE = [

@@ -310,7 +310,7 @@ def _parse(data: Mapping[str, Any], source: str) -> Catalog:
     for key in ("id", "version"):
         if not head.get(key):
             raise CatalogError(f"{source}: [standard] has no {key}")
-    unknown = set(data) - {"standard", "item", "recognition", "recording"}
+    unknown = set(data) - {"standard", "item", "recognition", "recording", "image_quality_verdicts"}
     if unknown:
         raise CatalogError(f"{source}: unknown top-level tables {sorted(unknown)} (items are [[item]])")
     items: dict[str, Item] = {}
@@ -690,3 +690,44 @@ def parse_recording(raw: Mapping[str, Any], items: Mapping[str, Item], source: s
             metrics=_strs(r.get("metrics"), w, "metrics", metrics()),
             why_zh=str(r.get("why_zh", "")), why_en=str(r.get("why_en", ""))))
     return Recording(tuple(rules), frozenset(alone))
+
+
+# ------------------------------------------------------------- image-quality verdicts (issue 8)
+IQ_VERDICT_KEYS = {"source", "window_days", "grades", "pass_points", "automatic_min_pass_rate",
+                   "automatic_min_studies", "expert_min_pass_share", "expert_min_sheets", "sampling"}
+
+
+def image_quality_verdicts(catalog: Catalog | None = None) -> dict:
+    """The catalog's ``[image_quality_verdicts]`` table (how an IQ item's verdict combines the
+    automatic checks' pass rate and the experts' grades of the sample), checked. Raises
+    :class:`CatalogError` when it is absent or malformed."""
+    source = (catalog.source if catalog is not None else f"catalogs/{DEFAULT_STANDARD}.toml") or ""
+    return _iq_verdicts(source)
+
+
+@lru_cache(maxsize=8)
+def _iq_verdicts(source: str) -> dict:
+    if source.startswith("catalogs/"):
+        text = resources.files("huren.standard").joinpath(*source.split("/")).read_text("utf-8")
+    else:
+        text = Path(source).read_text("utf-8")
+    t = tomllib.loads(text).get("image_quality_verdicts")
+    if not isinstance(t, Mapping):
+        raise CatalogError(f"{source}: no [image_quality_verdicts] table")
+    unknown = set(t) - IQ_VERDICT_KEYS
+    missing = IQ_VERDICT_KEYS - set(t) - {"source"}
+    if unknown or missing:
+        raise CatalogError(f"{source}: [image_quality_verdicts] unknown {sorted(unknown)}, missing {sorted(missing)}")
+    grades = t["grades"]
+    if not grades or any(set(g) != {"points", "zh", "en"} for g in grades):
+        raise CatalogError(f"{source}: [image_quality_verdicts] grades need points, zh and en")
+    points = [g["points"] for g in grades]
+    if t["pass_points"] not in points:
+        raise CatalogError(f"{source}: [image_quality_verdicts] pass_points is not one of the grades' points")
+    for k in ("automatic_min_pass_rate", "expert_min_pass_share"):
+        if not 0 <= float(t[k]) <= 1:
+            raise CatalogError(f"{source}: [image_quality_verdicts] {k} must be between 0 and 1")
+    s = t["sampling"]
+    if not isinstance(s, Mapping) or int(s.get("per_period", 0)) < 1 or s.get("period") not in ("month", "quarter"):
+        raise CatalogError(f"{source}: [image_quality_verdicts.sampling] needs per_period ≥ 1 and period month|quarter")
+    return dict(t)

@@ -44,6 +44,11 @@ class AcrTruth:
     offset_mm: tuple[float, float] = (0.0, 0.0)
     field_strength_t: float = 1.5
     phase_encoding: str = "COL"  # ghosts run down the columns (vertically)
+    ghost_shift: float = 0.5  # ghost displacement along the phase-encoding axis, a fraction of the field (N/2)
+    vial_mm: float = 0.0  # diameter of a bright vial outside the phantom (0: none)
+    vial_gap_mm: float = 6.5  # from the phantom's inside wall to the vial (the acrylic wall is ~6.5 mm)
+    vial_angle_deg: float = 90.0  # where the vial lies (0 right, 90 below)
+    vial_signal: float = 1.6  # the vial's signal relative to the phantom
 
 
 def _super(t) -> int:
@@ -90,6 +95,10 @@ def _slice_object(t: AcrTruth, n: int) -> np.ndarray:
         lines = ((np.abs(((x + 60) % 15) - 7.5) > 7.0) | (np.abs(((y + 60) % 15) - 7.5) > 7.0)) & (np.abs(x) < 70) & (np.abs(y) < 70)
         obj[lines] = 0.0
     obj *= 1.0 + t.shading_per_mm * x
+    if t.vial_mm:
+        a = np.radians(t.vial_angle_deg)
+        d = r + t.vial_gap_mm + t.vial_mm / 2
+        obj[(x - d * np.cos(a)) ** 2 + (y - d * np.sin(a)) ** 2 <= (t.vial_mm / 2) ** 2] = t.vial_signal
     return _down(obj, _super(t))
 
 
@@ -97,7 +106,7 @@ def acr_slice_array(t: AcrTruth, n: int, seed: int = 0) -> np.ndarray:
     obj = _slice_object(t, n) * t.signal
     if t.ghost:
         axis = 0 if t.phase_encoding == "COL" else 1
-        obj = obj + t.ghost * np.roll(obj, obj.shape[axis] // 2, axis=axis)
+        obj = obj + t.ghost * np.roll(obj, int(round(obj.shape[axis] * t.ghost_shift)), axis=axis)
     rng = np.random.default_rng(seed)
     re = obj + rng.normal(0, t.sigma, obj.shape)
     im = rng.normal(0, t.sigma, obj.shape)

@@ -204,6 +204,7 @@ class FloodTruth:
     rescale_slope: float | None = None
     philips_scale_slope: float | None = None
     offset_mm: tuple[float, float] = (0.0, 0.0)  # object centre from the image centre (right, down)
+    manufacturer: str = "huren-synth"  # hazen reads some header facts by vendor and refuses unknown ones
 
 
 ORIENTATION = {"axial": (1, 0, 0, 0, 1, 0), "coronal": (1, 0, 0, 0, 0, -1), "sagittal": (0, 1, 0, 0, 0, -1)}
@@ -269,6 +270,9 @@ def write_flood(path: str | Path, truth: FloodTruth | None = None, *, seed: int 
     ds = _dataset(p, arr, spacing=sp, z=0.0, series_uid=series_uid or generate_uid(), study_uid=generate_uid(), instance=1,
                   field_t=t.field_strength_t, pe=t.pe, thickness=5.0, description=f"flood synthetic {t.shape} {t.plane}",
                   orientation=orient, position=[float(v) for v in pos])
+    if t.manufacturer != "huren-synth":
+        ds.Manufacturer = t.manufacturer
+        ds.save_as(p, enforce_file_format=True)
     if t.rescale_slope or t.philips_scale_slope:
         ds.RescaleSlope = t.rescale_slope or 1.0
         ds.RescaleIntercept = 0

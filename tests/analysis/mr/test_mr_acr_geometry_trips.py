@@ -16,6 +16,8 @@ import pytest
 from huren.analysis import AnalyzeOptions, analyze_paths
 from huren.synth.mr import AcrTruth, write_acr_series
 
+pytestmark = pytest.mark.slow  # eleven 11-slice series analysed
+
 CASES = {
     "clean": AcrTruth(),
     "low-SNR T2-like (SNR 7.5)": AcrTruth(signal=300.0, sigma=40.0),

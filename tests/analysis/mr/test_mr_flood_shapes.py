@@ -116,3 +116,27 @@ def test_a_pair_with_the_same_scaling_gives_the_same_snr_as_unscaled(tmp_path):
     scaled, _ = _pair(tmp_path / "scaled", FloodTruth(rescale_slope=2.5, philips_scale_slope=1.5, **base))
     a, b = plain.get("snr", method="subtraction").value, scaled.get("snr", method="subtraction").value
     assert a == pytest.approx(b, rel=0.02)
+
+
+@pytest.mark.parametrize("plane", ["coronal", "sagittal"])
+@pytest.mark.parametrize("name", ["cylinder", "bottle"])
+def test_a_side_on_flood_is_screened_as_a_phantom_by_content(tmp_path, name, plane):
+    from huren.analysis.mr import looks_like_phantom
+    from huren.dicomio import load_images
+
+    p = write_flood(tmp_path / "f.dcm", FloodTruth(signal=800.0, sigma=20.0, plane=plane, **SHAPES[name]))
+    ok, _zh, en = looks_like_phantom(load_images([p])[0])
+    assert ok and "not round" in en
+
+
+@pytest.mark.parametrize("width_mm", [150.0, 120.0])
+def test_a_head_of_any_width_is_still_not_a_flood(tmp_path, width_mm):
+    from huren.analysis.mr import looks_like_phantom
+    from huren.dicomio import as_image, load_images
+    from huren.synth.patient import head_mr, with_pixels
+
+    p = write_flood(tmp_path / "f.dcm", FloodTruth())
+    hdr = load_images([p])[0][0].ds
+    ims = [as_image(with_pixels(hdr, head_mr(seed=s, width_mm=width_mm), pixel_mm=0.94)) for s in (1, 2)]
+    ok, _zh, en = looks_like_phantom(ims)
+    assert not ok, en

@@ -1,9 +1,15 @@
-"""ACR MR phantom: huren against hazen on the same real images — values, wall time, peak memory.
+"""MR phantoms: huren against hazen on the same images — values, wall time, peak memory, images and tests.
 
-Run from the worktree with a Python that has hazen (the optional ``bench`` extra) and
-huren's dependencies, e.g.::
+Run from the worktree with a Python of its own that has hazen (never the project's venv),
+e.g.::
 
-    PYTHONPATH=src /work/venv-hazen/bin/python bench/mr.py [--sets Siemens,GE] [--repeat 3]
+    python3.12 -m venv ../mr-real-peers && ../mr-real-peers/bin/pip install hazen
+    HUREN_SHARED=/work/shared PYTHONPATH=src ../mr-real-peers/bin/python bench/mr.py [--sets Siemens,GE] [--repeat 3] [--no-floods]
+
+Two parts: the real ACR sets, and 18 synthetic flood pairs (huren.synth.mr: cylinder,
+sphere and bottle in the axial, coronal and sagittal planes, SNR 10 and 40, a known
+shading) where hazen's ``snr`` and ``uniformity`` tasks, huren's flood analysis and the
+truth stand side by side. Each part prints how many images and tests each tool analysed.
 
 Each side runs in its own fresh process per data set (so imports, caches and memory
 do not leak from one to the other); the child reports the wall time of the analysis

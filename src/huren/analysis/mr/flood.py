@@ -45,6 +45,7 @@ class FloodObject:
     extent_mm: tuple[float, float]  # width (along rows) and height (along columns) of the object
     dist_mm: np.ndarray  # distance of each object pixel to the wall, mm (0 outside)
     circle_radius_mm: float | None  # the fitted wall circle for a round object
+    spacing: tuple[float, float] = (1.0, 1.0)  # (row, col) mm
 
     def chord_mm(self, axis: int) -> float:
         """Length of the object along the image row (axis 1) or column (axis 0) through the centre, mm."""
@@ -55,14 +56,12 @@ class FloodObject:
         k = lab[centre]
         if k == 0:
             return 0.0
-        return float((lab == k).sum()) * self._sp[axis]
-
-    _sp: tuple[float, float] = (1.0, 1.0)
+        return float((lab == k).sum()) * self.spacing[axis]
 
     def wall_mm(self, angle_deg: float) -> float:
         """Distance (mm) from the centre to the wall along a ray (0° = right, 90° = down)."""
         a = math.radians(angle_deg)
-        sr, sc = self._sp
+        sr, sc = self.spacing
         step = 0.25 * min(sr, sc)
         cx, cy = self.centre_px
         d = 0.0
@@ -117,8 +116,7 @@ def find_flood(array: np.ndarray, spacing: tuple[float, float]) -> FloodObject:
         shape = "other"
     obj = FloodObject(mask=mask, centre_px=centre, shape=shape, inscribed_mm=float(dist.max()),
                       equivalent_radius_mm=math.sqrt(mask.sum() * sr * sc / math.pi), extent_mm=extent,
-                      dist_mm=dist, circle_radius_mm=circle_r)
-    obj._sp = (sr, sc)
+                      dist_mm=dist, circle_radius_mm=circle_r, spacing=(sr, sc))
     return obj
 
 
@@ -138,7 +136,7 @@ def signal_roi_centres(obj: FloodObject, *, offset_mm: float = 40.0, size_mm: fl
     A diagonal ROI whose square is not wholly ``margin_mm`` inside the wall slides
     towards the centre in 1 mm steps; one that fits nowhere beyond 10 mm is left out.
     """
-    sr, sc = obj._sp
+    sr, sc = obj.spacing
     half = (size_mm / sc / 2, size_mm / sr / 2)
     cx, cy = obj.centre_px
     if not _square_inside(obj.dist_mm, (cx, cy), half, margin_mm):
@@ -171,7 +169,7 @@ def background_roi_centres(obj: FloodObject, pe_axis: str | None, *, size_mm: fl
     Returns the centres and whether the phase-encoding band had to be used (no room outside it).
     """
     rows, cols = obj.mask.shape
-    sr, sc = obj._sp
+    sr, sc = obj.spacing
     half = (size_mm / sc / 2, size_mm / sr / 2)
     far = ndi.distance_transform_edt(~obj.mask, sampling=(sr, sc))
     mx, my = half[0] + 3, half[1] + 3

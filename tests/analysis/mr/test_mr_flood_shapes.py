@@ -73,7 +73,7 @@ def test_signal_rois_lie_inside_the_object_and_air_rois_outside_it_and_its_ghost
 
 @pytest.mark.parametrize("plane", PLANES)
 @pytest.mark.parametrize("name", sorted(SHAPES))
-def test_background_snr_is_not_raised_by_a_phase_encoding_ghost(tmp_path, name, plane):
+def test_background_snr_is_not_lowered_by_a_phase_encoding_ghost(tmp_path, name, plane):
     t = FloodTruth(signal=800.0, sigma=20.0, plane=plane, ghost=0.05, pe="COL", **SHAPES[name])
     res, _ = _pair(tmp_path, t)
     m = res.get("snr", method="background")

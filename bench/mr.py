@@ -1,9 +1,15 @@
-"""ACR MR phantom: huren against hazen on the same real images — values, wall time, peak memory.
+"""MR phantoms: huren against hazen on the same images — values, wall time, peak memory, images and tests.
 
-Run from the worktree with a Python that has hazen (the optional ``bench`` extra) and
-huren's dependencies, e.g.::
+Run from the worktree with a Python of its own that has hazen (never the project's venv),
+e.g.::
 
-    PYTHONPATH=src /work/venv-hazen/bin/python bench/mr.py [--sets Siemens,GE] [--repeat 3]
+    python3.12 -m venv ../mr-real-peers && ../mr-real-peers/bin/pip install hazen
+    HUREN_SHARED=/work/shared PYTHONPATH=src ../mr-real-peers/bin/python bench/mr.py [--sets Siemens,GE] [--repeat 3] [--no-floods]
+
+Two parts: the real ACR sets, and 18 synthetic flood pairs (huren.synth.mr: cylinder,
+sphere and bottle in the axial, coronal and sagittal planes, SNR 10 and 40, a known
+shading) where hazen's ``snr`` and ``uniformity`` tasks, huren's flood analysis and the
+truth stand side by side. Each part prints how many images and tests each tool analysed.
 
 Each side runs in its own fresh process per data set (so imports, caches and memory
 do not leak from one to the other); the child reports the wall time of the analysis
@@ -80,7 +86,9 @@ def child_hazen(folder: Path, second: Path | None) -> dict:
             if m.type != "measured" or not isinstance(m.value, (int, float)):
                 continue
             values[f"{m.name}|{m.subtype}|{m.description}"] = float(m.value)
-    return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "import_mb": base, "values": values}
+    done = sum(1 for t, _ in tasks if not str(values.get(t.__name__, "")).startswith("error"))
+    return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "import_mb": base, "values": values,
+            "images": len(files) + (len(list(second.iterdir())) if second else 0), "tests": done}
 
 
 def child_huren(folder: Path, second: Path | None) -> dict:
@@ -107,7 +115,116 @@ def child_huren(folder: Path, second: Path | None) -> dict:
             for s, n in m.details["per_slice"].items():
                 values[f"low_contrast_spokes|slice {s}"] = n
     return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "import_mb": base, "values": values,
+            "images": len(res.inputs) + len(opts.second or []),
+            "tests": len({m.provenance["algorithm"] for m in res.measurements}),
             "errors": [e.reason_en for e in res.errors]}
+
+
+def child_hazen_flood(folder: Path) -> dict:
+    """hazen's generic ``snr`` (subtraction on the pair, smoothing on each) and ``uniformity`` tasks."""
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    logging.disable(logging.CRITICAL)
+    from hazenlib.tasks.snr import SNR
+    from hazenlib.tasks.uniformity import Uniformity
+
+    logging.disable(logging.CRITICAL)
+    base = _peak_mb()
+    t0 = time.perf_counter()
+    files = sorted(str(p) for p in folder.iterdir() if p.is_file())
+    values: dict[str, object] = {}
+    done = 0
+    for task, inputs in ((SNR, files), (Uniformity, files[:1])):
+        try:
+            r = task(input_data=inputs, report=False).run()
+        except Exception as e:  # hazen's own failure (e.g. a shape it cannot find) is a result too
+            values[task.__name__] = f"error: {e}"
+            continue
+        done += 1
+        for m in r.measurements:
+            if m.type == "measured" and isinstance(m.value, (int, float)):
+                values.setdefault(f"{m.name}|{m.subtype or ''}", float(m.value))
+    return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "import_mb": base, "values": values,
+            "images": len(files), "tests": done}
+
+
+def child_huren_flood(folder: Path) -> dict:
+    import huren.analysis.mr  # noqa: F401
+    from huren.analysis import AnalyzeOptions, analyze_paths
+
+    base = _peak_mb()
+    t0 = time.perf_counter()
+    res = analyze_paths([folder], AnalyzeOptions(phantom="flood"))
+    values: dict[str, object] = {}
+    for m in res.measurements:
+        values.setdefault(f"{m.metric}|{m.method}", m.value)
+        h = m.details.get("hazen_method")
+        if isinstance(h, dict):
+            values.setdefault(f"{m.metric}|{m.method}|hazen-method", h.get("value"))
+    return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "import_mb": base, "values": values,
+            "images": len(res.inputs), "tests": len({m.provenance["algorithm"] for m in res.measurements}),
+            "errors": [e.reason_en for e in res.errors]}
+
+
+FLOOD_PAIRS = [
+    ("SNR subtraction", "SNR|subtraction", "snr|subtraction", "snr"),
+    ("SNR smoothing (first image)", "SNR|smoothing", "snr|smoothing", "snr"),
+    ("SNR background", None, "snr|background", "snr"),
+    ("fractional uniformity H", "Uniformity|Horizontal", "fractional_uniformity_h|ipem", "fu_h"),
+    ("fractional uniformity V", "Uniformity|Vertical", "fractional_uniformity_v|ipem", "fu_v"),
+]
+
+
+def flood_cases(folder: Path) -> list[tuple[str, Path, dict]]:
+    """Synthetic flood pairs (huren.synth.mr) written into ``folder``: (name, pair folder, truth)."""
+    from huren.synth.mr import FloodTruth, flood_uniformity_truth, write_flood
+
+    shapes = {"cylinder": dict(shape="cylinder", diameter_mm=110.0, length_mm=220.0),
+              "sphere": dict(shape="sphere", diameter_mm=160.0),
+              "bottle": dict(shape="bottle", diameter_mm=120.0, length_mm=180.0, neck_mm=25.0)}
+    out = []
+    for shape, kw in shapes.items():
+        for plane in ("axial", "coronal", "sagittal"):
+            for snr in (10.0, 40.0):
+                t = FloodTruth(signal=800.0, sigma=800.0 / snr, plane=plane, shading_per_mm=0.1 / 40, pe="COL",
+                               offset_mm=(12.0, -9.0), manufacturer="SIEMENS", **kw)
+                d = folder / f"{shape}-{plane}-snr{snr:.0f}"
+                write_flood(d / "a.dcm", t, seed=11)
+                write_flood(d / "b.dcm", t, seed=12)
+                # IPEM: 160 mm profiles, or 85 % of the object's chord through the centre when shorter
+                round_ = shape == "sphere" or plane == "axial"
+                h_len = min(160.0, 0.85 * kw["diameter_mm"])
+                v_len = h_len if round_ else min(160.0, 0.85 * kw.get("length_mm", kw["diameter_mm"]))
+                fu = flood_uniformity_truth(t, h_len)
+                out.append((d.name, d, {"snr": snr, "fu_h": fu["h"], "fu_v": flood_uniformity_truth(t, v_len)["v"]}))
+    return out
+
+
+def run_floods(repeat: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="huren-bench-mr-") as tmp:
+        cases = flood_cases(Path(tmp))
+        print(f"\n== synthetic floods (huren.synth.mr): {len(cases)} pairs, truth beside both tools")
+        print(f"{'case':26s} {'measure':28s} {'truth':>7s} {'hazen':>9s} {'huren':>9s} {'huren/hazen-way':>16s}")
+        tot = {"hazen": [0.0, 0, 0], "huren": [0.0, 0, 0]}
+        for name, d, truth in cases:
+            runs = {side: [run_child(side + "-flood", d, None) for _ in range(repeat)] for side in ("hazen", "huren")}
+            best = {side: min(rs, key=lambda r: r["seconds"]) for side, rs in runs.items()}
+            for side in tot:
+                tot[side][0] += best[side]["seconds"]
+                tot[side][1] += best[side]["images"]
+                tot[side][2] += best[side]["tests"]
+            for label, hk, uk, tk in FLOOD_PAIRS:
+                hv = _hz(best["hazen"]["values"], hk) if hk else None
+                uv = best["huren"]["values"].get(uk)
+                wv = best["huren"]["values"].get(uk + "|hazen-method")
+                print(f"{name:26s} {label:28s} {truth[tk]:7.3f} {_fmt(hv):>9s} {_fmt(uv):>9s} {_fmt(wv):>16s}")
+            herr = [v for v in best["hazen"]["values"].values() if isinstance(v, str)]
+            if herr:
+                print(f"{name:26s} hazen: {'; '.join(h[:90] for h in herr)}")
+        for side, (sec, ims, tests) in tot.items():
+            print(f"floods, {side}: {ims} images, {tests} tests run in all, {sec:.2f} s (best of {repeat} per pair)")
 
 
 # (label, hazen key, huren key); keys are matched by prefix on hazen's side
@@ -161,11 +278,17 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--repeat", type=int, default=3, help="runs per side and set; the fastest counts")
-    ap.add_argument("--child", choices=["hazen", "huren"])
+    ap.add_argument("--child", choices=["hazen", "huren", "hazen-flood", "huren-flood"])
+    ap.add_argument("--floods", action=argparse.BooleanOptionalAction, default=True,
+                    help="also compare the synthetic coronal/sagittal/axial floods (SNR, uniformity vs truth)")
     ap.add_argument("--folder")
     ap.add_argument("--second")
     a = ap.parse_args(argv)
     if a.child:
+        if a.child.endswith("-flood"):
+            fn = child_hazen_flood if a.child == "hazen-flood" else child_huren_flood
+            print(json.dumps(fn(Path(a.folder)), default=str))
+            return 0
         fn = child_hazen if a.child == "hazen" else child_huren
         print(json.dumps(fn(Path(a.folder), Path(a.second) if a.second else None), default=str))
         return 0
@@ -177,7 +300,8 @@ def main(argv=None) -> int:
         return 1
     tot = {"hazen": 0.0, "huren": 0.0}
     peak = {"hazen": 0.0, "huren": 0.0}
-    for name in a.sets.split(","):
+    counts = {"hazen": [0, 0], "huren": [0, 0]}
+    for name in [n for n in a.sets.split(",") if n]:
         folder = DATA / name
         second = DATA / REPEAT[name] if name in REPEAT else None
         runs = {side: [run_child(side, folder, second) for _ in range(a.repeat)] for side in ("hazen", "huren")}
@@ -194,11 +318,19 @@ def main(argv=None) -> int:
         print(f"{'wall time s (best of %d)' % a.repeat:34s} {h['seconds']:10.3f} {u['seconds']:10.3f}  ratio hazen/huren {h['seconds'] / u['seconds']:.2f}")
         print(f"{'peak memory MB (whole process)':34s} {h['peak_mb']:10.1f} {u['peak_mb']:10.1f}  ratio {h['peak_mb'] / u['peak_mb']:.2f}")
         print(f"{'memory for the analysis MB':34s} {h['peak_mb'] - h['import_mb']:10.1f} {u['peak_mb'] - u['import_mb']:10.1f}")
+        print(f"{'images / tests analysed':34s} {h['images']:>5d} / {h['tests']:<3d} {u['images']:>5d} / {u['tests']:<3d}")
         for side in tot:
+            counts[side][0] += best[side]["images"]
+            counts[side][1] += best[side]["tests"]
             tot[side] += best[side]["seconds"]
             peak[side] = max(peak[side], best[side]["peak_mb"])
-    print(f"\nall sets: hazen {tot['hazen']:.2f} s, huren {tot['huren']:.2f} s, speed ratio {tot['hazen'] / tot['huren']:.2f}×; "
-          f"peak memory hazen {peak['hazen']:.0f} MB, huren {peak['huren']:.0f} MB, ratio {peak['hazen'] / peak['huren']:.2f}")
+    if tot["huren"]:
+        print(f"\nall sets: hazen {tot['hazen']:.2f} s, huren {tot['huren']:.2f} s, speed ratio {tot['hazen'] / tot['huren']:.2f}×; "
+              f"peak memory hazen {peak['hazen']:.0f} MB, huren {peak['huren']:.0f} MB, ratio {peak['hazen'] / peak['huren']:.2f}")
+        print(f"analysed: hazen {counts['hazen'][0]} images, {counts['hazen'][1]} tests; "
+              f"huren {counts['huren'][0]} images, {counts['huren'][1]} tests")
+    if a.floods:
+        run_floods(a.repeat)
     return 0
 
 

@@ -6,8 +6,9 @@
   ghost of known level along the phase-encoding direction, on slice 1 the
   slice-thickness bar with two ramps whose FWHM is 10 × the slice thickness and the
   two wedge bars with a known length difference, and the slice-5 grid.
-* :func:`flood_image` — a uniform disc flood with known SNR; call twice with two seeds
-  for a subtraction pair.
+* :func:`write_flood` — a uniform flood with known SNR and shading: a cylinder, sphere or
+  bottle in the axial, coronal or sagittal plane, optionally with a phase-encoding ghost
+  and Philips-style per-image scaling; call twice with two seeds for a subtraction pair.
 
 Truths: SNR = signal/σ; PIU = 100·(1 − g·(r_large − r_small)) for shading slope g
 (per mm) along x; PSG = 100·ghost; diameter and thickness as given.
@@ -43,6 +44,11 @@ class AcrTruth:
     offset_mm: tuple[float, float] = (0.0, 0.0)
     field_strength_t: float = 1.5
     phase_encoding: str = "COL"  # ghosts run down the columns (vertically)
+    ghost_shift: float = 0.5  # ghost displacement along the phase-encoding axis, a fraction of the field (N/2)
+    vial_mm: float = 0.0  # diameter of a bright vial outside the phantom (0: none)
+    vial_gap_mm: float = 6.5  # from the phantom's inside wall to the vial (the acrylic wall is ~6.5 mm)
+    vial_angle_deg: float = 90.0  # where the vial lies (0 right, 90 below)
+    vial_signal: float = 1.6  # the vial's signal relative to the phantom
 
 
 def _super(t) -> int:
@@ -89,6 +95,10 @@ def _slice_object(t: AcrTruth, n: int) -> np.ndarray:
         lines = ((np.abs(((x + 60) % 15) - 7.5) > 7.0) | (np.abs(((y + 60) % 15) - 7.5) > 7.0)) & (np.abs(x) < 70) & (np.abs(y) < 70)
         obj[lines] = 0.0
     obj *= 1.0 + t.shading_per_mm * x
+    if t.vial_mm:
+        a = np.radians(t.vial_angle_deg)
+        d = r + t.vial_gap_mm + t.vial_mm / 2
+        obj[(x - d * np.cos(a)) ** 2 + (y - d * np.sin(a)) ** 2 <= (t.vial_mm / 2) ** 2] = t.vial_signal
     return _down(obj, _super(t))
 
 
@@ -96,7 +106,7 @@ def acr_slice_array(t: AcrTruth, n: int, seed: int = 0) -> np.ndarray:
     obj = _slice_object(t, n) * t.signal
     if t.ghost:
         axis = 0 if t.phase_encoding == "COL" else 1
-        obj = obj + t.ghost * np.roll(obj, obj.shape[axis] // 2, axis=axis)
+        obj = obj + t.ghost * np.roll(obj, int(round(obj.shape[axis] * t.ghost_shift)), axis=axis)
     rng = np.random.default_rng(seed)
     re = obj + rng.normal(0, t.sigma, obj.shape)
     im = rng.normal(0, t.sigma, obj.shape)
@@ -165,6 +175,19 @@ def write_acr_series(folder: str | Path, truth: AcrTruth | None = None, *, seed:
 
 @dataclass
 class FloodTruth:
+    """A uniform flood phantom seen in one plane.
+
+    ``shape``: ``"cylinder"`` (axis head–foot: a disc of ``diameter_mm`` axially, a
+    ``diameter_mm`` × ``length_mm`` rectangle coronally and sagittally), ``"sphere"`` (a
+    disc in every plane) or ``"bottle"`` (a cylinder body whose top has rounded shoulders
+    and a neck of a third of its diameter, ``neck_mm`` long, in coronal and sagittal
+    planes). ``shading_per_mm``: fractional signal change per mm along the image's
+    horizontal axis. ``ghost``: an N/2 ghost of that fraction of the object along the
+    phase-encoding direction ``pe``. ``rescale_slope`` / ``philips_scale_slope``: the
+    stored values are FP·SS and the header says DV = SV·RescaleSlope, as a Philips
+    scanner writes them (FP, the floating-point value, is the true signal).
+    """
+
     diameter_mm: float = 180.0
     signal: float = 800.0
     sigma: float = 8.0
@@ -172,23 +195,93 @@ class FloodTruth:
     matrix: int = 256
     fov_mm: float = 250.0
     field_strength_t: float = 1.5
+    shape: str = "cylinder"
+    plane: str = "axial"
+    length_mm: float = 200.0
+    neck_mm: float = 25.0
+    ghost: float = 0.0
+    pe: str = "ROW"
+    rescale_slope: float | None = None
+    philips_scale_slope: float | None = None
+    offset_mm: tuple[float, float] = (0.0, 0.0)  # object centre from the image centre (right, down)
+    manufacturer: str = "huren-synth"  # hazen reads some header facts by vendor and refuses unknown ones
+
+
+ORIENTATION = {"axial": (1, 0, 0, 0, 1, 0), "coronal": (1, 0, 0, 0, 0, -1), "sagittal": (0, 1, 0, 0, 0, -1)}
+
+
+def _flood_object(t: FloodTruth, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The object (0/1) at in-plane mm (u right, v down) for the truth's shape and plane."""
+    r = t.diameter_mm / 2
+    if t.shape == "sphere" or t.plane == "axial":
+        return u**2 + v**2 <= r**2
+    if t.shape == "cylinder":
+        return (np.abs(u) <= r) & (np.abs(v) <= t.length_mm / 2)
+    if t.shape == "bottle":
+        top = -t.length_mm / 2
+        shoulder = top + 0.5 * r
+        body = (np.abs(u) <= r) & (v >= shoulder) & (v <= t.length_mm / 2)
+        cap = (u / r) ** 2 + ((v - shoulder) / (0.5 * r)) ** 2 <= 1.0
+        neck = (np.abs(u) <= r / 3) & (v >= top - t.neck_mm) & (v <= shoulder)
+        return body | cap | neck
+    raise ValueError(f"unknown flood shape {t.shape!r}")
+
+
+def flood_signal(t: FloodTruth) -> np.ndarray:
+    """The noise-free flood image (the true signal, partial-volume edges included)."""
+    a = AcrTruth(matrix=t.matrix, fov_mm=t.fov_mm, offset_mm=t.offset_mm)
+    x, y = _grid(a)
+    obj = _down(_flood_object(t, x, y) * (1.0 + t.shading_per_mm * x), _super(a)) * t.signal
+    if t.ghost:
+        axis = 0 if t.pe == "COL" else 1
+        obj = obj + t.ghost * np.roll(obj, obj.shape[axis] // 2, axis=axis)
+    return obj
 
 
 def flood_array(t: FloodTruth, seed: int = 0) -> np.ndarray:
-    a = AcrTruth(diameter_mm=t.diameter_mm, matrix=t.matrix, fov_mm=t.fov_mm)
-    x, y = _grid(a)
-    obj = _down(((x**2 + y**2) <= (t.diameter_mm / 2) ** 2) * (1.0 + t.shading_per_mm * x), _super(a)) * t.signal
+    obj = flood_signal(t)
     rng = np.random.default_rng(seed)
     return np.hypot(obj + rng.normal(0, t.sigma, obj.shape), rng.normal(0, t.sigma, obj.shape))
+
+
+def flood_uniformity_truth(t: FloodTruth, length_mm: float = 160.0) -> dict:
+    """IPEM fractional uniformity of the noise-free flood over ``length_mm`` profiles through the centre.
+
+    With a linear shading g along x and the reference at the centre, a profile point is
+    within ±10 % when |g·x| ≤ 0.1 (x from the object's centre): the fraction
+    min(1, 0.2 / (g·length)); the vertical profile has no shading.
+    """
+    g = abs(t.shading_per_mm)
+    return {"h": 1.0 if g == 0 else min(1.0, 0.2 / (g * length_mm)), "v": 1.0}
 
 
 def write_flood(path: str | Path, truth: FloodTruth | None = None, *, seed: int = 0, series_uid: str | None = None) -> Path:
     t = truth or FloodTruth()
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    _dataset(p, flood_array(t, seed), spacing=t.fov_mm / t.matrix, z=0.0, series_uid=series_uid or generate_uid(),
-             study_uid=generate_uid(), instance=1, field_t=t.field_strength_t, pe="ROW", thickness=5.0,
-             description="flood synthetic")
+    sp = t.fov_mm / t.matrix
+    n = t.matrix
+    arr = flood_array(t, seed)
+    if t.philips_scale_slope:
+        arr = arr * t.philips_scale_slope  # stored value SV = FP · SS
+    orient = ORIENTATION[t.plane]
+    e1, e2 = np.array(orient[:3], float), np.array(orient[3:], float)
+    pos = -(n - 1) / 2 * sp * (e1 + e2)
+    ds = _dataset(p, arr, spacing=sp, z=0.0, series_uid=series_uid or generate_uid(), study_uid=generate_uid(), instance=1,
+                  field_t=t.field_strength_t, pe=t.pe, thickness=5.0, description=f"flood synthetic {t.shape} {t.plane}",
+                  orientation=orient, position=[float(v) for v in pos])
+    if t.manufacturer != "huren-synth":
+        ds.Manufacturer = t.manufacturer
+        ds.save_as(p, enforce_file_format=True)
+    if t.rescale_slope or t.philips_scale_slope:
+        ds.RescaleSlope = t.rescale_slope or 1.0
+        ds.RescaleIntercept = 0
+        ds.RescaleType = "normalized"
+        if t.philips_scale_slope:
+            ds.Manufacturer = "Philips Medical Systems"
+            block = ds.private_block(0x2005, "Philips MR Imaging DD 001", create=True)
+            block.add_new(0x0E, "FL", float(t.philips_scale_slope))
+        ds.save_as(p, enforce_file_format=True)
     return p
 
 

@@ -121,6 +121,27 @@ def analyze(images: Sequence[Image], options) -> Result:
     return res
 
 
+def _plain_flood(a, spacing) -> bool:
+    """A flood of another shape (a side-on cylinder or bottle): a convex-ish object at least
+    60 mm across inside, whose core has little fine structure (as the round test's 5 %)."""
+    import numpy as np
+    from scipy import ndimage
+
+    from . import flood
+
+    try:
+        obj = flood.find_flood(a, spacing)
+    except ValueError:
+        return False
+    if obj.inscribed_mm < 30.0:
+        return False
+    core = obj.dist_mm >= 0.3 * obj.inscribed_mm
+    sig = float(np.median(a[core]))
+    px = float(np.mean(spacing))
+    fine = float(np.std((a - ndimage.gaussian_filter(a, 3.0 / px))[core]) / sig) if sig > 0 else 1.0
+    return fine < 0.05 and float(np.mean(a[core] < 0.5 * sig)) < 0.002
+
+
 def looks_like_phantom(images: Sequence[Image]) -> tuple[bool, str, str]:
     """Whether a few slices of an MR series show a phantom, by content.
 
@@ -128,7 +149,9 @@ def looks_like_phantom(images: Sequence[Image]) -> tuple[bool, str, str]:
     under 6 % of the mean: the ACR cylinder's notch included; a head is oval) whose
     central 60 % of radius has little fine structure (SD of the image minus a 3 mm
     Gaussian under 5 % of the signal: a flood or the ACR's plain slices 6–7; brain
-    tissue, CSF and fat are far above). A diameter of 180–200 mm names the ACR phantom
+    tissue, CSF and fat are far above); an object of another shape (a cylinder or bottle
+    seen coronally or sagittally) is a flood when its core, 30 % of its inscribed radius in
+    from the wall, is as plain (:func:`_plain_flood`). A diameter of 180–200 mm names the ACR phantom
     (190 mm inside, ACR MRI phantom test guidance); three or more slices are also taken
     for ACR when :func:`acr.looks_like_acr` sees the grid-to-plain contrast.
     """
@@ -170,6 +193,10 @@ def looks_like_phantom(images: Sequence[Image]) -> tuple[bool, str, str]:
                         f"the image shows a round phantom of the ACR MR size ({diameter:.0f} mm across, a plain slice)"
                 return True, f"图像内容为均匀水模（圆形，直径 {diameter:.0f} mm，内部均匀）", \
                     f"the image shows a uniform flood phantom (round, {diameter:.0f} mm across, plain inside)"
+        elif _plain_flood(a, im.spacing):
+            return True, f"图像内容为均匀水模（非圆形，如侧视的圆柱或瓶，{diameter:.0f} mm 等效直径，内部均匀）", \
+                f"the image shows a uniform flood phantom (not round: a cylinder or bottle seen from the side, " \
+                f"{diameter:.0f} mm equivalent diameter, plain inside)"
     if round_acr and len(ims) >= 3 and acr.looks_like_acr(ims):
         return True, "图像内容为 ACR MR 体模（栅格层与均匀层）", "the image shows the ACR MR phantom (grid and plain slices)"
     detail = "; ".join(seen) or "无图像 / no image"

@@ -125,3 +125,64 @@ def ellipse_mask(shape: tuple[int, int], centre_px: tuple[float, float], semi_px
     """Axis-aligned ellipse with semi-axes (horizontal, vertical) in px."""
     yy, xx = np.ogrid[: shape[0], : shape[1]]
     return ((xx - centre_px[0]) / semi_px[0]) ** 2 + ((yy - centre_px[1]) / semi_px[1]) ** 2 <= 1.0
+
+
+PHILIPS_SCALE_SLOPE = (0x2005, 0x100E)  # Philips private "scale slope" (FL): FP = DV / (RescaleSlope · SS)
+
+
+def _num(v) -> float | None:
+    import struct
+
+    if v is None:
+        return None
+    if isinstance(v, (bytes, bytearray)):  # implicit-VR files leave the private FL as raw bytes
+        if len(v) < 4:
+            return None
+        v = struct.unpack("<f", bytes(v[:4]))[0]
+    if isinstance(v, (list, tuple)) or hasattr(v, "__len__") and not isinstance(v, str):
+        v = v[0] if len(v) else None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) and f != 0.0 else None
+
+
+def signal_scale(image: Image) -> dict:
+    """How to turn this image's pixels into values proportional to the MR signal, comparable between images.
+
+    ``Image.array`` holds the modality-LUT values DV = SV·RescaleSlope + RescaleIntercept. A
+    ratio of a mean to an SD within one image (smoothing or background SNR, uniformity)
+    is unchanged by a slope, but a subtraction SNR subtracts two images: when their
+    scalings differ (Philips scales each image to fill its stored range), the difference
+    holds signal, not only noise. The value used is, in this order,
+
+    1. the Real World Value Mapping (0040,9096) — RWV = SV·slope + intercept — when present;
+    2. Philips' floating-point value FP = DV / (RescaleSlope · SS), SS the private scale
+       slope (2005,100E), when present;
+    3. DV itself.
+
+    Returns ``{"factor", "offset", "source"}``: value = array · factor + offset.
+    """
+    rs = _num(image.header("RescaleSlope")) or 1.0
+    ri = float(_num(image.header("RescaleIntercept")) or 0.0)
+    rwv = image.header("RealWorldValueMappingSequence")
+    if rwv:
+        item = rwv[0]
+        m = _num(item.get("RealWorldValueSlope"))
+        if m is not None:
+            b = float(_num(item.get("RealWorldValueIntercept")) or 0.0)
+            # SV = (DV − RI) / RS, RWV = SV·m + b
+            return {"factor": m / rs, "offset": b - ri * m / rs, "source": "RealWorldValueMapping (0040,9096)"}
+    ss = _num(image.ds[PHILIPS_SCALE_SLOPE].value) if PHILIPS_SCALE_SLOPE in image.ds else None
+    if ss is not None:
+        return {"factor": 1.0 / (rs * ss), "offset": 0.0, "source": "Philips scale slope (2005,100E)"}
+    return {"factor": 1.0, "offset": 0.0, "source": "Rescale Slope/Intercept"}
+
+
+def signal_values(image: Image) -> tuple[np.ndarray, dict]:
+    """The image's pixels as values comparable between images (see :func:`signal_scale`)."""
+    s = signal_scale(image)
+    if s["factor"] == 1.0 and s["offset"] == 0.0:
+        return image.array, s
+    return (image.array.astype(np.float64) * s["factor"] + s["offset"]).astype(np.float32), s

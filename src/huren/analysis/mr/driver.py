@@ -7,13 +7,12 @@ from typing import Sequence
 
 import numpy as np
 
-from huren.analysis.core.phantom import find_circular_phantom
 from huren.analysis.core.roi import roi_record
 from huren.dicomio import Image
 from huren.result import Measurement, Result, Roi
 
-from . import acr, artifacts, ghosting, snr, uniformity
-from .common import Frame, MrAnalysisError, header_float, measurement, phase_encoding_axis
+from . import acr, artifacts, flood, ghosting, snr, uniformity
+from .common import Frame, MrAnalysisError, header_float, measurement, phase_encoding_axis, signal_scale, signal_values
 
 
 def resonance_frequency(images: Sequence[Image]) -> Measurement | None:
@@ -51,18 +50,41 @@ def _run(res: Result, test: str, fn, path: str = ""):
         res.error(path, f"{test} 测试无法完成：{e}", f"the {test} test could not be done: {e}", test)
 
 
+def _stored(image: Image) -> np.ndarray:
+    """The stored values SV = (DV − RescaleIntercept) / RescaleSlope, what hazen reads (``pixel_array``)."""
+    rs = header_float(image, "RescaleSlope") or 1.0
+    ri = header_float(image, "RescaleIntercept") or 0.0
+    if rs == 1.0 and ri == 0.0:
+        return image.array
+    return (image.array.astype(np.float64) - ri) / rs
+
+
 def _snr_measurements(res: Result, image: Image, frame: Frame, radius_mm: float, second: Sequence[Image],
-                      slice_no: int | None, kernel_mm: float = 25.0):
-    centres = snr.five_roi_centres(frame)
+                      slice_no: int | None, kernel_mm: float = 25.0, obj: flood.FloodObject | None = None):
+    """Smoothing, background and (given a repeat) subtraction SNR on one image.
+
+    ``obj`` (a flood of any shape): the ROIs are placed inside its mask and the air ROIs
+    clear of it and of its phase-encoding band (see :mod:`.flood`); without it (the ACR
+    disc) at ±40 mm from the centre and in the corners, as the ACR guidance does.
+    """
+    pe = phase_encoding_axis(image)
+    offsets = None
+    if obj is not None:
+        centres, offsets = flood.signal_roi_centres(obj)
+    else:
+        centres = snr.five_roi_centres(frame)
     rois = [roi_record(image, c, size_mm=(20.0, 20.0), label=f"snr{i}") for i, c in enumerate(centres)]
     norm = snr.normalisation_factor(image)
+    values, scale = signal_values(image)
     # hazen's pixel-sized ROIs, reported beside ours (see snr.py)
     cpx = [(round(frame.centre_px[0]) + dx, round(frame.centre_px[1]) + dy) for dx, dy in ((0, 0), (-40, -40), (40, -40), (-40, 40), (40, 40))]
+    placement = {"roi_offsets_mm": offsets, "object_shape": obj.shape} if obj is not None else {}
 
     def smoothing():
-        r = snr.snr_smoothing(image.array, centres, image.spacing, kernel_mm=kernel_mm)
-        rh = snr.snr_smoothing(image.array, cpx, image.spacing, size_px=20, kernel_px=int(round(kernel_mm)))
+        r = snr.snr_smoothing(values, centres, image.spacing, kernel_mm=kernel_mm)
+        rh = snr.snr_smoothing(_stored(image), cpx, image.spacing, size_px=20, kernel_px=int(round(kernel_mm)))
         d = {"signal": r["signal"], "noise": r["noise"], "kernel_mm": kernel_mm, "hazen_pixel_rois_snr": rh["snr"],
+             "pixel_values": scale["source"], **placement,
              "hazen_method": {"method": f"20×20-pixel ROIs 40 px apart, a {int(round(kernel_mm))}-pixel box filter (hazen ACRSNR)",
                               "value": rh["snr"]}}
         if norm:
@@ -71,12 +93,22 @@ def _snr_measurements(res: Result, image: Image, frame: Frame, radius_mm: float,
         res.add(measurement("snr", r["snr"], "", "snr_smoothing", [image], method="smoothing", slice_no=slice_no, rois=rois, details=d))
 
     def background():
-        r = snr.snr_background(image.array, frame, radius_mm)
+        if obj is None or obj.shape == "round":
+            rad = radius_mm if obj is None else obj.circle_radius_mm
+            r = snr.snr_background(values, frame, rad)
+            broi = [roi_record(image, frame.centre_px, radius_mm=r["signal_radius_mm"], label="signal")]
+            in_band = None
+        else:
+            bg, in_band = flood.background_roi_centres(obj, pe)
+            r = snr.snr_background_regions(values, flood.signal_region(obj), bg, image.spacing)
+            broi = [roi_record(image, obj.centre_px, radius_mm=obj.inscribed_mm, label="signal (central 75 % of the object)")]
         d = {k: r[k] for k in ("signal", "sd_air", "sigma", "mean_air")}
         d["rayleigh_factor"] = snr.RAYLEIGH_SD_FACTOR
+        d["pixel_values"] = scale["source"]
+        if in_band is not None:
+            d["air_rois_in_phase_encoding_band"] = in_band
         if norm:
             d["normalised"] = r["snr"] * norm["factor"]
-        broi = [roi_record(image, frame.centre_px, radius_mm=r["signal_radius_mm"], label="signal")]
         broi += [roi_record(image, c, size_mm=(15.0, 15.0), label="air") for c in r["bg_centres_px"]]
         res.add(measurement("snr", r["snr"], "", "snr_background", [image], method="background", slice_no=slice_no, rois=broi, details=d))
 
@@ -85,10 +117,13 @@ def _snr_measurements(res: Result, image: Image, frame: Frame, radius_mm: float,
         if other is None:
             raise MrAnalysisError(image.path, "第二组图像中没有与该层对应的图像（相同位置与矩阵），无法计算减影法信噪比",
                                   "the second series has no image matching this slice (same position and matrix); subtraction SNR not computed")
-        r = snr.snr_subtraction(image.array, other.array, centres, image.spacing)
-        rh = snr.snr_subtraction(image.array, other.array, cpx, image.spacing, size_px=20)
+        values2, scale2 = signal_values(other)
+        r = snr.snr_subtraction(values, values2, centres, image.spacing)
+        # hazen subtracts the stored values (pixel_array) of the two files, whatever their scaling
+        rh = snr.snr_subtraction(_stored(image), _stored(other), cpx, image.spacing, size_px=20)
         d = {"signal": r["signal"], "noise": r["noise"], "hazen_pixel_rois_snr": rh["snr"], "second_sop_instance_uid": other.sop_instance_uid,
-             "hazen_method": {"method": "20×20-pixel ROIs 40 px apart (hazen ACRSNR)", "value": rh["snr"]}}
+             "pixel_values": scale["source"], "scaling": [signal_scale(image), signal_scale(other)], **placement,
+             "hazen_method": {"method": "20×20-pixel ROIs 40 px apart on the stored values (hazen ACRSNR, snr)", "value": rh["snr"]}}
         if norm:
             d["normalised"] = r["snr"] * norm["factor"]
         res.add(measurement("snr", r["snr"], "", "snr_subtraction", [image, other], method="subtraction", slice_no=slice_no, rois=rois, details=d))
@@ -100,8 +135,12 @@ def _snr_measurements(res: Result, image: Image, frame: Frame, radius_mm: float,
 
 
 def _centre_measurement(res: Result, image: Image, frame: Frame, radius_mm: float, slice_no: int | None,
-                        hough: tuple[int, int] | None = None):
+                        hough: tuple[int, int] | None = None, shape=None):
     details = {"x": frame.centre_px[0], "y": frame.centre_px[1], "radius_mm": radius_mm, "rotation_deg": frame.angle_deg}
+    if shape is not None:
+        details.update({"object_shape": shape.shape, "inscribed_radius_mm": shape.inscribed_mm,
+                        "extent_mm": list(shape.extent_mm),
+                        "centre": "circle fitted to the wall" if shape.shape == "round" else "centre of the inscribed region"})
     if hough is not None:
         # hazen's estimator beside ours: a whole-pixel Hough centre. Ours is the least-squares
         # circle through the wall, sub-pixel; on the GE set the two differ by 1.3 px in y, where
@@ -301,12 +340,9 @@ def acr_tests(images: Sequence[Image], *, second: Sequence[Image] = (), localise
     return res
 
 
-def _is_uniform(array: np.ndarray, circle) -> bool:
-    """A flood is uniform inside: under 0.2 % of its central 70 % (by radius) falls below half its median."""
-    yy, xx = np.ogrid[: array.shape[0], : array.shape[1]]
-    cx, cy = circle.centre_px
-    core = (xx - cx) ** 2 + (yy - cy) ** 2 <= (0.7 * circle.radius_px) ** 2
-    v = array[core]
+def _is_uniform(array: np.ndarray, obj) -> bool:
+    """A flood is uniform inside: under 0.2 % of its core (30 % of the inscribed radius in from the wall) falls below half its median."""
+    v = array[obj.dist_mm >= 0.3 * obj.inscribed_mm]
     return v.size > 0 and float(np.mean(v < 0.5 * np.median(v))) < 0.002
 
 
@@ -343,20 +379,20 @@ def flood_tests(images: Sequence[Image], *, second: Sequence[Image] = (), option
     keep = [k for k in range(len(images)) if not (k in used and reps[k] is None)]
     pairs = [(images[k], reps[k]) for k in keep]
     for im, rep in pairs:
+        values, _ = signal_values(im)
         try:
-            c = find_circular_phantom(im.array)
+            obj = flood.find_flood(values, im.spacing)
         except ValueError:
             res.error(im.path, "未找到均匀体模（空白或全噪声图像）", "no flood phantom found (blank or all-noise image)", "flood")
             continue
-        if not _is_uniform(im.array, c):
+        if not _is_uniform(values, obj):
             res.error(im.path, "图像中的物体内部不均匀（有结构），不是均匀体模，未做均匀体模测试",
                       "the object is not uniform inside (it has structure); not a flood phantom, flood tests not done", "flood")
             continue
-        f = Frame(c.centre_px, 0.0, im.spacing)
-        r_mm = c.radius_px * f.pixel_mm
-        area_frac = c.mask.mean()
-        small = r_mm < 40.0 and area_frac < 0.08
-        _centre_measurement(res, im, f, r_mm, None)
+        f = Frame(obj.centre_px, 0.0, im.spacing)
+        r_mm = obj.circle_radius_mm if obj.shape == "round" else obj.inscribed_mm
+        small = obj.equivalent_radius_mm < 40.0 and obj.mask.mean() < 0.08
+        _centre_measurement(res, im, f, r_mm, None, shape=obj)
         pe = phase_encoding_axis(im)
         if small:
             # a small bottle well inside the field: the IPEM ghosting set-up
@@ -364,28 +400,36 @@ def flood_tests(images: Sequence[Image], *, second: Sequence[Image] = (), option
                 if pe is None:
                     raise MrAnalysisError(im.path, "头文件中没有相位编码方向，无法做 IPEM 伪影测试",
                                           "no phase-encoding direction in the header; IPEM ghosting not done")
-                r = ghosting.ghosting_ipem(im.array, pe, spacing=im.spacing)
+                r = ghosting.ghosting_ipem(values, pe, spacing=im.spacing)
                 res.add(measurement("ghosting_percent", r["ghosting"], "%", "ghosting_ipem", [im], method="ipem",
                                     details={k: r[k] for k in ("signal", "ghost", "noise")} | {"phase_encoding": pe}))
             _run(res, "ghosting_ipem", ipem)
             continue
         # McCann 2013: a 9×9 box for head-coil floods (≈ 9 mm at the usual 1 mm pixel)
-        _snr_measurements(res, im, f, r_mm, second or ([rep] if rep is not None else []), None, kernel_mm=9.0)
+        _snr_measurements(res, im, f, r_mm, second or ([rep] if rep is not None else []), None, kernel_mm=9.0, obj=obj)
 
         def fu():
-            r = uniformity.fractional_uniformity(im.array, f.centre_px, im.spacing, length_mm=min(160.0, 1.7 * r_mm))
+            # IPEM: 160 mm profiles; on a smaller object 85 % of its diameter (round) or of its
+            # chord through the centre (any other shape)
+            if obj.shape == "round":
+                lengths = {"h": min(160.0, 1.7 * r_mm), "v": min(160.0, 1.7 * r_mm)}
+            else:
+                lengths = {k: min(160.0, 0.85 * obj.chord_mm(axis)) for k, axis in (("h", 1), ("v", 0))}
             for k in ("h", "v"):
+                r = uniformity.fractional_uniformity(values, f.centre_px, im.spacing, length_mm=lengths[k])
                 res.add(measurement(f"fractional_uniformity_{k}", r[k], "", "fractional_uniformity", [im], method="ipem",
-                                    details={"reference": r["reference"], "tolerance_percent": 10}))
+                                    details={"reference": r["reference"], "tolerance_percent": 10, "length_mm": lengths[k],
+                                             "object_shape": obj.shape}))
 
         def nine():
-            r = uniformity.nine_roi_uniformity(im.array, f, r_mm)
+            rings = None if obj.shape == "round" else [obj.wall_mm(a) for a in range(0, 360, 45)]
+            r = uniformity.nine_roi_uniformity(values, f, r_mm, walls_mm=rings)
             rois = [roi_record(im, cc, radius_mm=r["roi_radius_mm"], label=f"u{i}") for i, cc in enumerate(r["centres_px"])]
             res.add(measurement("piu", r["uniformity"], "%", "uniformity_ws263", [im], method="ws263-nine-roi", rois=rois,
                                 details={"means": r["means"]}))
 
         _run(res, "fractional_uniformity", fu)
         _run(res, "uniformity_ws263", nine)
-        _run(res, "artifacts", lambda: _artifact_measurement(res, im, c.mask, None))
+        _run(res, "artifacts", lambda: _artifact_measurement(res, im, obj.mask, None))
     _report(res, list(images) + list(second), options)
     return res

@@ -98,17 +98,29 @@ def snr_background(a: np.ndarray, frame: Frame, phantom_radius_mm: float, *, sig
     yy, xx = np.ogrid[:rows, :cols]
     cx, cy = frame.centre_px
     m = ((xx - cx) * sc) ** 2 + ((yy - cy) * sr) ** 2 <= r_sig**2
-    s = float(a[m].mean())
     half = (bg_size_mm / sc / 2, bg_size_mm / sr / 2)
     margin = (half[0] + 3, half[1] + 3)
     corners = [(margin[0], margin[1]), (cols - 1 - margin[0], margin[1]), (margin[0], rows - 1 - margin[1]),
                (cols - 1 - margin[0], rows - 1 - margin[1])]
-    vals, used = [], []
+    used = []
     for c in corners:
         # keep clear of the phantom: the ROI's nearest corner must lie 10 mm outside it
         d = math.hypot((c[0] - cx) * sc, (c[1] - cy) * sr) - math.hypot(bg_size_mm, bg_size_mm) / 2
-        if d < phantom_radius_mm + 10.0:
-            continue
+        if d >= phantom_radius_mm + 10.0:
+            used.append(c)
+    out = snr_background_regions(a, m, used, frame.spacing, bg_size_mm=bg_size_mm)
+    out["signal_radius_mm"] = r_sig
+    return out
+
+
+def snr_background_regions(a: np.ndarray, signal_mask: np.ndarray, bg_centres: list[tuple[float, float]], spacing, *,
+                           bg_size_mm: float = 15.0) -> dict:
+    """S / (SD_air / 0.655) with the signal from a mask and the noise pooled over square air ROIs (centres in px)."""
+    s = float(a[signal_mask].mean())
+    sr, sc = spacing
+    half = (bg_size_mm / sc / 2, bg_size_mm / sr / 2)
+    vals, used = [], []
+    for c in bg_centres:
         roi = _square(a, c, half)
         if roi.size > 10:
             vals.append(roi.ravel())
@@ -130,7 +142,7 @@ def snr_background(a: np.ndarray, frame: Frame, phantom_radius_mm: float, *, sig
                               "given a repeat acquisition) are reported instead")
     sigma = sd / RAYLEIGH_SD_FACTOR
     return {"snr": s / sigma if sigma > 0 else float("inf"), "signal": s, "sd_air": sd, "sigma": sigma,
-            "mean_air": float(bg.mean()), "signal_radius_mm": r_sig, "bg_centres_px": used}
+            "mean_air": float(bg.mean()), "bg_centres_px": used}
 
 
 def normalisation_factor(image: Image, slice_thickness_mm: float | None = None) -> dict | None:

@@ -64,17 +64,21 @@ def whole_pixel_roi_areas(pixel_mm: float, *, large_cm2: float = LARGE_ROI_CM2, 
 
 
 def nine_roi_uniformity(array: np.ndarray, frame: Frame, phantom_radius_mm: float, *,
-                        roi_area_mm2: float = 200.0, inset_mm: float = 10.0) -> dict:
+                        roi_area_mm2: float = 200.0, inset_mm: float = 10.0, walls_mm: list[float] | None = None) -> dict:
     """WS/T 263-2006 uniformity with nine ROIs: U = [1 − (Smax − Smin)/(Smax + Smin)] × 100 %.
 
     One ROI at the centre and eight at 0°, 45°, …, 315°, each of about 200 mm² (the
     operating instruction says "about 200 pixels" on a 256² / 250 mm field, ≈ 190 mm²),
-    their edges ``inset_mm`` inside the phantom wall.
+    their edges ``inset_mm`` inside the phantom wall: on a disc of ``phantom_radius_mm``, or,
+    for any other shape, ``walls_mm`` — the distance to the wall along each of the eight
+    directions from the centre.
     """
     px = frame.pixel_mm
     r = math.sqrt(roi_area_mm2 / math.pi)
-    ring = phantom_radius_mm - inset_mm - r
-    rois = [(0.0, 0.0)] + [(ring * math.cos(math.radians(a)), ring * math.sin(math.radians(a))) for a in range(0, 360, 45)]
+    walls = walls_mm or [phantom_radius_mm] * 8
+    rings = [max(w - inset_mm - r, 0.0) for w in walls]
+    ring = min(rings)
+    rois = [(0.0, 0.0)] + [(d * math.cos(math.radians(a)), d * math.sin(math.radians(a))) for d, a in zip(rings, range(0, 360, 45))]
     means = []
     centres = []
     for x, y in rois:

@@ -52,8 +52,15 @@ def device_charts(device, *, start: dt.date | None = None, end: dt.date | None =
     for row in ms.order_by("performed_on", "recorded_at", "id").values_list(
             "item", "metric", "method", "test_type", "performed_on", "value", "unit", "baseline"):
         groups.setdefault(row[:3], []).append(row)
+    # One metric measured by several methods (PIU by ACR and by the nine-ROI form) gets one chart
+    # per method, told apart by a number: method codes are not shown on screen.
+    methods_of: dict[tuple, list] = {}
+    for item_id, metric, method in sorted(groups):
+        methods_of.setdefault((item_id, metric), []).append(method)
     for (item_id, metric, method), rows in sorted(groups.items()):
         key = f"m:{item_id}:{metric}:{method or ''}"
+        siblings = methods_of[(item_id, metric)]
+        nth = siblings.index(method) + 1 if len(siblings) > 1 else 0
         if only and key != only:
             continue
         zh, en = _label(metric)
@@ -61,7 +68,8 @@ def device_charts(device, *, start: dt.date | None = None, end: dt.date | None =
         crit = catalog[item_id].criterion(metric, rows[-1][3] or None, method or None) if item_id in catalog else None
         lo, hi = criterion_limits(crit, baseline)
         values = [r[5] for r in rows]
-        out.append(ChartData(key, f"{item_id} {zh}", f"{en}{f' ({method})' if method else ''}", rows[-1][6] or "",
+        out.append(ChartData(key, f"{item_id} {zh}{f'（方法 {nth}）' if nth else ''}",
+                             f"{en}{f' (method {nth})' if nth else ''}", rows[-1][6] or "",
                              [(r[4], r[5]) for r in rows], lo, hi, baseline, analyse(values)))
     fields = [f for f in LOG_FIELDS if f.kind == "number" and (not only or only == f"log:{f.metric}")]
     log_crit = {}

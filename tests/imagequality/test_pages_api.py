@@ -93,3 +93,25 @@ def test_retry_of_failed_evaluation(site):
     # no second retry while the new one is pending
     manager.post(f"/studies/{s.pk}/retry/")
     assert Evaluation.objects.filter(study=s).count() == 2
+
+
+@pytest.mark.django_db
+def test_api_studies_and_evaluations(site):
+    from rest_framework.test import APIClient
+
+    s = _study(site.a.CT, "1.1")
+    ev = _evaluated(s)
+    other = _study(site.b.CT, "2.1")
+    c = APIClient()
+    c.force_authenticate(site.a.manager)
+    rows = c.get("/api/studies/").json()["results"]
+    assert [r["id"] for r in rows] == [s.pk]
+    assert rows[0]["latest_evaluation"]["id"] == ev.pk and rows[0]["latest_evaluation"]["failed_checks"] == ["noise"]
+    assert c.get(f"/api/studies/{other.pk}/").status_code == 404
+    detail = c.get(f"/api/iq-evaluations/{ev.pk}/").json()
+    assert {x["check_name"] for x in detail["checks"]} == {"coverage", "noise"}
+    assert detail["series_results"][0]["description"] == "AX T1"
+    assert c.post("/api/studies/", {}).status_code in (403, 405)
+    assert c.get("/api/studies/", {"since": "not-a-date"}).status_code == 400
+    schema = c.get("/api/schema/").content.decode()
+    assert "/api/studies/" in schema and "/api/iq-evaluations/" in schema

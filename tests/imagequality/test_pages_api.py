@@ -115,3 +115,13 @@ def test_api_studies_and_evaluations(site):
     assert c.get("/api/studies/", {"since": "not-a-date"}).status_code == 400
     schema = c.get("/api/schema/").content.decode()
     assert "/api/studies/" in schema and "/api/iq-evaluations/" in schema
+
+
+@pytest.mark.django_db
+def test_pages_in_chinese(site):
+    s = _study(site.a.CT, "1.1")
+    _evaluated(s)
+    c = _client(site.a.manager)
+    assert "检查影像质量" in c.get("/studies/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    body = c.get(f"/studies/{s.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "自动评价结果" in body and "噪声过高" in body and "noise too high" not in body

@@ -125,3 +125,25 @@ def test_pages_in_chinese(site):
     assert "检查影像质量" in c.get("/studies/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     body = c.get(f"/studies/{s.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "自动评价结果" in body and "噪声过高" in body and "noise too high" not in body
+
+
+@pytest.mark.django_db
+def test_qc_overview_shows_iq_pass_rates(site):
+    from django.core.cache import cache
+
+    cache.clear()
+    a = [_study(site.a.CT, f"1.{i}") for i in range(4)]
+    for s in a[:3]:
+        ev = _evaluated(s, failed=())
+        ev.finished_at = timezone.now()
+        ev.save()
+    old = _evaluated(a[3], failed=())  # superseded by a later failing evaluation: counts as failed
+    old.finished_at = timezone.now()
+    old.save()
+    new = _evaluated(a[3], failed=("noise",))
+    new.finished_at = timezone.now()
+    new.save()
+    html = _client(site.qc_admin).get("/qc/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    section = html.split('id="iq-rates"')[1].split("<h2")[0]
+    assert "75 %" in section  # 3 of 4 studies pass, for hospital A and for its CT
+    assert "CT-a" in section and "CT-b" not in section

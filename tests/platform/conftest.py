@@ -71,7 +71,14 @@ def build_hospital(centre, key: str, n: int):
     doc = Document(device=ct, recorded_by=tech, performed_on=day, items=["CT-EQ-CAL"], title="检测报告")
     doc.file.save("report.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
     doc.save()
-    return SimpleNamespace(institution=h, manager=manager, tech=tech, department=dept, room=room, ct=ct, mr=mr,
+    from huren.imagequality.models import Evaluation
+    from huren.studies.models import Study
+
+    now = timezone.now()
+    study = Study.objects.create(study_instance_uid=f"1.2.826.0.1.{n}", device=ct, modality="CT", study_date=day,
+                                 first_received_at=now, last_received_at=now)
+    iq = Evaluation.objects.create(study=study, status="done", outcome="pass", queued_at=now, checks_passed=1)
+    return SimpleNamespace(institution=h, manager=manager, tech=tech, department=dept, room=room, ct=ct, mr=mr, study=study, iq=iq,
                            coil=coil, accessory=acc, ppe=ppe, shielding=shield, measurement=meas, log=log,
                            check=check, document=doc)
 

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from huren.api import views as V
+from huren.imagequality import api as IQ
 from huren.recognition import api as RA
 
 router = DefaultRouter()
@@ -28,6 +29,8 @@ router.register("catalog", V.CatalogViewSet, basename="catalog")
 router.register("recognition-decisions", RA.ClinicianDecisionViewSet, basename="cliniciandecision")
 router.register("qualification-actions", RA.QualificationActionViewSet, basename="qualificationaction")
 router.register("reexam-reasons", RA.ReExamReasonViewSet, basename="reexamreason")
+router.register("studies", IQ.StudyViewSet, basename="study")
+router.register("iq-evaluations", IQ.EvaluationViewSet, basename="iqevaluation")
 
 app_name = "api"
 urlpatterns = [

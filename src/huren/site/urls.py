@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("huren.recognition.urls")),
     path("reports/", include("huren.reports.urls")),
+    path("studies/", include("huren.imagequality.urls")),
     path("dicom/node/", include("huren.dicomnode.urls")),
     path("", include("huren.web.urls")),
 ]

@@ -187,6 +187,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VerdictEnum": "huren.assessment.models.VERDICTS",
         "ModalityEnum": "huren.registry.models.MODALITIES",
+        "IqEvaluationStatusEnum": "huren.imagequality.models.Evaluation.Status",
+        "IqOutcomeEnum": "huren.imagequality.models.Evaluation.Outcome",
+        "DecisionOutcomeEnum": "huren.assessment.models.Decision.Outcome",
     },
 }
 

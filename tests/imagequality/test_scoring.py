@@ -1,0 +1,128 @@
+"""Sampling (reproducible, stratified, scoped to period and device, centre experts only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import Counter
+from itertools import count
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from huren.accounts.roles import CENTRE_ROLES, roles_of
+from huren.imagequality.models import Sample, SampleStudy, SamplingRule
+from huren.imagequality.sampling import SamplingError, allocate, draw_sample, period_of
+from huren.studies.models import Study
+
+_uid = count(1)
+
+
+def study(device, day, body_part="CHEST"):
+    at = timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)))
+    return Study.objects.create(study_instance_uid=f"1.2.826.0.1.{next(_uid)}", device=device, study_date=day,
+                                modality=device.modality, body_part=body_part, first_received_at=at,
+                                last_received_at=at)
+
+
+def population(site, device):
+    """Q2 2026: 60 CHEST, 30 ABDOMEN, 10 HEAD; plus studies outside the period and of another device."""
+    day = dt.date(2026, 5, 10)
+    for bp, n in (("CHEST", 60), ("ABDOMEN", 30), ("HEAD", 10)):
+        for _ in range(n):
+            study(device, day, bp)
+    for _ in range(20):
+        study(device, dt.date(2026, 3, 31), "HEAD")   # Q1
+        study(device, dt.date(2026, 7, 1), "HEAD")    # Q3
+        study(site.b.CT, day, "HEAD")                 # another device
+
+
+def test_period_of():
+    assert period_of(dt.date(2026, 5, 10), "quarter") == (dt.date(2026, 4, 1), dt.date(2026, 6, 30))
+    assert period_of(dt.date(2026, 12, 31), "quarter") == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+    assert period_of(dt.date(2026, 2, 3), "month") == (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+    with pytest.raises(SamplingError):
+        period_of(dt.date(2026, 2, 3), "week")
+
+
+def test_allocate_is_proportional_and_bounded():
+    assert allocate({"A": 60, "B": 30, "C": 10}, 10) == {"A": 6, "B": 3, "C": 1}
+    assert allocate({"A": 5, "B": 5, "C": 1}, 3) == {"A": 2, "B": 1, "C": 0}  # tie on remainder → by name
+    assert allocate({"A": 2, "B": 1}, 10) == {"A": 2, "B": 1}
+    assert sum(allocate({"A": 7, "B": 3, "C": 3}, 4).values()) == 4
+
+
+def test_draw_is_stratified_in_period_and_device(site):
+    population(site, site.a.CT)
+    rule = SamplingRule.objects.create(device=site.a.CT, per_period=10, period="quarter")
+    [d] = draw_sample(rule, dt.date(2026, 5, 1), seed=12345)
+    s = d.sample
+    assert d.created and s.population == 100 and s.seed == 12345
+    assert (s.period_start, s.period_end) == (dt.date(2026, 4, 1), dt.date(2026, 6, 30))
+    entries = list(s.entries.select_related("study"))
+    assert len(entries) == 10
+    assert Counter(e.study.body_part for e in entries) == {"CHEST": 6, "ABDOMEN": 3, "HEAD": 1}
+    assert all(e.stratum == e.study.body_part for e in entries)
+    assert all(e.study.device_id == site.a.CT.id for e in entries)
+    assert all(dt.date(2026, 4, 1) <= e.study.first_received_at.date() <= dt.date(2026, 6, 30) for e in entries)
+    assert s.strata["CHEST"] == {"received": 60, "drawn": 6}
+
+
+def test_draw_is_reproducible_and_seed_matters(site):
+    population(site, site.a.CT)
+    r1 = SamplingRule.objects.create(device=site.a.CT, per_period=10)
+    r2 = SamplingRule.objects.create(device=site.a.CT, per_period=10)
+    r3 = SamplingRule.objects.create(device=site.a.CT, per_period=10)
+    day = dt.date(2026, 5, 1)
+    ids = [sorted(draw_sample(r, day, seed=sd)[0].sample.entries.values_list("study_id", flat=True))
+           for r, sd in ((r1, 7), (r2, 7), (r3, 8))]
+    assert ids[0] == ids[1]
+    assert ids[0] != ids[2]
+    # a second draw for the same period is the one already made
+    again = draw_sample(r1, day, seed=99)[0]
+    assert not again.created and again.sample.seed == 7
+
+
+def test_assigned_round_robin_to_centre_evaluators_only(site):
+    population(site, site.a.CT)
+    rule = SamplingRule.objects.create(device=site.a.CT, per_period=10)
+    s = draw_sample(rule, dt.date(2026, 5, 1), seed=1)[0].sample
+    experts = Counter(e.expert.username for e in s.entries.select_related("expert"))
+    assert experts == {"evaluator": 5, "evaluator2": 5}
+    for e in s.entries.select_related("expert__profile__institution"):
+        assert e.expert.profile.institution.kind == "qc_centre"
+        assert roles_of(e.expert) & set(CENTRE_ROLES)
+
+
+def test_hospital_user_with_evaluator_group_is_never_assigned(site):
+    from django.contrib.auth.models import Group
+
+    site.a.tech.groups.add(Group.objects.get_or_create(name="evaluator")[0])
+    population(site, site.a.CT)
+    rule = SamplingRule.objects.create(device=site.a.CT, per_period=10)
+    s = draw_sample(rule, dt.date(2026, 5, 1), seed=1)[0].sample
+    assert not s.entries.filter(expert=site.a.tech).exists()
+
+
+def test_no_evaluator_is_a_clear_error(site):
+    site.evaluator.is_active = site.evaluator2.is_active = False
+    site.evaluator.save()
+    site.evaluator2.save()
+    rule = SamplingRule.objects.create(device=site.a.CT, per_period=10)
+    with pytest.raises(SamplingError) as e:
+        draw_sample(rule, dt.date(2026, 5, 1))
+    assert "evaluator" in e.value.en and e.value.zh
+    assert not Sample.objects.exists()
+
+
+def test_modality_rule_draws_every_device_and_command(site):
+    population(site, site.a.CT)
+    rule = SamplingRule.objects.create(modality="CT", per_period=4, period="month")
+    out = io.StringIO()
+    call_command("iq_sample", "--date", "2026-05-20", "--seed", "5", stdout=out)
+    assert Sample.objects.filter(rule=rule).count() == 2
+    assert out.getvalue().count("drawn") == 2 and "seed=5" in out.getvalue()
+    a = Sample.objects.get(rule=rule, device=site.a.CT)
+    assert a.entries.count() == 4 and a.population == 100
+    assert SampleStudy.objects.filter(sample__device=site.b.CT).count() == 4

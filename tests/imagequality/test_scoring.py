@@ -126,3 +126,99 @@ def test_modality_rule_draws_every_device_and_command(site):
     a = Sample.objects.get(rule=rule, device=site.a.CT)
     assert a.entries.count() == 4 and a.population == 100
     assert SampleStudy.objects.filter(sample__device=site.b.CT).count() == 4
+
+
+# ---- score sheets -------------------------------------------------------------------------
+
+from django.test import Client  # noqa: E402
+
+from huren.imagequality.models import ScoreSheet, SheetImmutable  # noqa: E402
+from huren.imagequality.scoring import criteria  # noqa: E402
+
+CT_ITEMS = ["CT-IQ-RANGE", "CT-IQ-DISPLAY", "CT-IQ-RES", "CT-IQ-ORDER", "CT-IQ-PHASE", "CT-IQ-ARTIFACT"]
+
+
+def drawn_entry(site):
+    for _ in range(3):
+        study(site.a.CT, dt.date(2026, 5, 10), "HEAD")
+    rule = SamplingRule.objects.create(device=site.a.CT, per_period=2)
+    draw_sample(rule, dt.date(2026, 5, 1), seed=3)
+    return SampleStudy.objects.filter(expert=site.evaluator).first()
+
+
+def client(user):
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def form(grade=2, overall=2, comment="ok"):
+    return {**{f"grade_{i}": grade for i in CT_ITEMS}, "overall": overall, "comment": comment}
+
+
+def test_criteria_are_the_catalog_iq_items_per_modality():
+    assert [i.id for i in criteria("CT")] == CT_ITEMS
+    assert [i.id for i in criteria("DR")] == ["DR-IQ-RANGE", "DR-IQ-RES", "DR-IQ-POS", "DR-IQ-ARTIFACT", "DR-IQ-LABEL"]
+    assert [i.id for i in criteria("MR")][:2] == ["MR-IQ-PROTOCOL", "MR-IQ-RANGE"]
+
+
+def test_assigned_expert_scores_and_correction_supersedes(site):
+    e = drawn_entry(site)
+    c = client(site.evaluator)
+    r = c.get(f"/iq/sheets/{e.pk}/")
+    assert r.status_code == 200 and "CT-IQ-PHASE" in r.content.decode()
+    assert c.post(f"/iq/sheets/{e.pk}/", form(2, 2)).status_code == 302
+    first = ScoreSheet.objects.get(sample_entry=e)
+    assert first.grades == dict.fromkeys(CT_ITEMS, 2) and first.overall == 2 and first.expert == site.evaluator
+    assert c.post(f"/iq/sheets/{e.pk}/", form(1, 1)).status_code == 302
+    second = ScoreSheet.objects.exclude(pk=first.pk).get(sample_entry=e)
+    assert second.supersedes == first and second.overall == 1
+    first.comment = "changed"
+    with pytest.raises(SheetImmutable):
+        first.save()
+    assert "ok" == ScoreSheet.objects.get(pk=first.pk).comment
+    assert e.study.accession_number in c.get("/iq/tasks/").content.decode() or str(e.pk) in c.get("/iq/tasks/").content.decode()
+
+
+def test_bad_grades_are_refused_with_a_message(site):
+    e = drawn_entry(site)
+    c = client(site.evaluator)
+    r = c.post(f"/iq/sheets/{e.pk}/", form(7, 2))
+    assert r.status_code == 400 and not ScoreSheet.objects.exists()
+    bad = form()
+    del bad["grade_CT-IQ-RES"]
+    assert c.post(f"/iq/sheets/{e.pk}/", bad).status_code == 400 and not ScoreSheet.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["a_manager", "a_tech", "b_manager", "evaluator2"])
+def test_others_can_never_score(site, who):
+    e = drawn_entry(site)
+    user = {"a_manager": site.a.manager, "a_tech": site.a.tech, "b_manager": site.b.manager,
+            "evaluator2": site.evaluator2}[who]
+    c = client(user)
+    assert c.get(f"/iq/sheets/{e.pk}/").status_code in (403, 404)
+    assert c.post(f"/iq/sheets/{e.pk}/", form()).status_code in (403, 404)
+    assert not ScoreSheet.objects.exists()
+
+
+def test_hospital_manager_with_evaluator_group_still_cannot_score(site):
+    from django.contrib.auth.models import Group
+
+    e = drawn_entry(site)
+    site.a.manager.groups.add(Group.objects.get_or_create(name="evaluator")[0], Group.objects.get_or_create(name="qc_admin")[0])
+    c = client(site.a.manager)
+    assert c.get(f"/iq/sheets/{e.pk}/").status_code in (403, 404)
+    assert c.post(f"/iq/sheets/{e.pk}/", form()).status_code in (403, 404)
+    assert not ScoreSheet.objects.exists()
+
+
+def test_qc_admin_may_score_and_draw(site):
+    e = drawn_entry(site)
+    c = client(site.qc_admin)
+    assert c.post(f"/iq/sheets/{e.pk}/", form()).status_code == 302
+    rule = SamplingRule.objects.create(device=site.a.DR, per_period=2)
+    study(site.a.DR, dt.date(2026, 5, 10), "CHEST")
+    assert c.post(f"/iq/sampling/{rule.pk}/draw/", {"date": "2026-05-02"}).status_code == 302
+    assert Sample.objects.filter(rule=rule).count() == 1
+    assert client(site.a.manager).post(f"/iq/sampling/{rule.pk}/draw/", {"date": "2026-08-02"}).status_code == 403
+    assert Sample.objects.filter(rule=rule).count() == 1

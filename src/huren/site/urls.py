@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("huren.recognition.urls")),
     path("reports/", include("huren.reports.urls")),
     path("dicom/node/", include("huren.dicomnode.urls")),
+    path("iq/", include("huren.imagequality.urls_scoring")),
     path("", include("huren.web.urls")),
 ]

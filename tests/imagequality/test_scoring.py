@@ -222,3 +222,54 @@ def test_qc_admin_may_score_and_draw(site):
     assert Sample.objects.filter(rule=rule).count() == 1
     assert client(site.a.manager).post(f"/iq/sampling/{rule.pk}/draw/", {"date": "2026-08-02"}).status_code == 403
     assert Sample.objects.filter(rule=rule).count() == 1
+
+
+# ---- key-image viewer ---------------------------------------------------------------------
+
+import numpy as np  # noqa: E402
+from iqs_helpers import send  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from huren.imagequality.viewer import presets, window  # noqa: E402
+
+
+def test_window_maps_known_hu_to_known_grey():
+    ct = presets()["ct"]
+    soft = ct["soft_tissue"]
+    hu = np.array([-1000.0, -160.0, 40.0, 240.0, 3000.0])
+    assert window(hu, soft["level"], soft["width"]).tolist() == [0, 0, 128, 255, 255]
+    lung = ct["lung"]
+    assert window(np.array([-1350.0, -600.0, 150.0]), lung["level"], lung["width"]).tolist() == [0, 128, 255]
+    brain = ct["brain"]
+    assert window(np.array([0.0, 40.0, 60.0, 80.0]), brain["level"], brain["width"]).tolist() == [0, 128, 191, 255]
+    assert {k: (v["level"], v["width"]) for k, v in ct.items()} == {
+        "brain": (40, 80), "soft_tissue": (40, 400), "lung": (-600, 1500), "bone": (400, 1800)}
+
+
+def _ct_series(site):
+    from huren.dicomnode.models import DicomSeries
+    from huren.synth.clinical import ct_study
+
+    send(ct_study(body_part="HEAD", n_slices=5, matrix=128), site.a.CT)
+    return DicomSeries.objects.filter(device=site.a.CT).order_by("id").first()
+
+
+def test_key_image_png_decodes_and_presets_differ(site):
+    s = _ct_series(site)
+    c = client(site.a.tech)
+    r = c.get(f"/iq/images/{s.pk}.png?preset=brain")
+    assert r.status_code == 200 and r["Content-Type"] == "image/png"
+    img = Image.open(io.BytesIO(r.content))
+    assert img.mode == "L" and img.size == (128, 128)
+    bone = np.asarray(Image.open(io.BytesIO(c.get(f"/iq/images/{s.pk}.png?preset=bone").content)))
+    assert not np.array_equal(np.asarray(img), bone)
+    assert c.get(f"/iq/images/{s.pk}.png?index=999").status_code == 404
+    assert client(site.evaluator).get(f"/iq/images/{s.pk}.png").status_code == 200
+    from django.conf import settings
+    assert list((settings.HUREN_HOME / "cache" / "iq").glob("*.png"))
+
+
+def test_key_image_scoped_to_institution(site):
+    s = _ct_series(site)
+    assert client(site.b.manager).get(f"/iq/images/{s.pk}.png").status_code == 404
+    assert client(site.b.tech).get(f"/iq/images/{s.pk}.png?preset=lung").status_code == 404

@@ -63,9 +63,15 @@ def sheet(request, pk: int):
     rows = [{"item": it, "title": it.title_zh if zh else it.title_en, "text": it.text_zh if zh else it.text_en,
              "checks": [c for c in checks if c.item == it.id]} for it in criteria(study.modality)]
     other = [c for c in checks if c.item not in {r["item"].id for r in rows}]
-    series = list(study.series.order_by("id")) if hasattr(study, "series") else []
+    from .services import clinical_series
+    from .viewer import presets
+
+    preset = request.GET.get("preset") or ""
+    series = [(s, list(range(min(s.dicom_objects.count(), 20))) if s.modality in ("DR", "DX", "CR") else [""])
+              for s in clinical_series(study)]
+    window_presets = [(k, v["zh"] if _zh() else v["en"]) for k, v in presets()["ct"].items()] if study.modality == "CT" else []
     return render(request, "imagequality/score_sheet.html", {
-        "entry": entry, "study": study, "rows": rows, "other_checks": other, "evaluation": ev, "series": series,
+        "entry": entry, "study": study, "rows": rows, "other_checks": other, "evaluation": ev, "series": series, "preset": preset, "window_presets": window_presets,
         "scale": [(g["points"], g["zh"] if zh else g["en"]) for g in scale], "current": sheet_in_force(entry),
         "error": error}, status=400 if error else 200)
 
@@ -84,3 +90,26 @@ def draw(request, rule_id: int):
     else:
         messages.success(request, _("Samples drawn: %(n)d.") % {"n": sum(d.created for d in draws)})
     return redirect("iq-tasks")
+
+
+@login_required
+def image(request, series_id: int):
+    from django.http import HttpResponse
+
+    from huren.dicomio.reader import DicomInputError
+    from huren.accounts.scope import for_user as scoped
+    from huren.dicomnode.models import DicomSeries
+
+    from .viewer import key_image_png
+
+    series = get_object_or_404(scoped(DicomSeries.objects.all(), request.user), pk=series_id)
+    try:
+        index = int(request.GET["index"]) if request.GET.get("index") else None
+        data = key_image_png(series, request.GET.get("preset") or None, index)
+    except (ValueError, IndexError):
+        raise Http404 from None
+    except DicomInputError as e:
+        return HttpResponse(f"{e.reason_zh} / {e.reason_en}", status=422, content_type="text/plain; charset=utf-8")
+    resp = HttpResponse(data, content_type="image/png")
+    resp["Cache-Control"] = "private, max-age=3600"
+    return resp

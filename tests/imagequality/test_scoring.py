@@ -273,3 +273,42 @@ def test_key_image_scoped_to_institution(site):
     s = _ct_series(site)
     assert client(site.b.manager).get(f"/iq/images/{s.pk}.png").status_code == 404
     assert client(site.b.tech).get(f"/iq/images/{s.pk}.png?preset=lung").status_code == 404
+
+
+def test_sheet_shows_findings_and_every_dr_image(site, immediate):
+    from huren.imagequality.models import CheckResult
+    from huren.synth.clinical import dr_image
+
+    immediate(dr_image(), site.a.DR)
+    st = Study.objects.get(device=site.a.DR)
+    checks = CheckResult.objects.filter(evaluation__study=st, item__startswith="DR-IQ")
+    assert checks.exists()
+    rule = SamplingRule.objects.create(device=site.a.DR, per_period=1)
+    draw_sample(rule, st.first_received_at.date(), seed=1)
+    e = SampleStudy.objects.get(study=st)
+    page = client(e.expert).get(f"/iq/sheets/{e.pk}/").content.decode()
+    assert checks.first().check_name in page
+    series = st.series.first()
+    assert f"/iq/images/{series.pk}.png?preset=&index=0" in page
+    r = client(e.expert).get(f"/iq/images/{series.pk}.png?index=0")
+    assert r.status_code == 200 and Image.open(io.BytesIO(r.content)).mode == "L"
+
+
+def test_monochrome1_is_inverted():
+    import pydicom
+    from pydicom.dataset import Dataset
+
+    from huren.imagequality.viewer import render
+
+    ds = Dataset()
+    ds.Modality, ds.Rows, ds.Columns = "DX", 2, 2
+    ds.SamplesPerPixel, ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 1, 16, 16, 15, 0
+    ds.file_meta = pydicom.dataset.FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian
+    ds.PixelData = np.array([[0, 1000], [2000, 3000]], dtype=np.uint16).tobytes()
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    m2 = np.asarray(Image.open(io.BytesIO(render(ds, None))))
+    ds.PhotometricInterpretation = "MONOCHROME1"
+    m1 = np.asarray(Image.open(io.BytesIO(render(ds, None))))
+    assert m2[0, 0] < m2[1, 1]
+    assert (m1.astype(int) == 255 - m2.astype(int)).all()

@@ -14,5 +14,6 @@ urlpatterns = [
     path("reports/", include("huren.reports.urls")),
     path("studies/", include("huren.imagequality.urls")),
     path("dicom/node/", include("huren.dicomnode.urls")),
+    path("iq/", include("huren.imagequality.urls_scoring")),
     path("", include("huren.web.urls")),
 ]

@@ -5,21 +5,11 @@ from __future__ import annotations
 import io
 from types import SimpleNamespace
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
-from huren.accounts.models import Profile
 from huren.synth.ct import save
+from tests.support import make_user  # noqa: F401  (the tests import it from here)
 
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-
-
-def make_user(username, role, institution):
-    u = get_user_model().objects.create_user(username=username, password="pw-" + username)
-    if role:
-        u.groups.add(Group.objects.get_or_create(name=role)[0])
-    Profile.objects.create(user=u, institution=institution)
-    return u
 
 
 def raw(ds) -> bytes:

@@ -7,14 +7,11 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from huren.accounts.models import Profile
 from huren.accounts.roles import ROLES
+from tests.support import client_for, make_user  # noqa: F401  (tests import client_for from here too)
 
 
 @pytest.fixture(autouse=True)
@@ -23,20 +20,6 @@ def _fast_and_isolated(settings, tmp_path):
     # look at the project settings, not at this override.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def make_user(username, role, institution):
-    u = get_user_model().objects.create_user(username=username, password="pw-" + username)
-    if role:
-        u.groups.add(Group.objects.get_or_create(name=role)[0])
-    Profile.objects.create(user=u, institution=institution)
-    return u
-
-
-def client_for(user) -> APIClient:
-    c = APIClient()
-    c.force_authenticate(user)
-    return c
 
 
 def build_hospital(centre, key: str, n: int):

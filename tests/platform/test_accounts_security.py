@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import client_for
+from tests.support import client_for
 from django.contrib.auth import authenticate
 from django.test import RequestFactory
 from rest_framework.test import APIClient

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import client_for
+from tests.support import client_for
 
 
 def test_malformed_json_body_gets_a_bilingual_message_keeping_the_parsers_reason(world):

@@ -4,7 +4,7 @@ endpoint. The endpoints are read from the router, so a new endpoint is covered a
 from __future__ import annotations
 
 import pytest
-from conftest import client_for
+from tests.support import client_for
 from rest_framework.test import APIClient
 
 from huren.api.urls import router

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import client_for
+from tests.support import client_for
 from django.utils import timezone
 
 from huren.accounts.models import AuditEntry

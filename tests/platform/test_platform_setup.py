@@ -6,7 +6,7 @@ import datetime as dt
 import io
 
 import pytest
-from conftest import client_for
+from tests.support import client_for
 from django.core.management import call_command
 from django.utils import timezone
 

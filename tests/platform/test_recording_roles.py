@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import client_for
+from tests.support import client_for
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 

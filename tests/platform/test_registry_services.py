@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import client_for
+from tests.support import client_for
 
 from huren.registry.models import Device
 from huren.registry.services import find_device

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import make_user
+from tests.support import make_user
 from django.utils import timezone
 
 from huren.assessment.status import device_status

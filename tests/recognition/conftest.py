@@ -7,32 +7,15 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from huren.accounts.models import Profile
+from tests.support import client_for, make_user  # noqa: F401  (tests import client_for from here too)
 
 
 @pytest.fixture(autouse=True)
 def _fast(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def make_user(username, role, institution):
-    u = get_user_model().objects.create_user(username=username, password="pw-" + username)
-    if role:
-        u.groups.add(Group.objects.get_or_create(name=role)[0])
-    Profile.objects.create(user=u, institution=institution)
-    return u
-
-
-def client_for(user) -> APIClient:
-    c = APIClient()
-    c.force_authenticate(user)
-    return c
 
 
 def at(day: dt.date, hour: int = 12) -> dt.datetime:

@@ -34,6 +34,8 @@ def node(dicom_root):
 
 def _assoc(port: int, contexts):
     ae = AE(ae_title="CT_CONSOLE")
+    # a loaded CI machine may be slow to answer: wait as long as a real console would
+    ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = 120
     for c, ts in contexts:
         ae.add_requested_context(c, ts)
     assoc = ae.associate("127.0.0.1", port, ae_title="HUREN_TEST")

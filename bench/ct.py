@@ -4,8 +4,10 @@ and on cone-beam Catphan 504 series (512² of 0.5 mm, 64 slices of 2.5 mm, cone-
 Run with huren's own Python; pylinac runs in a Python of its own (it pins library versions, so it
 lives in a separate virtualenv, never in huren's)::
 
-    python3.12 -m venv /work/wt/ct-real-peers && /work/wt/ct-real-peers/bin/pip install pylinac
-    PYTHONPATH=src .venv/bin/python bench/ct.py [--pylinac-python /work/wt/ct-real-peers/bin/python] [--keep DIR] [--only cbct]
+    python3.12 -m venv /work/peers/pylinac && /work/peers/pylinac/bin/pip install pylinac
+    PYTHONPATH=src .venv/bin/python bench/ct.py [--pylinac-python /work/peers/pylinac/bin/python] [--keep DIR] [--only cbct]
+
+(or ``HUREN_PYLINAC_PYTHON=…``; without either, /work/peers/pylinac and ``../<worktree>-peers`` are tried).
 
 This script installs nothing. Each (tool, phantom) run happens in fresh child processes, so that neither tool's
 caches or imports help the other: one run for time, one (with tracemalloc) for
@@ -19,14 +21,18 @@ numpy allocations made during the analysis) and the child's peak resident set si
 our side is run. Each tool's row says how many images it read, on how many its figures rest and
 which modules it analysed: a speed ratio means nothing if one side analysed one slice.
 
-The cone-beam series (``huren.synth.ct.catphan_cbct``): ``cbct`` (noise 20 HU, ramp-filtered with a
+The cone-beam series (``huren.synth.ct.catphan_cbct``): ``cbct-quiet`` (noise 10 HU, cupping 30 HU),
+``cbct-cup40`` (noise 15 HU, cupping 40 HU), ``cbct`` (noise 20 HU, ramp-filtered with a
 low cutoff plus 10 % of its variance as 2 mm blotches, cupping 35 HU centre-to-edge), ``cbct-shaded``
 (noise 30 HU, cupping 35, a 20 HU left-right shading, three ring artefacts of 6–10 HU) and
 ``cbct-offset`` (noise 25 HU, cupping 40 HU, 30 % blotchy noise, the phantom rolled 4° and 9 mm
 off-centre). Their truth for CT numbers includes the shading at each insert.
 
-Agreement is judged where both tools measure the same thing: CT numbers (pylinac
-takes the median of a 5 mm ROI, we the mean of a 3.5 mm ROI), slice thickness (both
+Agreement is judged where both tools measure the same thing: CT numbers (both on one HU slice, the
+middle of the slices that show the inserts; pylinac the median of a 5 mm-radius ROI at the nominal
+58.7 mm, huren the mean of a ROI of up to 5 mm radius centred on the insert, kept inside its flat core;
+the air figure is the 12 o'clock hole for both; huren's 5-slice mean is printed as a secondary row and
+not compared), slice thickness (both
 FWHM × 0.42 of the 23° ramps), rod distance, noise. MTF differs in kind: pylinac's
 CTP528 figure is a *relative* MTF (peak-to-valley contrast of each bar group divided
 by that of the 1 lp/cm group), ours from the bars is an absolute MTF (each group's
@@ -71,7 +77,8 @@ if tool == "pylinac":
         r = a.results_data(as_dict=True)
         mods = [m for m in ("ctp404", "ctp486", "ctp528", "ctp515") if r.get(m)]
         info = {"images_read": r["num_images"], "modules": mods,
-                "slices": {m: getattr(a, m).slice_num for m in mods}}
+                "slices": {m: getattr(a, m).slice_num for m in mods},
+                "hu_slice_z_mm": float(a.dicom_stack[a.ctp404.slice_num].z_position)}
         hu = r["ctp404"]["hu_rois"]
         names = {"Air": "air", "PMP": "pmp", "LDPE": "ldpe", "Poly": "polystyrene", "Acrylic": "acrylic",
                  "Delrin": "delrin", "Teflon": "teflon"}
@@ -106,6 +113,10 @@ else:
     for m in res.measurements:
         key = f"{m.metric}[{m.method}]" if m.metric.startswith("mtf") or m.metric in out else m.metric
         out.setdefault(key, m.value)
+        if m.metric.startswith("ct_number_") and "slab_mean_hu" in m.details:  # huren's secondary figure
+            out[f"{m.metric}[slab, secondary]"] = m.details["slab_mean_hu"]
+        if m.metric == "ct_number_air":
+            info["hu_slice_z_mm"] = m.details.get("hu_slice_z_mm")
     if phantom == "acr-ct":
         ln = res.get("ct_number_linearity")
         out["ct_number_water_insert"] = ln.details.get("water_insert_hu")
@@ -142,6 +153,8 @@ def run_child(tool: str, phantom: str, folder: str, python: str = sys.executable
 
 
 CBCT = {
+    "cbct-quiet": {"noise_sd": 10.0, "cupping_hu": 30.0, "seed": 14},
+    "cbct-cup40": {"noise_sd": 15.0, "cupping_hu": 40.0, "seed": 15},
     "cbct": {"seed": 11},
     "cbct-shaded": {"noise_sd": 30.0, "gradient_hu": 20.0, "rings": ((30.0, 10.0), (62.0, -8.0), (45.0, 6.0)), "seed": 12},
     "cbct-offset": {"noise_sd": 25.0, "cupping_hu": 40.0, "grain_fraction": 0.3, "rotation_deg": 4.0,
@@ -173,8 +186,8 @@ def make_series(folder: Path, noise_sd: float = 4.0, only: str | None = None) ->
 def pylinac_python(given: str | None) -> str | None:
     """The Python that has pylinac: ``--pylinac-python``, ``$HUREN_PYLINAC_PYTHON``, the peers venv
     beside this worktree, or this interpreter if it has pylinac itself; None when none has it."""
-    cands = [given, os.environ.get("HUREN_PYLINAC_PYTHON"), str(ROOT.parent / f"{ROOT.name}-peers" / "bin" / "python"),
-             sys.executable]
+    cands = [given, os.environ.get("HUREN_PYLINAC_PYTHON"), "/work/peers/pylinac/bin/python",
+             str(ROOT.parent / f"{ROOT.name}-peers" / "bin" / "python"), sys.executable]
     for c in cands:
         if c and Path(c).exists():
             p = subprocess.run([c, "-c", "import pylinac; print(pylinac.__version__)"], capture_output=True, text=True,
@@ -184,7 +197,7 @@ def pylinac_python(given: str | None) -> str | None:
     return None
 
 
-AGREE = [("CT numbers", lambda k: k.startswith("ct_number_") and k != "ct_number_water_insert"),
+AGREE = [("CT numbers", lambda k: k.startswith("ct_number_") and k != "ct_number_water_insert" and "[" not in k),
          ("slice thickness", lambda k: k == "slice_thickness"), ("geometry", lambda k: k == "geometric_distance"),
          ("MTF (bars)", lambda k: k.startswith("mtf")), ("noise SD", lambda k: k == "noise_sd")]
 
@@ -223,6 +236,8 @@ def main(argv=None) -> int:
                 i = r.get("info", {})
                 used = f", figures from {i['images_used']}" if "images_used" in i else ""
                 sl = f" (slices {i['slices']})" if i.get("slices") else ""
+                if i.get("hu_slice_z_mm") is not None:
+                    sl += f"; CT numbers on the slice at z = {i['hu_slice_z_mm']:g} mm"
                 print(f"  {side}: read {i.get('images_read')} images{used}; modules analysed "
                       f"{len(i.get('modules', []))}: {', '.join(i.get('modules', []))}{sl}"
                       + (f"; phantom {i['phantom']}" if i.get("phantom") else ""))

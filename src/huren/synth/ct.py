@@ -658,7 +658,7 @@ def catphan(model: str = "catphan504", *, fov_mm: float = 220.0, matrix: int = 3
     centre z. Truth: nominal HU of each material, slice thickness, rod distance 50 mm,
     MTF of the PSF, module z positions. With ``cone_beam`` (:class:`ConeBeam`) the shading, rings and
     correlated noise of a cone-beam scan are added; each insert's truth is then its nominal CT number
-    plus the mean shading over a 3.5 mm ROI at its centre (``shading_hu`` in truth).
+    plus the mean shading over a 5 mm-radius ROI at its centre (the CT-number ROI; ``shading_hu`` in truth).
     """
     g = dict(CATPHAN_504, module_z_mm=dict(CATPHAN_MODELS[model]["modules"]))
     modules = modules or tuple(g["module_z_mm"])
@@ -678,7 +678,7 @@ def catphan(model: str = "catphan504", *, fov_mm: float = 220.0, matrix: int = 3
         for k, (ang, _v) in materials.items():
             a = math.radians(ang)
             shading[k] = cone_beam.mean_over_disc(g["insert_radius_mm"] * math.cos(a), g["insert_radius_mm"] * math.sin(a),
-                                                  3.5, g["diameter_mm"] / 2, rotation_deg, offset_mm)
+                                                  5.0, g["diameter_mm"] / 2, rotation_deg, offset_mm)
         shading["air"] = (shading["air"] + shading.pop("air2")) / 2
     truth = {
         "phantom": model, "slice_thickness": thickness_mm, "geometric_distance": 50.0,

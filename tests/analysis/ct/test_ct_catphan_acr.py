@@ -24,13 +24,17 @@ def _analysed(series, analysis, folder):
 
 
 def test_catphan_ct_numbers_within_one_hu_of_truth(catphan_default):
+    # within 1 HU, plus 0.4 % of the insert's contrast to the body: the 10 mm ROI (pylinac's and the
+    # headline's convention) reaches within 1.1–1.4 mm of the 12.2 mm insert's edge, where a 0.7 mm PSF
+    # leaves a little of the body (Teflon reads ≈ 3 HU low; with the former 7 mm ROI it read within 1 HU)
     s, res = catphan_default
     for name in MATERIALS:
         m = res.get(f"ct_number_{name}")
-        assert abs(m.value - s.truth[f"ct_number_{name}"]) < 1.0, name
+        t = s.truth[f"ct_number_{name}"]
+        assert abs(m.value - t) < 1.0 + 0.004 * abs(t - 90.0), (name, m.value, t)
         assert m.provenance["sop_instance_uids"] and m.rois
     lin = res.get("ct_number_linearity")
-    assert lin.value < 2.0 and lin.details["fit"]["r2"] > 0.9999
+    assert lin.value < 4.0 and lin.details["fit"]["r2"] > 0.9999
     assert lin.value == pytest.approx(max(abs(v) for v in lin.details["deviation_hu"].values()), abs=1e-3)
 
 

@@ -30,9 +30,16 @@ SETTINGS = {
 
 
 def _check_whole_catphan(res, truth):
-    # 5 HU, widened to a quarter of the noise SD above 20 HU: at 30 HU of noise the 5-slice mean of a
-    # 3.5 mm ROI scatters by 1.3–3.7 HU SD per material (measured over seeds), so 5 HU would fail by noise alone
-    ct_tol = max(5.0, 0.25 * truth["noise_sd"])
+    # the headline CT number is one ROI on one slice (the standard's definition, pylinac's convention): at
+    # 15–30 HU of cone-beam noise its 10 mm ROI mean scatters by ≈ 0.25 of the noise SD between slices
+    # (neighbouring slices of the bench series differ by up to 13 HU at 20 HU), so 3 SD of that; the
+    # secondary 5-slice mean is held to 5 HU, widened to a quarter of the noise SD above 20 HU
+    # — each plus 0.8 % of the insert's contrast to the body: the 10 mm ROI (pylinac's size) comes within
+    # 1.1 mm of the 12.2 mm insert's edge, where a 0.7–0.9 mm PSF leaves some body in it (noise-free:
+    # Teflon −3 HU at 0.7 mm, −6 HU at 0.9 mm). At 30 HU the slab of the 10 mm ROI scattered more than
+    # the former 7 mm one's (acrylic 11.5 HU off on the one-UID series): 0.4 of the noise SD there.
+    one_tol = max(5.0, 0.75 * truth["noise_sd"])
+    ct_tol = max(5.0, 0.4 * truth["noise_sd"]) if truth["noise_sd"] > 20 else 5.0
     assert res.phantom == "catphan504", [n["en"] for n in res.notes]
     en = [n["en"] for n in res.notes]
     for mod in ("ctp404", "ctp528", "ctp515", "ctp486"):
@@ -40,7 +47,11 @@ def _check_whole_catphan(res, truth):
     assert not [e for e in res.errors if "no CTP" in e.reason_en and "module found" in e.reason_en], res.errors
     for name in MATERIALS:
         m = res.get(f"ct_number_{name}")
-        assert abs(m.value - truth[f"ct_number_{name}"]) < ct_tol, (name, m.value, truth[f"ct_number_{name}"])
+        t = truth[f"ct_number_{name}"]
+        blur = 0.008 * abs(t - 80.0)
+        assert abs(m.value - t) < one_tol + blur, (name, m.value, t)
+        assert abs(m.details["slab_mean_hu"] - t) < ct_tol + blur, (name, m.details["slab_mean_hu"], t)
+        assert m.details["slices_averaged"] == 1 and m.details["slab_slices"] == 5 and len(m.provenance["files"]) == 1
     st = res.get("slice_thickness")
     assert abs(st.value - truth["slice_thickness"]) < 0.3, st.details["ramps"]
     assert abs(res.get("geometric_distance").value - 50.0) < 0.5
@@ -65,10 +76,10 @@ def test_cone_beam_catphan_every_module_found_and_measured(name, tmp_path):
     if not kw.get("gradient_hu") and not kw.get("rings") and "fov_mm" not in kw:
         # (within 8 HU: the largest of four edge-minus-centre differences is pushed up by the noise)
         assert abs(res.get("uniformity_max_diff").value - 0.64 * kw["cupping_hu"]) < 8.0
-    # noisy CTP404: its CT numbers rest on the slab of slices round the module's centre, all named
+    # noisy CTP404: the 5-slice mean is a secondary figure, said so; the headline rests on the HU slice
     teflon = res.get("ct_number_teflon")
-    assert teflon.details["slices_averaged"] == 5 and len(set(teflon.provenance["files"])) == 5
-    assert any("material CT numbers are the mean over 5 slices" in n["en"] for n in res.notes)
+    assert len(teflon.details["slab_z_mm"]) == 5 and teflon.details["slab_z_mm"][0] == teflon.details["hu_slice_z_mm"]
+    assert any("is given as a secondary figure (details.slab_mean_hu)" in n["en"] for n in res.notes)
 
 
 @pytest.mark.slow
@@ -84,7 +95,78 @@ def test_anonymised_64_slice_cone_beam_series_with_one_uid_is_analysed_whole(tmp
     assert any("64 images with different content share the SOP Instance UID" in n for n in en)
     assert any("rests on" in n and "of the 64 images read" in n for n in en)
     assert len([e for e in res.errors if "duplicate image" in e.reason_en]) == 1
-    assert res.get("ct_number_teflon").details["slices_averaged"] == 5
+    assert res.get("ct_number_teflon").details["slab_slices"] == 5
+
+
+# ----------------------------------------------------------------------------- the CT number's definition
+def _roi_mean_on_file(m):
+    """The mean of the measurement's first ROI recomputed from its file's pixels (independently of the analysis)."""
+    from huren.analysis.core.roi import circle_mask
+    from huren.dicomio import load_images
+
+    im = load_images([m.provenance["files"][0]])[0][0]
+    roi = m.rois[0]
+    rs, cs, mask = circle_mask(im.shape, roi.centre_px, roi.radius_mm / im.spacing[1])
+    return float(im.array[rs, cs][mask].mean()), im
+
+
+@pytest.mark.parametrize("kw", [{"cupping_hu": 35.0},
+                                {"cupping_hu": 30.0, "gradient_hu": 20.0, "rings": ((30.0, 10.0), (62.0, -8.0), (45.0, 6.0))},
+                                {"cupping_hu": 40.0, "rotation_deg": 4.0, "offset_mm": (5.0, -8.0)}],
+                         ids=["cupping35", "shaded-rings", "cupping40-rolled-offset"])
+def test_noise_free_cone_beam_ct_numbers_are_the_shaded_truth(kw, tmp_path):
+    """Without noise, the headline of each insert is its nominal CT number plus the shading over the ROI:
+    the ROI lies in the insert's flat core (the blur of a 0.7 mm PSF leaves ≤ 0.4 % of the insert's contrast in it)."""
+    s = sct.catphan_cbct(modules=("ctp404",), z_range_mm=None, slices_per_module=3, noise_sd=0.0, grain_fraction=0.0,
+                         seed=1, **kw)
+    s.write(tmp_path)
+    res = analyze_paths([tmp_path])
+    body = 90.0 - 0.5 * kw["cupping_hu"]
+    for name in MATERIALS:
+        m = res.get(f"ct_number_{name}")
+        t = s.truth[f"ct_number_{name}"]
+        assert abs(m.value - t) < 1.0 + 0.004 * abs(t - body), (name, m.value, t)
+        assert 4.0 <= m.details["roi_radius_mm"][0] <= 5.0
+
+
+def test_ct_number_is_the_mean_of_one_roi_inside_the_insert_on_the_hu_slice(tmp_path):
+    s = sct.catphan_cbct(**SURVEY, noise_sd=20.0, cupping_hu=35.0, seed=31, rotation_deg=3.0, offset_mm=(4.0, 6.0))
+    s.write(tmp_path)
+    res = analyze_paths([tmp_path])
+    for name in MATERIALS:
+        m = res.get(f"ct_number_{name}")
+        if m.details["statistic"] != "mean":
+            continue
+        value, im = _roi_mean_on_file(m)
+        assert m.value == pytest.approx(value, abs=0.01), name
+        assert im.z == m.details["hu_slice_z_mm"]
+        # the ROI's centre lies on the 58.7 mm insert ring, its edge inside the 12.2 mm insert
+        px = im.spacing[1]
+        cx = 255.5 + s.truth["offset_mm"][0] / px
+        cy = 255.5 + s.truth["offset_mm"][1] / px
+        d = np.hypot(m.rois[0].centre_px[0] - cx, m.rois[0].centre_px[1] - cy) * px
+        assert abs(d - 58.7) < 0.5 and m.rois[0].radius_mm <= 5.0 and abs(d - 58.7) + m.rois[0].radius_mm < 6.1, (name, d)
+    # air is the 12 o'clock hole (pylinac's "Air"); the mean of both holes is kept beside it
+    air = res.get("ct_number_air")
+    assert "mean_of_both_air_hu" in air.details and len(air.details["inserts"]) == 2
+    assert air.rois[0].centre_px[1] < 255.5 + s.truth["offset_mm"][1] / 0.5 - 100
+
+
+def test_hu_slice_is_the_middle_of_the_slices_that_show_the_inserts(tmp_path):
+    """The synthetic CTP404's inserts show from −7.5 to +12.5 mm (CTP515 is drawn over its end), its ramps
+    are centred at 0: CT numbers are read at +2.5 mm (as pylinac's HU slice), thickness at 0."""
+    s = sct.catphan_cbct(z_range_mm=(-20.0, 17.5), noise_sd=10.0, seed=32)
+    s.write(tmp_path)
+    from huren.dicomio import load_images
+
+    images = load_images([tmp_path])[0]
+    res = catphan(images)
+    shows = sorted(im.z for im in images if classify(im).kind == "catphan.ctp404")
+    mid = (shows[0] + shows[-1]) / 2
+    m = res.get("ct_number_teflon")
+    assert abs(m.details["hu_slice_z_mm"] - mid) <= 1.25 and m.details["hu_slice_z_mm"] == pytest.approx(2.5)
+    assert res.get("slice_thickness").provenance["slice_positions_mm"] == [0.0]
+    assert any("are read on the HU slice" in n["en"] for n in res.notes)
 
 
 def test_low_contrast_targets_survive_shading(tmp_path):

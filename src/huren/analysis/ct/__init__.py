@@ -96,6 +96,26 @@ def _offcentre(k: SliceKind) -> float:
     return k.features["ramp_offcentre_mm"]
 
 
+def _hu_slice(cands: Sequence[SliceKind], k: SliceKind) -> Image:
+    """The CTP404 HU slice: the middle of the unbroken run of slices, round ``k`` (the ramp-centred
+    slice), that screen as CTP404 (they show the inserts, which run the module's length) — the
+    convention of pylinac's HU slice. Of two middle slices, the one nearer ``k``."""
+    zs = sorted({round(c.image.z, 3) for c in cands if c.image.z is not None and c.image.shape == k.image.shape})
+    if k.image.z is None or len(zs) < 2:
+        return k.image
+    steps = np.diff(zs)
+    step = float(np.median(steps))
+    z0 = round(k.image.z, 3)
+    i = j = zs.index(z0)
+    while i > 0 and zs[i] - zs[i - 1] <= 1.5 * step:
+        i -= 1
+    while j < len(zs) - 1 and zs[j + 1] - zs[j] <= 1.5 * step:
+        j += 1
+    mid = (zs[i] + zs[j]) / 2
+    best = min(zs[i:j + 1], key=lambda z: (abs(z - mid), abs(z - z0)))
+    return next(c.image for c in cands if c.image.z is not None and round(c.image.z, 3) == best)
+
+
 def _start(images: Sequence[Image], phantom: str | None):
     """A new result holding the errors and notes of :func:`prepare`, and the prepared series."""
     prep = prepare(images)
@@ -238,8 +258,9 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
     if by["ctp404"]:
         # the module's centre slice: where the ramp images sit mid-ramp
         k = exact(min(by["ctp404"], key=_offcentre))
-        slab = _catphan.ct_number_slab(series, k.image, k.disc)
-        out = _catphan.ctp404(k.image, k.disc, slab)
+        hu = _hu_slice(by["ctp404"], k)
+        slab = _catphan.ct_number_slab(series, hu, k.disc)
+        out = _catphan.ctp404(k.image, k.disc, slab, hu_image=hu)
         roll, layout404 = out["roll_deg"], out.get("layout")
         if 1 < len(by["ctp404"]) <= 5:  # a short series: every slice's figures, for comparison
             others = [(c.image.z, {m.metric: m.value for m in _catphan.ctp404(c.image, exact(c).disc)["measurements"]})
@@ -247,11 +268,16 @@ def _catphan_series(res: Result, series: list[Image], kinds: list[SliceKind], op
             for m in out["measurements"]:
                 m.details["other_slices"] = [{"z_mm": z, "value": v.get(m.metric)} for z, v in others]
         _add_module(res, k, out, "CTP404")
-        _use(res, slab)
+        _use(res, [hu])
+        if hu is not k.image:
+            res.note(f"CTP404 材料 CT 值取自 HU 层面（显示插件的各层面的中间层，位置 {hu.z:g} mm）；层厚、几何距离取自斜线居中层面",
+                     f"CTP404 material CT numbers are read on the HU slice (the middle of the slices that show the "
+                     f"inserts, at {hu.z:g} mm); slice thickness and geometry on the ramp-centred slice")
         if slab:
-            res.note(f"CTP404 层面噪声较高：材料 CT 值取 {len(slab) + 1} 个层面（±{_catphan.SLAB_HALF_MM:g} mm）的平均",
-                     f"the CTP404 slice is noisy: material CT numbers are the mean over {len(slab) + 1} slices "
-                     f"(±{_catphan.SLAB_HALF_MM:g} mm)")
+            res.note(f"CTP404 层面噪声较高：另给出 {len(slab) + 1} 个层面（±{_catphan.SLAB_HALF_MM:g} mm）的平均 CT 值作为参考"
+                     f"（details.slab_mean_hu），主结果仍为单一 HU 层面上的 ROI 均值",
+                     f"the CTP404 slice is noisy: the mean over {len(slab) + 1} slices (±{_catphan.SLAB_HALF_MM:g} mm) "
+                     f"is given as a secondary figure (details.slab_mean_hu); the headline stays the ROI mean on the HU slice")
         used.append(k)
     else:
         res.error(series[0].path, "未找到 CTP404 模块（CT 值线性、层厚、几何距离未测）",

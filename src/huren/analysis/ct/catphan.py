@@ -40,7 +40,13 @@ from .models import CTP591
 from .common import Circle, RoiOutside, circle, flattened, linearity, measurement, mtf_measurements, nominal_thickness
 
 INSERT_RADIUS_MM = 58.7
-INSERT_ROI_MM = 3.5  # small enough to stay clear of the insert edge on real scans (air −1006 HU like imageQCpy)
+INSERT_ROI_MM = 5.0  # CT-number ROI radius: 10 mm across in the 12.2 mm insert, as pylinac's CTP404 ROIs (roi_radius_mm = 5)
+INSERT_ROI_MIN_MM = 2.5
+INSERT_EDGE_MARGIN_MM = 1.5  # where an air/Teflon insert's measured edge is nearer than 5 + this, the ROI stays this far inside it
+OWN_EDGE_CONTRAST_HU = 500.0  # air and Teflon: their edge is measured (half level) to fit the ROI inside a smaller hole
+SMALLER_HOLE_MM = 0.5  # … an insert whose measured edge lies this much inside the nominal 6.1 mm
+EDGE_MIN_CONTRAST_HU = 250.0  # inserts whose edge profiles set the common ROI radius (air, PMP, Delrin, Teflon)
+EDGE_DEPARTURE = 0.10  # the common ROI ends where the inserts’ mean radial profile departs from their cores by 10 %
 INSERT_DIAMETER_MM = 12.2
 RAMP_DISTANCE_MM = 38.0
 RAMP_FACTOR = 0.42  # tan 23°, as WS 519-2019 prescribes for the Catphan ramps
@@ -182,68 +188,145 @@ def _assign(valid: list, body: float) -> tuple | None:
     return second or first
 
 
-def ctp404(image: Image, disc: Disc, slab: Sequence[Image] = ()) -> dict:
-    """Materials, CT-number linearity, rod distances and slice thickness on one CTP404 slice.
+def _radial_profile(image: Image, centre_px) -> tuple[np.ndarray, np.ndarray, float]:
+    """(r, annulus means, core mean, annulus width): a radial profile about an insert's centre, annuli of
+    0.5 mm (or one pixel, if larger) every half that width from :data:`INSERT_ROI_MIN_MM` out to 9 mm; the
+    core is r < :data:`INSERT_ROI_MIN_MM`."""
+    px = image.spacing[1]
+    h = int(math.ceil(9.5 / px)) + 1
+    c, r = int(round(centre_px[0])), int(round(centre_px[1]))
+    r0, r1, c0, c1 = max(r - h, 0), min(r + h + 1, image.shape[0]), max(c - h, 0), min(c + h + 1, image.shape[1])
+    rows, cols = np.ogrid[r0:r1, c0:c1]
+    rad = np.hypot(cols - centre_px[0], rows - centre_px[1]) * px
+    win = image.array[r0:r1, c0:c1]
+    core = float(np.mean(win[rad < INSERT_ROI_MIN_MM]))
+    width = max(0.5, px)
+    steps = np.arange(INSERT_ROI_MIN_MM, 9.0, width / 2)
+    means = np.array([float(np.mean(win[sel])) if (sel := (rad >= a) & (rad < a + width)).any() else core for a in steps])
+    return steps, means, core, width
 
-    ``slab``: further slices of the module (same grid) over which each insert's CT number is
-    averaged, the ROIs placed on ``image`` (see :func:`ct_number_slab`). Returns
+
+def _first_over(steps: np.ndarray, frac: np.ndarray, limit: float, px: float) -> float | None:
+    """The inner edge of the first annulus whose departure ``frac`` exceeds ``limit``, less half a pixel
+    (a pixel counted in a ROI reaches that far beyond its centre)."""
+    over = np.nonzero(frac > limit)[0]
+    return float(steps[over[0]] - px / 2) if over.size else None
+
+
+def ct_number_rois(image: Image, disc: Disc, roll: float) -> list:
+    """The 12 insert positions (30° steps from the roll) on ``image``: (angle, Circle) or None outside the image.
+
+    Each ROI is centred on the insert (the centroid of its contrast, where it stands clear of the body).
+    Its radius is 5 mm (10 mm across: pylinac's CTP404 ROIs, inside the 12.2 mm insert with 1.1 mm to
+    spare), less where the image's blur reaches further in: the radius where the contrast-weighted mean
+    radial profile of the clear inserts (≥ :data:`EDGE_MIN_CONTRAST_HU`: air, PMP, Delrin, Teflon) first
+    departs from their cores by :data:`EDGE_DEPARTURE` of their contrast — one radius for all inserts,
+    so that each ROI lies in its insert's flat core, as the CT number is defined (weighting the inserts
+    together keeps 20–30 HU of noise from shrinking it). An air or Teflon insert (≥
+    :data:`OWN_EDGE_CONTRAST_HU`, an edge clear of any noise) whose own edge (half level) lies nearer —
+    a smaller hole, as the 12 o'clock air hole of the real CTP404 scan — gets a ROI
+    :data:`INSERT_EDGE_MARGIN_MM` inside that edge."""
+    px = image.spacing[1]
+    body = body_level(image, disc, 44.0, 51.0)
+    pos, profiles = [], {}
+    for k in range(12):
+        ang = roll - 90.0 + 30.0 * k
+        guess = polar_to_px(disc.centre_px, INSERT_RADIUS_MM, ang, px)
+        label = f"{ang:.0f}°"
+        try:
+            c = circle(image, guess, INSERT_ROI_MIN_MM, label)
+        except RoiOutside:
+            pos.append(None)
+            continue
+        centre = guess
+        if abs(c.median - body) > 60:  # clear contrast: centre the ROI on the insert itself
+            centre = refine_centre(image, guess, body, 8.0)
+            contrast = circle(image, centre, INSERT_ROI_MIN_MM, label).mean - body
+            if abs(contrast) >= EDGE_MIN_CONTRAST_HU:
+                steps, means, core, _width = _radial_profile(image, centre)
+                profiles[k] = (contrast, steps, (core - means) / contrast, px)
+        pos.append((ang, centre))
+    radius = INSERT_ROI_MM
+    if profiles:
+        w = np.array([p[0] ** 2 for p in profiles.values()])
+        joint = np.sum([wi * p[2] for wi, p in zip(w, profiles.values())], axis=0) / w.sum()
+        first = next(iter(profiles.values()))
+        radius = min(INSERT_ROI_MM, _first_over(first[1], joint, EDGE_DEPARTURE, first[3]) or INSERT_ROI_MM)
+    out = []
+    for k, p in enumerate(pos):
+        if p is None:
+            out.append(None)
+            continue
+        ang, centre = p
+        r_k = radius
+        if k in profiles and abs(profiles[k][0]) >= OWN_EDGE_CONTRAST_HU:
+            edge = _first_over(profiles[k][1], profiles[k][2], 0.5, profiles[k][3])
+            if edge is not None and edge < INSERT_DIAMETER_MM / 2 - SMALLER_HOLE_MM:
+                r_k = min(radius, edge - INSERT_EDGE_MARGIN_MM)
+        try:
+            out.append((ang, circle(image, centre, max(INSERT_ROI_MIN_MM, r_k), f"{ang:.0f}°")))
+        except RoiOutside:
+            out.append(None)
+    return out
+
+
+def _roi_value(im: Image, c, floor: float) -> tuple[float, float]:
+    """(CT number, clipped fraction) of one ROI: its mean, or its median where more than
+    :data:`CLIPPED_FRACTION` of its pixels sit at the file's lowest value (noise on air cut off at
+    −1024 HU biases a mean upwards; the median is not, while fewer than half are cut off)."""
+    frac = _clipped_fraction(im, c, floor)
+    return (c.median if frac > CLIPPED_FRACTION else c.mean), frac
+
+
+def ctp404(image: Image, disc: Disc, slab: Sequence[Image] = (), hu_image: Image | None = None) -> dict:
+    """Materials, CT-number linearity, rod distances and slice thickness of CTP404.
+
+    Rods, ramps and the Teflon edge are measured on ``image`` (the module's ramp-centred slice); the
+    material CT numbers on ``hu_image`` (the HU slice: the middle of the slices that show the inserts;
+    default ``image``), each the mean of a ROI inside the insert (:func:`ct_number_rois`). ``slab``:
+    further slices round the HU slice over which each ROI is also averaged — a secondary, noise-reduced
+    figure in details (``slab_mean_hu``), never the headline. Returns
     {"measurements": [...], "problems": [(zh, en)], "figure": {...}, "roll_deg": float}.
     """
     px = image.spacing[1]
+    hu = hu_image if hu_image is not None else image
     airs, brights = insert_blobs(image, disc, INSERT_RADIUS_MM, dmax=16.0)
     roll = roll_from_air(airs)
     body = body_level(image, disc, 44.0, 51.0)
     problems: list[tuple[str, str]] = []
     ms = []
-    # --- sensitometry: 12 positions at 30° steps from the roll
-    pos = []
-    for k in range(12):
-        ang = roll - 90.0 + 30.0 * k
-        guess = polar_to_px(disc.centre_px, INSERT_RADIUS_MM, ang, px)
-        try:
-            c = circle(image, guess, INSERT_ROI_MM, f"{ang:.0f}°")
-        except RoiOutside:
-            pos.append(None)
-            continue
-        if abs(c.median - body) > 60:  # clear contrast: centre the ROI on the insert itself
-            refined = refine_centre(image, guess, body, 8.0)
-            try:
-                c = circle(image, refined, INSERT_ROI_MM, f"{ang:.0f}°")
-            except RoiOutside:
-                pass
-        pos.append((ang, c))
-    # each position's CT number: the ROI mean, or its median where noise on air is cut off at the
-    # file's lowest value (−1024 HU in many files: a mean would be biased upwards, the median is
-    # not while fewer than half the pixels are cut off); averaged over the slab's slices
-    hu_images = [image, *slab]
-    floors = [float(im.array.min()) for im in hu_images]
+    # --- sensitometry: 12 positions at 30° steps from the roll, on the HU slice
+    pos = ct_number_rois(hu, disc, roll)
+    floor = float(hu.array.min())
+    slab = [im for im in slab if im is not hu]
+    slab_floors = [float(im.array.min()) for im in slab]
     clipped_at: dict[int, float] = {}
+    slab_of: dict[int, float] = {}
     for i, p in enumerate(pos):
         if p is None:
             continue
         ang, c = p
-        vals, fracs, sds = [], [], []
-        for im, floor in zip(hu_images, floors):
-            try:
-                ci = c if im is image else circle(im, c.centre_px, INSERT_ROI_MM, c.label)
-            except RoiOutside:
-                continue
-            frac = _clipped_fraction(im, ci, floor)
-            fracs.append(frac)
-            vals.append(ci.median if frac > CLIPPED_FRACTION else ci.mean)
-            sds.append(ci.sd)
-        if max(fracs) > CLIPPED_FRACTION:
-            clipped_at[i] = max(fracs)
-        pos[i] = (ang, Circle(c.label, c.centre_px, c.radius_mm, float(np.mean(vals)), float(np.mean(sds)), c.median,
-                              c.n * len(vals)))
+        value, frac = _roi_value(hu, c, floor)
+        if frac > CLIPPED_FRACTION:
+            clipped_at[i] = frac
+        if slab:
+            vals = [value]
+            for im, fl in zip(slab, slab_floors):
+                try:
+                    vals.append(_roi_value(im, circle(im, c.centre_px, c.radius_mm, c.label), fl)[0])
+                except RoiOutside:
+                    continue
+            slab_of[i] = float(np.mean(vals))
+        pos[i] = (ang, Circle(c.label, c.centre_px, c.radius_mm, value, c.sd, c.median, c.n))
     valid = [(i, p) for i, p in enumerate(pos) if p is not None]
-    best = _assign(valid, body)
+    best = _assign(valid, body_level(hu, disc, 44.0, 51.0))
     found: dict[str, list] = {}
     if best is None:
         problems.append(("CTP404 插件位置超出图像，无法读取材料 CT 值", "CTP404 insert positions lie outside the image; material CT numbers not read"))
         layout = None
     else:
         _, layout, assignment = best
+        index_of = {id(p[1]): i for i, p in valid}
         for name, (ang, c) in assignment:
             if name != "body":
                 c.label = name
@@ -254,14 +337,19 @@ def ctp404(image: Image, disc: Disc, slab: Sequence[Image] = ()) -> dict:
                              f"CTP404 insert(s) {', '.join(unread)} outside the image or not found; not measured"))
         table = {}
         clipped: dict[str, list] = {}
-        frac_of = {id(p[1]): clipped_at[i] for i, p in enumerate(pos) if p is not None and i in clipped_at}
         for name, items in found.items():
-            vals = [c.mean for _a, c in items]
             for _a, c in items:
-                if id(c) in frac_of:
-                    clipped.setdefault(name, []).append(round(frac_of[id(c)], 3))
-            table[name] = {"mean_hu": round(float(np.mean(vals)), 2), "nominal_hu": NOMINAL_HU[name],
-                           "angles_deg": [round(a, 1) for a, _c in items], "sd_hu": [round(c.sd, 2) for _a, c in items]}
+                if index_of[id(c)] in clipped_at:
+                    clipped.setdefault(name, []).append(round(clipped_at[index_of[id(c)]], 3))
+            # two air holes: the headline is the one at 12 o'clock in the phantom's frame (pylinac's "Air",
+            # the manual's drawing); the other is in details
+            head = [min(items, key=lambda t: abs((t[0] - roll + 90.0 + 180.0) % 360.0 - 180.0))] if name == "air" else items
+            table[name] = {"mean_hu": round(float(np.mean([c.mean for _a, c in head])), 2)}
+            if slab_of:
+                table[name]["slab_mean_hu"] = round(float(np.mean([slab_of[index_of[id(c)]] for _a, c in head])), 2)
+            if len(items) > len(head):
+                table[name]["all_mean_hu"] = round(float(np.mean([c.mean for _a, c in items])), 2)
+                found[name] = items = head + [t for t in items if t is not head[0]]  # the headline's ROI first
         if clipped:
             problems.append((f"插件 {', '.join(clipped)} 的像素值有部分被截断于图像最小值 {floor:g} HU：取 ROI 中位数而非均值",
                              f"insert(s) {', '.join(clipped)} have pixels cut off at the image's lowest value ({floor:g} HU): "
@@ -269,17 +357,28 @@ def ctp404(image: Image, disc: Disc, slab: Sequence[Image] = ()) -> dict:
         for name, metric in METRIC_OF.items():
             if name in found:
                 items = found[name]
+                secondary = {}
+                if "slab_mean_hu" in table[name]:
+                    secondary = {"slab_mean_hu": table[name]["slab_mean_hu"], "slab_slices": len(slab) + 1,
+                                 "slab_z_mm": [im.z for im in [hu, *slab]],
+                                 "slab_note": "secondary, noise-reduced: the same ROIs averaged over the slab; not the headline"}
                 ms.append(measurement("CT-EQ-PERF", metric, table[name]["mean_hu"], "HU", test="catphan.ctp404.ct_number",
-                                      images=hu_images, method="catphan-ctp404", rois=[c.record(image) for _a, c in items],
+                                      images=[hu], method="catphan-ctp404", rois=[c.record(hu) for _a, c in items],
                                       details={"material": name, "nominal_hu": NOMINAL_HU[name], "layout": layout,
                                                "statistic": "median" if name in clipped else "mean",
-                                               "slices_averaged": len(hu_images),
+                                               **({"mean_of_both_air_hu": table[name]["all_mean_hu"],
+                                                   "headline_insert": "the air hole at 12 o'clock (phantom frame)"}
+                                                  if "all_mean_hu" in table[name] else {}),
+                                               "slices_averaged": 1, "hu_slice_z_mm": hu.z,
+                                               "roi_radius_mm": [round(c.radius_mm, 3) for _a, c in items],
                                                **({"clipped_fraction": clipped[name]} if name in clipped else {}),
+                                               **secondary,
                                                "inserts": [{"angle_deg": round(a, 1), "mean_hu": round(c.mean, 2),
-                                                            "median_hu": round(c.median, 2), "sd_hu": round(c.sd, 2)}
+                                                            "median_hu": round(c.median, 2), "sd_hu": round(c.sd, 2),
+                                                            "radius_mm": round(c.radius_mm, 3)}
                                                            for a, c in items]}))
-        lin = linearity(image, {n: t["mean_hu"] for n, t in table.items()}, NOMINAL_HU, test="catphan.ctp404.linearity",
-                        details={"layout": layout, "slices_averaged": len(hu_images)})
+        lin = linearity(hu, {n: t["mean_hu"] for n, t in table.items()}, NOMINAL_HU, test="catphan.ctp404.linearity",
+                        details={"layout": layout, "hu_slice_z_mm": hu.z})
         if lin is not None:
             ms.append(lin)
     # --- rod distances

@@ -169,7 +169,7 @@ def test_assessment_review_and_decision_show_the_iq_section(site):
 
 def test_rules_page_shows_rules_sources_and_assumptions(site):
     page = client(site.a.tech).get("/iq/rules/").content.decode()
-    assert 'data-rule="ct.matrix"' in page and "min_px = 512" in page and "矩阵≥512×512" in page
+    assert 'data-rule="ct.matrix"' in page and "min px = 512" in page and "CT · 矩阵" in page and "矩阵≥512×512" in page
     row = re.search(r'<tr data-rule="ct.fov">(.*?)</tr>', page, re.S).group(1)
     assert "需质控中心确认" in row or "ASSUMPTION" in row
     matrix = re.search(r'<tr data-rule="ct.matrix">(.*?)</tr>', page, re.S).group(1)
@@ -209,7 +209,7 @@ def test_qc_admin_uploads_a_version_and_bad_files_are_refused(site):
     v = RulesVersion.objects.get()
     assert v.active and v.uploaded_by == site.qc_admin and in_force().rules.section("ct.matrix")["min_px"] == 384
     page = c.get("/iq/rules/").content.decode()
-    assert "min_px = 384" in page and "第二版" in page and v.sha256[:12] in page
+    assert "min px = 384" in page and "第二版" in page and v.sha256[:12] in page
     assert c.get(f"/iq/rules/{v.pk}.toml").content.decode() == _toml()
     from huren.accounts.models import AuditEntry
     assert AuditEntry.objects.filter(model="imagequality.rulesversion", object_id=str(v.pk)).exists()

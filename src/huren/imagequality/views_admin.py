@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from huren.accounts import audit
 from huren.accounts.roles import QC_ADMIN, has_role, is_centre_user
 from huren.iq import RulesError
-from huren.iq.names import check_label
+from huren.iq.names import check_label, check_names
 from huren.web.i18n import bilingual, is_chinese
 
 from .forms import RulesUploadForm, SamplingRuleForm
@@ -34,12 +34,26 @@ def _fmt(v) -> str:
     if isinstance(v, list):
         return "[" + ", ".join(_fmt(x) for x in v) + "]"
     if isinstance(v, dict):
-        return "{" + ", ".join(f"{k} = {_fmt(x)}" for k, x in v.items()) + "}"
+        return "{" + ", ".join(f"{str(k).replace('_', ' ')} = {_fmt(x)}" for k, x in v.items()) + "}"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, str):
         return f'"{v}"'
     return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def rule_title(dotted: str) -> str:
+    """A rule table's name as people read it: ``dr.exposure_index`` → "DR · 曝光指数 EI"."""
+    zh = is_chinese()
+    parts = []
+    for seg in dotted.split("."):
+        if seg in ("ct", "dr", "mr"):
+            parts.append(seg.upper())
+        elif seg in check_names():
+            parts.append(check_label(seg, zh))
+        else:
+            parts.append(seg.replace("_", " "))
+    return " · ".join(parts)
 
 
 def rule_rows(data: dict) -> list[dict]:
@@ -57,7 +71,8 @@ def rule_rows(data: dict) -> list[dict]:
             else:
                 figures.append((k, _fmt(v)))
         src = str(d.get("source", ""))
-        rows.append({"name": name, "figures": figures, "source": src, "assumption": "ASSUMPTION" in src.upper()})
+        rows.append({"name": name, "title": rule_title(name), "source": src, "assumption": "ASSUMPTION" in src.upper(),
+                     "figures": [(k, k.replace("_", " "), v) for k, v in figures]})
         for n, v in subs:
             table(n, v)
 

@@ -47,34 +47,46 @@ class ItemFigures:
 
 def item_figures(item_id: str, device, on: dt.date) -> ItemFigures:
     """Automatic pass rate and expert grades of ``item_id`` for ``device`` (the verdict's figures)."""
+    return items_figures([item_id], device, on)[item_id]
+
+
+def items_figures(item_ids: list[str], device, on: dt.date) -> dict[str, ItemFigures]:
+    """:func:`item_figures` of several items of one device at once (the same figures, four queries)."""
     from .rules import automatic_items
 
     cfg = image_quality_verdicts()
     start = on - dt.timedelta(days=int(cfg["window_days"]) - 1)
-    f = ItemFigures(item_id, start, on, item_id in automatic_items())
-    if f.automatic:
+    auto = automatic_items()
+    out = {i: ItemFigures(i, start, on, i in auto) for i in item_ids}
+    wanted = [i for i in item_ids if i in auto]
+    if wanted:
         latest = {}
-        for e in (Evaluation.objects.filter(study__device=device, status=Evaluation.Status.DONE,
+        for sid, eid in (Evaluation.objects.filter(study__device=device, status=Evaluation.Status.DONE,
+                                                   study__last_received_at__date__gte=start,
+                                                   study__last_received_at__date__lte=on)
+                         .order_by("id").values_list("study_id", "id")):
+            latest[sid] = eid
+        evaluations = sorted(latest.values())
+        per: dict[tuple[str, int], set] = {}
+        for item, eid, r in CheckResult.objects.filter(evaluation_id__in=evaluations, item__in=wanted).values_list(
+                "item", "evaluation_id", "result"):
+            per.setdefault((item, eid), set()).add(r)
+        for item in wanted:
+            f = out[item]
+            f.evaluations = evaluations
+            for eid in evaluations:
+                rs = per.get((item, eid), ())
+                if "fail" in rs or "pass" in rs:
+                    f.judged.append(eid)
+                    if "fail" not in rs:
+                        f.passed.append(eid)
+    sheets = list(ScoreSheet.objects.filter(study__device=device, submitted_at__date__lte=on,
                                             study__last_received_at__date__gte=start,
-                                            study__last_received_at__date__lte=on).order_by("id")):
-            latest[e.study_id] = e.pk
-        f.evaluations = sorted(latest.values())
-        per: dict[int, set] = {}
-        for eid, r in CheckResult.objects.filter(evaluation_id__in=f.evaluations, item=item_id).values_list(
-                "evaluation_id", "result"):
-            per.setdefault(eid, set()).add(r)
-        for eid in sorted(per):
-            rs = per[eid]
-            if "fail" in rs or "pass" in rs:
-                f.judged.append(eid)
-                if "fail" not in rs:
-                    f.passed.append(eid)
-    f.sheets = [s for s in ScoreSheet.objects.filter(study__device=device, submitted_at__date__lte=on,
-                                                     study__last_received_at__date__gte=start,
-                                                     superseded_by__isnull=True).select_related("expert").order_by("id")
-                if item_id in (s.grades or {})]
-    f.good = [s for s in f.sheets if int(s.grades[item_id]) >= int(cfg["pass_points"])]
-    return f
+                                            superseded_by__isnull=True).select_related("expert").order_by("id"))
+    for item, f in out.items():
+        f.sheets = [s for s in sheets if item in (s.grades or {})]
+        f.good = [s for s in f.sheets if int(s.grades[item]) >= int(cfg["pass_points"])]
+    return out
 
 
 def iq_parts(item, ev, parts: list, part_cls, verdicts: dict) -> list:

@@ -15,7 +15,7 @@ from huren.web.i18n import bilingual
 
 from ..models import Evaluation
 from ..scoring import criteria
-from ..verdicts import item_figures
+from ..verdicts import items_figures
 
 register = template.Library()
 EVIDENCE_SHOWN = 10  # links per source and item; the studies page (filtered) lists all
@@ -34,14 +34,18 @@ def iq_items_section(context, device, on=None):
         on = timezone.localtime(on).date() if timezone.is_aware(on) else on.date()
     on = on or timezone.localdate()
     rows = []
-    for it in criteria(device.modality):
-        f = item_figures(it.id, device, on)
-        failed = [e for e in f.judged if e not in set(f.passed)]
-        studies = dict(Evaluation.objects.filter(pk__in=failed[:EVIDENCE_SHOWN]).values_list("pk", "study_id"))
+    items = criteria(device.modality)
+    figures = items_figures([it.id for it in items], device, on)
+    failed_of = {it.id: [e for e in figures[it.id].judged if e not in set(figures[it.id].passed)][:EVIDENCE_SHOWN]
+                 for it in items}
+    studies = dict(Evaluation.objects.filter(pk__in={e for v in failed_of.values() for e in v})
+                   .values_list("pk", "study_id"))
+    for it in items:
+        f, failed = figures[it.id], failed_of[it.id]
         rows.append({
             "item": it.id, "title": bilingual(it.title_zh, it.title_en), "f": f,
             "automatic": f.automatic, "judged": len(f.judged), "passed": len(f.passed), "rate": _pct(f.rate),
-            "failed_studies": [studies[e] for e in failed[:EVIDENCE_SHOWN] if e in studies],
+            "failed_studies": [studies[e] for e in failed if e in studies],
             "sheets": len(f.sheets), "good": len(f.good), "share": _pct(f.share),
             "sheet_links": [(s.sample_entry_id if centre else None, s.study_id, s.pk) for s in f.sheets[:EVIDENCE_SHOWN]],
         })

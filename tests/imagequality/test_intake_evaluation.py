@@ -45,8 +45,8 @@ def test_a_defective_study_names_its_failed_checks_for_other_apps(site, immediat
     ev = s.iq_evaluations.filter(status="done").latest("id")
     assert ev.outcome == "fail" and {"matrix", "missing_slices"} <= set(ev.failed_checks)
     problems = study_iq_problems(s)
-    assert any(zh.startswith("matrix（CT-IQ-DISPLAY）") for zh, _ in problems)
-    assert any(en.startswith("missing_slices (CT-IQ-ORDER)") for _, en in problems)
+    assert any(zh.startswith("矩阵（CT-IQ-DISPLAY）") for zh, _ in problems)
+    assert any(en.startswith("Missing slices (CT-IQ-ORDER)") for _, en in problems)
 
 
 def test_not_evaluated_is_none(site):

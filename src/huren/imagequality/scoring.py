@@ -1,8 +1,14 @@
-"""Expert score sheets: the criteria (the catalog's image-quality items of the study's
-modality, 图像质量实时评价), who may score a sampled study, and submitting a sheet (immutable; a
-correction supersedes the sheet in force)."""
+"""Expert score sheets: the rows (each criterion of the seed's 图像质量实时评价 chapter, from
+``sheet_criteria.toml``, under the catalog's image-quality items of the study's modality), who
+may score a sampled study, and submitting a sheet (immutable; a correction supersedes the sheet
+in force)."""
 
 from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 from django.db import transaction
 
@@ -23,6 +29,45 @@ class ScoringError(ValueError):
 def criteria(modality: str) -> list:
     """The catalog's image-quality items of ``modality`` (DR-IQ-*, CT-IQ-*, MR-IQ-*), in order."""
     return [it for it in load_catalog().items.values() if it.modality == modality and it.section == "image_quality"]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One graded row of the sheet: a criterion of the seed's chapter and the item it belongs to."""
+
+    key: str
+    item: str
+    number: str
+    text_zh: str
+    text_en: str
+    checks: tuple[str, ...] | None  # None: every automatic check of the item
+
+    @property
+    def modality(self) -> str:
+        return self.item.split("-", 1)[0]
+
+
+@cache
+def _sheet_table() -> tuple[Criterion, ...]:
+    text = resources.files("huren.imagequality").joinpath("sheet_criteria.toml").read_text(encoding="utf-8")
+    return tuple(Criterion(c["key"], c["item"], c["number"], c["text_zh"], c["text_en"],
+                           tuple(c["checks"]) if "checks" in c else None)
+                 for c in tomllib.loads(text)["criterion"])
+
+
+def sheet_criteria(modality: str) -> list[Criterion]:
+    """The score sheet's rows for ``modality``: each criterion of the seed's 图像质量实时评价 chapter."""
+    return [c for c in _sheet_table() if c.modality == modality]
+
+
+def item_grades(modality: str, grades: dict[str, int]) -> dict[str, int]:
+    """Row grades → the stored grades: every row, plus each catalog item the lowest of its rows
+    (an item of one row is that row)."""
+    out: dict[str, int] = {}
+    for c in sheet_criteria(modality):
+        out[c.key] = grades[c.key]
+        out[c.item] = min(out.get(c.item, grades[c.key]), grades[c.key])
+    return out
 
 
 def grade_scale() -> list[dict]:
@@ -47,7 +92,8 @@ def submit(entry: SampleStudy, user, grades: dict[str, int], overall: int, comme
     """Create the sheet (superseding the one in force, if any). Raises ScoringError on bad input."""
     if not may_score(user, entry):
         raise ScoringError("无权为该检查评分", "you may not score this study")
-    items = [it.id for it in criteria(entry.study.modality)]
+    modality = entry.study.modality
+    items = [c.key for c in sheet_criteria(modality)]
     points = {g["points"] for g in grade_scale()}
     missing = [i for i in items if i not in grades]
     if missing:
@@ -58,5 +104,5 @@ def submit(entry: SampleStudy, user, grades: dict[str, int], overall: int, comme
     with transaction.atomic(), acting_as(user):
         prev = sheet_in_force(entry)
         return ScoreSheet.objects.create(study=entry.study, sample_entry=entry, evaluation=latest_evaluation(entry.study),
-                                         expert=user, grades={k: grades[k] for k in items}, overall=overall,
+                                         expert=user, grades=item_grades(modality, grades), overall=overall,
                                          comment=comment.strip()[:4000], supersedes=prev)

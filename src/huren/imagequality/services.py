@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from huren.dicomnode.models import DicomSeries
 from huren.dicomnode.storage import series_files
+from huren.iq.names import check_label
 
 from .models import CheckResult, Evaluation, SeriesResult
 from .rules import in_force
@@ -139,6 +140,7 @@ def study_iq_problems(study) -> list[tuple[str, str]] | None:
         return None
     out = []
     for c in ev.checks.filter(result=CheckResult.Result.FAIL).order_by("id"):
+        zh, en = check_label(c.check_name, True), check_label(c.check_name, False)
         where = f"（{c.item}）" if c.item else ""
-        out.append((f"{c.check_name}{where}：{c.reason_zh}", f"{c.check_name}{f' ({c.item})' if c.item else ''}: {c.reason_en}"))
+        out.append((f"{zh}{where}：{c.reason_zh}", f"{en}{f' ({c.item})' if c.item else ''}: {c.reason_en}"))
     return out

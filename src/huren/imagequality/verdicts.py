@@ -11,6 +11,7 @@ but no longer passes the item alone: the expert part is missing without submitte
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from huren.standard.catalog import image_quality_verdicts
 
@@ -21,56 +22,102 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
 
+@dataclass
+class ItemFigures:
+    """The two sources of one IQ item for a device over the window ending on ``on``."""
+
+    item: str
+    start: dt.date
+    on: dt.date
+    automatic: bool                 # some automatic check answers the item
+    evaluations: list[int] = field(default_factory=list)   # latest finished evaluation per study
+    judged: list[int] = field(default_factory=list)        # of those, the ones where the item was judged
+    passed: list[int] = field(default_factory=list)
+    sheets: list = field(default_factory=list)             # current score sheets grading the item
+    good: list = field(default_factory=list)               # of those, at pass_points or better
+
+    @property
+    def rate(self) -> float | None:
+        return len(self.passed) / len(self.judged) if self.judged else None
+
+    @property
+    def share(self) -> float | None:
+        return len(self.good) / len(self.sheets) if self.sheets else None
+
+
+def item_figures(item_id: str, device, on: dt.date) -> ItemFigures:
+    """Automatic pass rate and expert grades of ``item_id`` for ``device`` (the verdict's figures)."""
+    return items_figures([item_id], device, on)[item_id]
+
+
+def items_figures(item_ids: list[str], device, on: dt.date) -> dict[str, ItemFigures]:
+    """:func:`item_figures` of several items of one device at once (the same figures, four queries)."""
+    from .rules import automatic_items
+
+    cfg = image_quality_verdicts()
+    start = on - dt.timedelta(days=int(cfg["window_days"]) - 1)
+    auto = automatic_items()
+    out = {i: ItemFigures(i, start, on, i in auto) for i in item_ids}
+    wanted = [i for i in item_ids if i in auto]
+    if wanted:
+        latest = {}
+        for sid, eid in (Evaluation.objects.filter(study__device=device, status=Evaluation.Status.DONE,
+                                                   study__last_received_at__date__gte=start,
+                                                   study__last_received_at__date__lte=on)
+                         .order_by("id").values_list("study_id", "id")):
+            latest[sid] = eid
+        evaluations = sorted(latest.values())
+        per: dict[tuple[str, int], set] = {}
+        for item, eid, r in CheckResult.objects.filter(evaluation_id__in=evaluations, item__in=wanted).values_list(
+                "item", "evaluation_id", "result"):
+            per.setdefault((item, eid), set()).add(r)
+        for item in wanted:
+            f = out[item]
+            f.evaluations = evaluations
+            for eid in evaluations:
+                rs = per.get((item, eid), ())
+                if "fail" in rs or "pass" in rs:
+                    f.judged.append(eid)
+                    if "fail" not in rs:
+                        f.passed.append(eid)
+    sheets = list(ScoreSheet.objects.filter(study__device=device, submitted_at__date__lte=on,
+                                            study__last_received_at__date__gte=start,
+                                            superseded_by__isnull=True).select_related("expert").order_by("id"))
+    for item, f in out.items():
+        f.sheets = [s for s in sheets if item in (s.grades or {})]
+        f.good = [s for s in f.sheets if int(s.grades[item]) >= int(cfg["pass_points"])]
+    return out
+
+
 def iq_parts(item, ev, parts: list, part_cls, verdicts: dict) -> list:
     """``parts`` (the typed evidence's parts) plus the automatic and expert parts of the item."""
     PASS, FAIL, MISSING = verdicts["pass"], verdicts["fail"], verdicts["missing"]
     cfg = image_quality_verdicts()
-    start = ev.on - dt.timedelta(days=int(cfg["window_days"]) - 1)
     out = [p for p in parts if not (p.kind in ("measure", "image") and p.absent)]
-    from .rules import automatic_items
-
-    if item.id in automatic_items():
-        latest = {}
-        for e in (Evaluation.objects.filter(study__device=ev.device, status=Evaluation.Status.DONE,
-                                            study__last_received_at__date__gte=start,
-                                            study__last_received_at__date__lte=ev.on).order_by("id")):
-            latest[e.study_id] = e.pk
-        judged, passed, failed_ids = 0, 0, []
-        rows = CheckResult.objects.filter(evaluation_id__in=latest.values(), item=item.id).values_list(
-            "evaluation_id", "result")
-        per: dict[int, set] = {}
-        for eid, r in rows:
-            per.setdefault(eid, set()).add(r)
-        for eid, rs in per.items():
-            if "fail" in rs:
-                judged += 1
-                failed_ids.append(eid)
-            elif "pass" in rs:
-                judged += 1
-                passed += 1
+    f = item_figures(item.id, ev.device, ev.on)
+    start = f.start
+    if f.automatic:
+        judged, passed = len(f.judged), len(f.passed)
         need = int(cfg["automatic_min_studies"])
         if judged < need:
             out.append(part_cls("image", MISSING, [(f"自动检查：{start} 以来可判定的检查 {judged} 例，少于 {need} 例",
                                                     f"automatic checks: {judged} judged studies since {start}, fewer than {need}")]))
         else:
-            rate, floor = passed / judged, float(cfg["automatic_min_pass_rate"])
+            rate, floor = f.rate, float(cfg["automatic_min_pass_rate"])
             v = PASS if rate >= floor else FAIL
             out.append(part_cls("image", v, [(f"自动检查：{start} 以来 {judged} 例中 {passed} 例通过（{_pct(rate)}，要求 ≥ {_pct(floor)}）",
                                               f"automatic checks: {passed} of {judged} studies since {start} passed "
                                               f"({_pct(rate)}, ≥ {_pct(floor)} required)")],
-                                {"iq_evaluation": sorted(latest.values())}))
-    sheets = [s for s in ScoreSheet.objects.filter(study__device=ev.device, submitted_at__date__lte=ev.on,
-                                                   study__last_received_at__date__gte=start,
-                                                   superseded_by__isnull=True).order_by("id")
-              if item.id in (s.grades or {})]
+                                {"iq_evaluation": f.evaluations}))
+    sheets = f.sheets
     need = int(cfg["expert_min_sheets"])
     if len(sheets) < need:
         out.append(part_cls("image", MISSING, [(f"专家评分表：{start} 以来 {len(sheets)} 份，少于 {need} 份（单独录入的专家评分不再足以判定合格）",
                                                 f"expert score sheets: {len(sheets)} since {start}, fewer than {need} "
                                                 f"(a typed expert score alone no longer passes)")]))
     else:
-        good = sum(1 for s in sheets if int(s.grades[item.id]) >= int(cfg["pass_points"]))
-        share, floor = good / len(sheets), float(cfg["expert_min_pass_share"])
+        good = len(f.good)
+        share, floor = f.share, float(cfg["expert_min_pass_share"])
         experts = sorted({s.expert.get_username() for s in sheets})
         out.append(part_cls("image", PASS if share >= floor else FAIL,
                             [(f"专家评分：{len(sheets)} 份中 {good} 份为乙级及以上（{_pct(share)}，要求 ≥ {_pct(floor)}；专家 {', '.join(experts)}）",

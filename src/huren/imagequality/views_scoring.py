@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -15,8 +16,9 @@ from django.views.decorators.http import require_POST
 from huren.accounts.roles import QC_ADMIN, has_role, is_centre_user
 
 from .models import SampleStudy, SamplingRule
+from .views_admin import rule_label as _rule_label
 from .sampling import SamplingError, draw_sample
-from .scoring import ScoringError, criteria, grade_scale, may_score, sheet_in_force, submit
+from .scoring import ScoringError, criteria, grade_scale, may_score, sheet_criteria, sheet_in_force, submit
 from .services import latest_evaluation
 
 
@@ -30,9 +32,14 @@ def tasks(request):
         raise Http404
     entries = (SampleStudy.objects.for_user(request.user).filter(expert=request.user)
                .select_related("study__device__department__institution", "sample").order_by("-sample__period_start", "id"))
-    rows = [(e, sheet_in_force(e)) for e in entries]
-    return render(request, "imagequality/score_tasks.html", {"rows": rows, "rules": SamplingRule.objects.filter(active=True)
-                  if has_role(request.user, QC_ADMIN) else []})
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    rules = list(SamplingRule.objects.filter(active=True).select_related("device")) if has_role(request.user, QC_ADMIN) else []
+    for r in rules:
+        r.label = _rule_label(r)
+    rows = [(e, sheet_in_force(e)) for e in page]
+    return render(request, "imagequality/score_tasks.html", {
+        "nav": "iq", "rows": rows, "page": page,
+        "rules": rules})
 
 
 @login_required
@@ -45,7 +52,7 @@ def sheet(request, pk: int):
     error = None
     if request.method == "POST":
         try:
-            grades = {it.id: int(request.POST.get(f"grade_{it.id}", "")) for it in criteria(study.modality)}
+            grades = {c.key: int(request.POST.get(f"grade_{c.key}", "")) for c in sheet_criteria(study.modality)}
             overall = int(request.POST.get("overall", ""))
         except ValueError:
             error = (_("Every criterion and the study need a grade."))
@@ -60,9 +67,16 @@ def sheet(request, pk: int):
     ev = latest_evaluation(study)
     checks = list(ev.checks.all()) if ev else []
     zh = _zh()
-    rows = [{"item": it, "title": it.title_zh if zh else it.title_en, "text": it.text_zh if zh else it.text_en,
-             "checks": [c for c in checks if c.item == it.id]} for it in criteria(study.modality)]
-    other = [c for c in checks if c.item not in {r["item"].id for r in rows}]
+    items = {it.id: it for it in criteria(study.modality)}
+    rows = []
+    for cr in sheet_criteria(study.modality):
+        it = items.get(cr.item)
+        rows.append({"criterion": cr, "item": cr.item, "number": cr.number,
+                     "title": (it.title_zh if zh else it.title_en) if it else "",
+                     "text": cr.text_zh if zh else cr.text_en,
+                     "checks": [c for c in checks if c.item == cr.item and (cr.checks is None or c.check_name in cr.checks)]})
+    shown = {c.pk for r in rows for c in r["checks"]}
+    other = [c for c in checks if c.pk not in shown]
     from .services import clinical_series
     from .viewer import presets
 
@@ -89,7 +103,7 @@ def draw(request, rule_id: int):
         messages.error(request, (e.zh if _zh() else e.en) if isinstance(e, SamplingError) else _("Invalid date."))
     else:
         messages.success(request, _("Samples drawn: %(n)d.") % {"n": sum(d.created for d in draws)})
-    return redirect("iq-tasks")
+    return redirect("iq-sampling" if request.POST.get("next") == "sampling" else "iq-tasks")
 
 
 @login_required

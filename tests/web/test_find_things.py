@@ -109,3 +109,50 @@ def test_measurement_form_offers_the_items_metrics_and_asks_before_a_same_day_du
     assert Measurement.objects.filter(device=world.ct_a).count() == 1
     assert client.post(url, body | {"value": "2.0", "confirm_duplicate": "on"}).status_code == 302
     assert Measurement.objects.filter(device=world.ct_a).count() == 2
+
+
+def _device_links(page: str) -> set[int]:
+    return {int(n) for n in re.findall(r'<a href="/devices/(\d+)/">', page.split('class="devices"')[1].split("</table>")[0])}
+
+
+def test_hospital_dashboard_finds_its_devices_by_serial_model_and_room_but_not_another_hospitals(client, world):
+    from huren.registry.models import Device, Room
+
+    mr_room = Room.objects.create(department=world.ct_a.department, name="磁体间", kind=Room.Kind.EXAM)
+    mr = Device.objects.create(department=world.ct_a.department, room=mr_room, name="MR-a", modality="MR",
+                               manufacturer="GE", model_name="Signa HDxt", serial_number="GE-77", field_strength_t=1.5)
+    client.force_login(world.users["tech_a"])
+    page = client.get("/").content.decode()
+    assert 'type="search" name="q"' in page and _device_links(page) == {world.ct_a.pk, mr.pk}
+    assert _device_links(client.get("/?q=SN-a").content.decode()) == {world.ct_a.pk}   # the nameplate serial
+    assert _device_links(client.get("/?q=60005").content.decode()) == {world.ct_a.pk}  # the header's serial
+    assert _device_links(client.get("/?q=signa").content.decode()) == {mr.pk}          # the model, any case
+    assert _device_links(client.get("/?q=磁体").content.decode()) == {mr.pk}           # the room
+    # hospital B's CT is not found, not even by its own serial number
+    page = client.get("/?q=SN-b").content.decode()
+    assert _device_links(page) == set() and "CT-b" not in page
+    # the dashboard's counts stay those of every device
+    assert '<div class="stat">2</div>' in page
+
+
+def test_qc_overview_finds_devices_by_serial_and_room_in_its_scope(client, world):
+    from huren.registry.models import Device, Institution
+
+    other_centre = Institution.objects.create(name="另一质控中心", kind=Institution.Kind.QC_CENTRE)
+    far = Institution.objects.create(name="外市医院", kind=Institution.Kind.HOSPITAL, parent=other_centre)
+    from huren.registry.models import Department
+
+    Device.objects.create(department=Department.objects.create(institution=far, name="放射科"), name="CT-far",
+                          modality="CT", serial_number="SN-a-far")
+    client.force_login(world.users["qc_admin"])
+    page = client.get("/qc/?q=SN-b").content.decode()
+    assert 'type="search" name="q"' in page and _device_links(page) == {world.ct_b.pk}
+    assert _device_links(client.get("/qc/?q=SN-a").content.decode()) == {world.ct_a.pk}  # not the other centre's
+    assert _device_links(client.get("/qc/?q=CT 检查间").content.decode()) == {world.ct_a.pk, world.ct_b.pk}
+    assert _device_links(client.get("/qc/?q=nothing-like-this").content.decode()) == set()
+
+
+def test_series_and_assessment_lists_have_a_search_box(client, world):
+    client.force_login(world.users["qc_admin"])
+    for url in ("/dicom/", "/assessments/"):
+        assert 'type="search" name="q"' in client.get(url).content.decode(), url

@@ -69,7 +69,9 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.model}#{self.object_id}"
+        from huren.accounts.audit_display import record_type
+
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {record_type(self.model)} #{self.object_id}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

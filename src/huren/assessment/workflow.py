@@ -101,6 +101,8 @@ def accept_remaining(assessment: Assessment, user, *, at: dt.datetime | None = N
 
 def final_verdicts(assessment: Assessment) -> list[dict]:
     """The snapshot with each item's latest review applied."""
+    from huren.accounts.names import name_of
+
     latest: dict[str, ItemReview] = {}
     for r in assessment.reviews.order_by("reviewed_at", "id"):
         latest[r.item] = r
@@ -110,6 +112,7 @@ def final_verdicts(assessment: Assessment) -> list[dict]:
         d = dict(e, derived=e["verdict"])
         if r is not None:
             d.update(verdict=r.verdict, review_id=r.pk, reviewed_by=r.reviewer.get_username(),
+                     reviewer_name=name_of(r.reviewer),
                      override_reason=r.reason if r.overridden else "")
         out.append(d)
     return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from huren.accounts.names import name_of
 from huren.standard.catalog import image_quality_verdicts
 
 from .models import CheckResult, Evaluation, ScoreSheet
@@ -118,7 +119,7 @@ def iq_parts(item, ev, parts: list, part_cls, verdicts: dict) -> list:
     else:
         good = len(f.good)
         share, floor = f.share, float(cfg["expert_min_pass_share"])
-        experts = sorted({s.expert.get_username() for s in sheets})
+        experts = sorted({name_of(s.expert) for s in sheets})
         out.append(part_cls("image", PASS if share >= floor else FAIL,
                             [(f"专家评分：{len(sheets)} 份中 {good} 份为乙级及以上（{_pct(share)}，要求 ≥ {_pct(floor)}；专家 {', '.join(experts)}）",
                               f"expert grades: {good} of {len(sheets)} sheets at 乙 or better ({_pct(share)}, ≥ {_pct(floor)} "

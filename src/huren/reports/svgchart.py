@@ -33,7 +33,16 @@ class ChartData:
 
 
 def _g(v: float) -> str:
-    return f"{round(v, 6) + 0.0:.4g}"  # no -2e-18 for a mean of zero
+    from huren.standard.criteria import _fmt
+
+    return _fmt(round(v, 6) + 0.0)  # as figures are written everywhere; no -2e-18 for a mean of zero
+
+
+def _said(zh: str, en: str) -> str:
+    """A line's label in the page's language."""
+    from django.utils.translation import get_language
+
+    return zh if (get_language() or "zh-hans").lower().startswith("zh") else en
 
 
 def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -74,7 +83,7 @@ def render_svg(c: ChartData) -> str:
     def py(v):
         return T + (hi - v) / (hi - lo) * (H - T - B)
 
-    title = f"{c.label_zh} {c.label_en}" + (f"（{c.unit}）" if c.unit else "")
+    title = _said(c.label_zh, c.label_en) + (f"（{c.unit}）" if c.unit else "")
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="trend-chart" viewBox="0 0 {W} {H}" width="100%" '
            f'role="img" aria-label="{escape(title)}" data-metric="{escape(c.key)}" data-points="{len(ys)}">',
            f'<title>{escape(title)}</title>',
@@ -99,15 +108,15 @@ def render_svg(c: ChartData) -> str:
         labels.append([y + 4, colour, f"{escape(label)} {_g(v)}"])
 
     if lim:
-        hline(lim.mean, "#555", "均值 mean", "4 3", "centre")
+        hline(lim.mean, "#555", _said("均值", "mean"), "4 3", "centre")
         hline(lim.at(3), "#777", "+3σ UCL", "6 3", "ucl")
         hline(lim.at(-3), "#777", "−3σ LCL", "6 3", "lcl")
     if c.crit_lo is not None:
-        hline(c.crit_lo, "#c62828", "判据下限 min", "", "crit-lo")
+        hline(c.crit_lo, "#c62828", _said("判据下限", "min"), "", "crit-lo")
     if c.crit_hi is not None:
-        hline(c.crit_hi, "#c62828", "判据上限 max", "", "crit-hi")
+        hline(c.crit_hi, "#c62828", _said("判据上限", "max"), "", "crit-hi")
     if c.baseline is not None:
-        hline(c.baseline, "#1565c0", "基线 baseline", "2 2", "baseline")
+        hline(c.baseline, "#1565c0", _said("基线", "baseline"), "2 2", "baseline")
     labels.sort()
     for k in range(1, len(labels)):  # at least 13 px between labels
         labels[k][0] = max(labels[k][0], labels[k - 1][0] + 13)

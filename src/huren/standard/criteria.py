@@ -73,7 +73,8 @@ class Judgement:
 
 
 def _fmt(x: Any) -> str:
-    """A number as people write it: no trailing zeros, at most 4 significant decimals."""
+    """A number as people write it: no trailing zeros; one decimal from 100, two from 1,
+    three significant digits below 1 (0.996, 0.0164)."""
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         return str(x)
     if float(x).is_integer():
@@ -83,8 +84,19 @@ def _fmt(x: Any) -> str:
     elif abs(x) >= 1:
         s = f"{x:.2f}"
     else:
-        s = f"{x:.4g}"
+        s = f"{x:.3g}"
     return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def _fmt_against(x: Any, *limits: Any) -> str:
+    """``x`` as :func:`_fmt` writes it, with more digits where the rounded figure would read
+    as one of ``limits`` it is not (0.9499 against 0.95: "0.9499", not "0.95")."""
+    s = _fmt(x)
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        for lim in limits:
+            if isinstance(lim, (int, float)) and lim != x and s == _fmt(lim):
+                return f"{x:.6g}"
+    return s
 
 
 def _bounds_text(lo, lo_inclusive: bool, hi, hi_inclusive: bool, u: str, zh: bool) -> str:
@@ -395,9 +407,10 @@ class Criterion:
         if self.max is not None:
             ok &= v < self.max or (self.max_inclusive and v == self.max)
         crit_zh, crit_en = self.text("zh"), self.text("en")
+        shown = _fmt_against(v, self.min, self.max)
         if ok:
-            return self._j(PASS, f"{_fmt(v)}{u} 符合 {crit_zh}", f"{_fmt(v)}{u} meets {crit_en}")
-        return self._j(FAIL, f"{_fmt(v)}{u} 不符合 {crit_zh}", f"{_fmt(v)}{u} fails {crit_en}")
+            return self._j(PASS, f"{shown}{u} 符合 {crit_zh}", f"{shown}{u} meets {crit_en}")
+        return self._j(FAIL, f"{shown}{u} 不符合 {crit_zh}", f"{shown}{u} fails {crit_en}")
 
     def _resolve_ref(self, reference, baseline, details) -> tuple[float | None, str, str]:
         if self.reference == "baseline":

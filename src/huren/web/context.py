@@ -15,4 +15,6 @@ def huren(request):
         "huren_is_qc_centre": is_centre_user(user),
         "huren_is_qc_admin": has_role(user, QC_ADMIN),
         "huren_institution": profile.institution if profile else None,
+        # the header's name for the user (the display name people know them by)
+        "huren_user_name": (profile.display_name if profile else "") or user.get_full_name() or user.get_username(),
     }

@@ -121,7 +121,7 @@ def evidence_history(device, *, item=None, limit: int = 50, kinds=None, since=No
     for kind, model in MODELS.items():
         if kinds and kind not in kinds:
             continue
-        qs = model.objects.for_device(device).select_related("recorded_by", "superseded_by").order_by("-performed_on", "-recorded_at")
+        qs = model.objects.for_device(device).select_related("recorded_by__profile", "superseded_by").order_by("-performed_on", "-recorded_at")
         if since:
             qs = qs.filter(performed_on__gte=since)
         if until:

@@ -118,3 +118,59 @@ def page_url(context, number):
     q = context["request"].GET.copy()
     q["page"] = number
     return "?" + q.urlencode()
+
+
+# An item's evidence kinds (the catalog's ``kinds`` codes) as people call them.
+KIND_LABELS = {
+    "measure": _("measurement"),
+    "log": _("daily log"),
+    "check": _("checklist"),
+    "doc": _("document"),
+    "image": _("image-quality evaluation"),
+}
+
+
+@register.simple_tag
+def item_kinds(item):
+    """An item's evidence kinds in the user's language, joined ("测量、文件")."""
+    sep = "、" if is_chinese() else ", "
+    return sep.join(str(KIND_LABELS.get(k, k)) for k in getattr(item, "kinds", ()) or ())
+
+
+@register.simple_tag
+def item_reference(item):
+    """An item's reference standard: the catalog's ``seed`` (the standard's own text) as this
+    standard's title; the other parts (national standards, the maker's papers) as written."""
+    from huren.assessment.verdicts import current_catalog
+
+    parts = [p.strip() for p in str(getattr(item, "reference", "") or "").split(";") if p.strip()]
+    title = ""
+    if "seed" in parts:
+        std = current_catalog()
+        title = (std.title_zh if is_chinese() else std.title_en) or str(_("this standard"))
+    return ("；" if is_chinese() else "; ").join(title if p == "seed" else p for p in parts)
+
+
+@register.filter
+def method_name(code):
+    """An analysis method's name in the user's language (``standard/methods.toml``)."""
+    from huren.standard.methods import method_label
+
+    return method_label(str(code or ""), is_chinese())
+
+
+@register.filter
+def person(user):
+    """The name people know someone by (``accounts.names.name_of``)."""
+    from huren.accounts.names import name_of
+
+    return name_of(user)
+
+
+@register.filter
+def rule_source(text):
+    """An automatic check's rule as stored (English: "… (source: seed: 包含完整…)"), the
+    standard's own text named "this standard", not "seed" (the page marks the rule lang="en")."""
+    import re
+
+    return re.sub(r"\bseed\b", "this standard", str(text or ""))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import redirect, render
 
 from huren.accounts.roles import is_centre_user
@@ -17,14 +18,30 @@ def _devices(user):
             .select_related("department__institution", "room").order_by("department__institution__name", "modality", "name"))
 
 
+def search_devices(devices, q: str):
+    """The devices whose name, serial number (nameplate or header), maker, model, station or
+    room contains ``q`` (the queryset is already scoped to the user)."""
+    q = q.strip()
+    if not q:
+        return devices
+    return devices.filter(Q(name__icontains=q) | Q(serial_number__icontains=q) | Q(device_serial_number__icontains=q)
+                          | Q(manufacturer__icontains=q) | Q(model_name__icontains=q) | Q(station_name__icontains=q)
+                          | Q(room__name__icontains=q))
+
+
 @login_required
 def home(request):
     if is_centre_user(request.user) and not request.GET.get("hospital"):
         return redirect("web:qc_overview")
     rows = device_rows(_devices(request.user))
+    q = request.GET.get("q", "").strip()
+    shown = rows
+    if q:
+        found = set(search_devices(_devices(request.user), q).values_list("pk", flat=True))
+        shown = [r for r in rows if r.device.pk in found]
     return render(request, "web/home.html", {
         "nav": "home",
-        "rows": rows,
+        "rows": rows, "shown": shown, "q": q,
         "n_failing": sum(len(r.failing) for r in rows),
         "n_overdue": sum(len(r.overdue) for r in rows),
         "missing_logs": [r for r in rows if r.missing_log_today],
@@ -43,8 +60,7 @@ def qc_overview(request):
         devices = devices.filter(department__institution_id=int(f["institution"]))
     if f["modality"] in dict(MODALITIES):
         devices = devices.filter(modality=f["modality"])
-    if f["q"]:
-        devices = devices.filter(name__icontains=f["q"]) | devices.filter(model_name__icontains=f["q"])
+    devices = search_devices(devices, f["q"])
     rows = device_rows(devices)
     if f["status"] in STATUS_LABELS:
         rows = [r for r in rows if r.status.status == f["status"]]

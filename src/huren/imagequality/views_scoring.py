@@ -84,9 +84,12 @@ def sheet(request, pk: int):
     series = [(s, list(range(min(s.dicom_objects.count(), 20))) if s.modality in ("DR", "DX", "CR") else [""])
               for s in clinical_series(study)]
     window_presets = [(k, v["zh"] if _zh() else v["en"]) for k, v in presets()["ct"].items()] if study.modality == "CT" else []
+    current = sheet_in_force(entry)
+    grade_names = {g["points"]: g["zh"] if zh else g["en"] for g in scale}
     return render(request, "imagequality/score_sheet.html", {
         "entry": entry, "study": study, "rows": rows, "other_checks": other, "evaluation": ev, "series": series, "preset": preset, "window_presets": window_presets,
-        "scale": [(g["points"], g["zh"] if zh else g["en"]) for g in scale], "current": sheet_in_force(entry),
+        "scale": [(g["points"], g["zh"] if zh else g["en"]) for g in scale], "current": current,
+        "current_grade": grade_names.get(current.overall, current.overall) if current else "",
         "error": error}, status=400 if error else 200)
 
 

@@ -73,3 +73,51 @@ def test_qc_run_html_escapes_what_the_images_say():
 
     html = qc_run_html({"modality": "CT", "device": {"manufacturer": "<script>x</script>"}, "measurements": []})
     assert "<script>x" not in html and "&lt;script&gt;" in html
+
+
+def test_qc_run_pdf_of_a_real_uploaded_series_redraws_its_roi_pictures(client, world, tmp_path, settings, phantoms,
+                                                                         django_capture_on_commit_callbacks):
+    """The web QC-run report of a series received for real (the CTP404 file through the upload
+    page): the figures of the stored run and the ROI pictures drawn again from the stored image;
+    another hospital gets 404, and with the stored file gone the report still comes, without pictures."""
+    import pydicom
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import override_settings
+    from django.urls import reverse
+
+    from huren.dicomnode.models import AnalysisRun, DicomObject
+
+    settings.DICOM_ROOT = tmp_path / "dicom"
+    settings.HUREN_DICOM_SERIES_QUIET_SECONDS = 0
+    ds = pydicom.dcmread(phantoms / "ct" / "CTP404_FOV150" / "CTP404_FOV150_001.dcm")
+    ds.PatientName = "QC^Phantom"
+    buf = io.BytesIO()
+    ds.save_as(buf)
+    client.force_login(world.users["tech_a"])
+    with override_settings(TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}):
+        with django_capture_on_commit_callbacks(execute=True):
+            r = client.post(reverse("web:dicom_upload"), {"files": SimpleUploadedFile("ctp404.dcm", buf.getvalue()),
+                                                          "device": world.ct_a.pk}, follow=True)
+    assert r.status_code == 200
+    run = AnalysisRun.objects.get(series__device=world.ct_a)
+    assert run.status == "done" and run.result["measurements"], run.error_en
+    r = client.get(reverse("reports:run_pdf", args=[run.pk]))
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    text = pdf_text(r.content).replace("\n", "")
+    assert "体模图像" in text and "CT-a" in text and "甲医院" in text
+    shown = [m for m in run.result["measurements"] if isinstance(m.get("value"), (int, float))]
+    assert shown and f"{shown[0]['value']:.4g}" in text
+    assert _images_in(r.content) >= 1  # pictures with the ROIs, from the stored image
+    for p in render_pages(r.content, tmp_path):
+        c = page_checks(p)
+        assert c["ink"] > 0.002 and c["edge_ink"] == 0
+    client.logout()
+    client.force_login(world.users["tech_b"])
+    assert client.get(reverse("reports:run_pdf", args=[run.pk])).status_code == 404
+    client.logout()
+    client.force_login(world.users["tech_a"])
+    for obj in DicomObject.objects.filter(series=run.series):
+        (settings.DICOM_ROOT / obj.path).unlink()
+    r = client.get(reverse("reports:run_pdf", args=[run.pk]))
+    text = pdf_text(r.content).replace("\n", "")
+    assert r.status_code == 200 and "体模图像" not in text and f"{shown[0]['value']:.4g}" in text

@@ -120,49 +120,100 @@ def explain() -> None:
                 print("   ", row)
 
 
-def serve(port: int):
-    """waitress in a process of its own (the clients' threads must not share its GIL)."""
+def serve(port: int, processes: int, threads: int):
+    """``huren serve`` as a site runs it (no DICOM node), in processes of its own: the clients
+    must not share the server's GIL."""
     import subprocess
 
     env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), "..", "src"))
-    proc = subprocess.Popen([sys.executable, "-m", "waitress", "--host=127.0.0.1", f"--port={port}", "--threads=8",
-                             "huren.site.wsgi:application"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
+    proc = subprocess.Popen([sys.executable, "-m", "huren.cli", "serve", "--no-dicom", "--host=127.0.0.1", f"--port={port}",
+                             f"--processes={processes}", f"--threads={threads}"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    for _ in range(300):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/v/ping", timeout=1)
         except urllib.error.HTTPError:
-            return proc  # 404: it answers
+            time.sleep(1.0)  # 404: it answers; give the other web processes a moment
+            return proc
         except OSError:
             time.sleep(0.2)
     proc.kill()
-    sys.exit("waitress did not start")
+    sys.exit("huren serve did not start")
 
 
-def measure(port: int, n_studies: int, requests: int, clients: int) -> None:
-    rng = random.Random(2)
-    urls = []
-    for _ in range(requests):
+def _urls(port: int, n_studies: int, n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
         k = rng.randrange(n_studies)
-        urls.append(f"http://127.0.0.1:{port}/api/recognition/?" + (
-            f"accession_number=A{k:08d}" if rng.random() < 0.5 else f"study_instance_uid=1.2.826.0.1.3680043.10.{k}"))
-    headers = {"Authorization": "Token " + "b" * 40}
+        out.append("/api/recognition/?" + (f"accession_number=A{k:08d}" if rng.random() < 0.5
+                                           else f"study_instance_uid=1.2.826.0.1.3680043.10.{k}"))
+    return out
 
-    def one(url):
-        t = time.perf_counter()
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as r:
+
+def _client(args) -> list[float]:
+    """One client process: ``threads`` clients, each on its own keep-alive connection, asking
+    its share of ``paths``; closed loop (next question when the answer came) or paced (each
+    client asks every ``interval`` s, latency counted from when the question was due, so a
+    slow answer is not hidden by a late question)."""
+    import http.client
+    import threading
+
+    port, paths, threads, interval = args
+    headers = {"Authorization": "Token " + "b" * 40}
+    lat: list[float] = []
+    lock = threading.Lock()
+
+    def run(mine: list[str], offset: float):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        t_next = time.perf_counter() + offset
+        out = []
+        for p in mine:
+            if interval:
+                delay = t_next - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                t0 = t_next
+                t_next += interval
+            else:
+                t0 = time.perf_counter()
+            conn.request("GET", p, headers=headers)
+            r = conn.getresponse()
             body = r.read()
             assert r.status == 200 and b'"recognised":' in body and b'"items":' in body, body[:200]
-        return time.perf_counter() - t
+            out.append(time.perf_counter() - t0)
+        conn.close()
+        with lock:
+            lat.extend(out)
 
-    for u in urls[:40]:
-        one(u)  # warm up
+    ts = [threading.Thread(target=run, args=(paths[i::threads], (interval or 0) * i / threads)) for i in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return lat
+
+
+def measure(port: int, n_studies: int, requests: int, clients: int, rate: float | None, procs: int = 2) -> dict:
+    """``clients`` clients over ``procs`` client processes; ``rate`` None: closed loop, else
+    the total questions per second (paced)."""
+    from multiprocessing import Pool
+
+    paths = _urls(port, n_studies, requests, 2)
+    _client((port, _urls(port, n_studies, 40, 3), 4, None))  # warm up every server thread's connection
+    per = clients // procs
+    interval = clients / rate if rate else None
     t0 = time.perf_counter()
-    with ThreadPoolExecutor(clients) as ex:
-        lat = sorted(ex.map(one, urls))
+    with Pool(procs) as pool:
+        parts = pool.map(_client, [(port, paths[k::procs], per, interval) for k in range(procs)])
     wall = time.perf_counter() - t0
+    lat = sorted(x for p in parts for x in p)
     q = statistics.quantiles(lat, n=100)
-    print(f"{len(lat)} requests, {clients} clients: p50 {q[49] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms, "
-          f"{len(lat) / wall:.0f} req/s (goal p99 < 50 ms)")
+    mode = f"paced at {rate:.0f} req/s" if rate else "closed loop"
+    out = {"mode": mode, "n": len(lat), "p50": q[49] * 1000, "p99": q[98] * 1000, "rps": len(lat) / wall}
+    print(f"  {clients} clients, {mode}: {len(lat)} requests, p50 {out['p50']:.1f} ms, p99 {out['p99']:.1f} ms, "
+          f"{out['rps']:.0f} req/s (goal p99 < 50 ms)")
+    return out
 
 
 def main() -> None:
@@ -173,17 +224,27 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--processes", default="1,2", help="server processes to try, e.g. 1,2")
+    ap.add_argument("--threads", type=int, default=8, help="threads per server process")
+    ap.add_argument("--rates", default="50,100", help="paced runs: total questions per second")
     a = ap.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("set DATABASE_URL to a PostgreSQL database of your own (createdb recognition_bench)")
     load(a.studies, a.devices, a.years)
     explain()
-    proc = serve(a.port)
-    try:
-        measure(a.port, a.studies, a.requests, a.clients)
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    connection.close()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (clients and server on the same machine)")
+    for procs in [int(x) for x in a.processes.split(",")]:
+        proc = serve(a.port, procs, a.threads)
+        try:
+            print(f"huren serve --processes {procs} --threads {a.threads}:")
+            measure(a.port, a.studies, a.requests, a.clients, None)
+            for rate in [float(x) for x in a.rates.split(",") if x]:
+                measure(a.port, a.studies, a.requests, a.clients, rate)
+        finally:
+            os.killpg(proc.pid, 15)
+            proc.wait(30)
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -240,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--demo", action="store_true", help="load demo data into an empty database")
     s.add_argument("--no-dicom", action="store_true", help="do not start the DICOM Storage SCP")
     s.add_argument("--dicom-port", type=int, default=None, help="DICOM port (default HUREN_DICOM_PORT or 11112)")
+    s.add_argument("--processes", type=int, default=1, help="web processes sharing the port (e.g. the number of cores)")
+    s.add_argument("--threads", type=int, default=8, help="web server threads per process")
     c = sub.add_parser("catalog", help="评估标准条目 / the standard's catalog")
     c.add_argument("--json", action="store_true")
     c.add_argument("--standard", default=None, help="catalog name or .toml path")
@@ -261,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return _django(["huren_serve", "--host", args.host, "--port", str(args.port)]
                        + (["--demo"] if args.demo else []) + (["--no-dicom"] if args.no_dicom else [])
-                       + (["--dicom-port", str(args.dicom_port)] if args.dicom_port else []))
+                       + (["--dicom-port", str(args.dicom_port)] if args.dicom_port else [])
+                       + ["--processes", str(args.processes), "--threads", str(args.threads)])
     parser.print_help()
     return 2
 

@@ -251,3 +251,26 @@ def test_clinician_role_exists_and_its_pages_open(world):
 
     assert ReExamReason.objects.filter(code="pregnancy", active=True).exists()
     assert ReExamReason.objects.count() == 7
+
+
+def test_an_answer_by_token_costs_a_fixed_handful_of_queries(world, qualified, django_assert_max_num_queries):
+    """Asked over the API with a token (as a hospital system asks): the token with its user
+    and profile, the study with its device and history horizon, the day's span with its
+    decision, and the query log written with its audit entry — whatever the study."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+
+    d, head, old, knee = qualified
+    tok = Token.objects.create(user=world.a.tech)
+    c = Client(HTTP_AUTHORIZATION=f"Token {tok.key}")
+    assert c.get("/api/recognition/", {"study_instance_uid": head.study_instance_uid}).status_code == 200  # history built
+    for q in ({"study_instance_uid": head.study_instance_uid}, {"accession_number": "ACC2"}):
+        with CaptureQueriesContext(connection) as ctx:
+            r = c.get("/api/recognition/", q)
+        assert r.status_code == 200 and "recognised" in r.json()
+        reads = [x["sql"] for x in ctx.captured_queries if x["sql"].lstrip().upper().startswith("SELECT")]
+        assert len(reads) == 3, reads  # token + user + profile; study + device + horizon; span + decision
+        writes = [x["sql"] for x in ctx.captured_queries if x["sql"].lstrip().upper().startswith("INSERT")]
+        assert len(writes) == 2, writes  # the query log and its audit entry
+    assert RecognitionQuery.objects.filter(asked_by=world.a.tech).count() == 3

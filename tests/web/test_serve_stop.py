@@ -38,12 +38,12 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _start(tmp_path, ignore_sigint: bool):
+def _start(tmp_path, ignore_sigint: bool, extra: tuple[str, ...] = (), n_children: int = 2, port: int | None = None):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(HUREN_HOME=str(tmp_path), PYTHONPATH=str(SRC), HUREN_TASKS_BACKEND="django_tasks_db.DatabaseBackend")
     pre = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None
-    p = subprocess.Popen([sys.executable, "-m", "huren", "serve", "--port", str(_free_port()),
-                          "--dicom-port", str(_free_port())], env=env, stdout=subprocess.PIPE,
+    p = subprocess.Popen([sys.executable, "-m", "huren", "serve", "--port", str(port or _free_port()),
+                          "--dicom-port", str(_free_port()), *extra], env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True, preexec_fn=pre)
     deadline = time.monotonic() + 120
     lines = []
@@ -55,10 +55,10 @@ def _start(tmp_path, ignore_sigint: bool):
         if "按 Ctrl-C 停止" in line:
             break
     kids = set()
-    while time.monotonic() < deadline and len(kids) < 2:
+    while time.monotonic() < deadline and len(kids) < n_children:
         kids = _children(p.pid)
         time.sleep(0.2)
-    assert len(kids) == 2, "".join(lines)
+    assert len(kids) == n_children, "".join(lines)
     return p, kids
 
 
@@ -71,20 +71,28 @@ def _gone(pids, within: float) -> bool:
     return False
 
 
+def _stops_with_children(p, kids, sig) -> None:
+    p.send_signal(sig)
+    rest, _ = p.communicate(timeout=40)
+    assert "已停止" in rest, rest
+    assert _gone(kids, 5), [k for k in kids if _alive(k)]
+
+
+def _kill_all(p, kids) -> None:
+    for k in kids:
+        if _alive(k):
+            os.kill(k, signal.SIGKILL)
+    if p.poll() is None:
+        p.kill()
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
 def test_signal_stops_the_children_even_with_sigint_ignored(tmp_path, sig):
     p, kids = _start(tmp_path, ignore_sigint=True)
     try:
-        p.send_signal(sig)
-        rest, _ = p.communicate(timeout=40)
-        assert "已停止" in rest, rest
-        assert _gone(kids, 5), [k for k in kids if _alive(k)]
+        _stops_with_children(p, kids, sig)
     finally:
-        for k in kids:
-            if _alive(k):
-                os.kill(k, signal.SIGKILL)
-        if p.poll() is None:
-            p.kill()
+        _kill_all(p, kids)
 
 
 def test_children_die_with_a_killed_server(tmp_path):
@@ -97,3 +105,33 @@ def test_children_die_with_a_killed_server(tmp_path):
         for k in kids:
             if _alive(k):
                 os.kill(k, signal.SIGKILL)
+
+
+def test_more_web_processes_answer_on_the_same_port_and_stop_with_the_server(tmp_path):
+    """``--processes 2``: a second web process serves the port (it answers while the first is
+    stopped with SIGSTOP), and it stops with the server like the other children."""
+    import urllib.error
+    import urllib.request
+
+    port = _free_port()
+    p, kids = _start(tmp_path, ignore_sigint=False, extra=("--processes", "2"), n_children=3, port=port)
+
+    def answers() -> bool:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=10).read()
+            return True
+        except (urllib.error.URLError, OSError):
+            return False
+
+    try:
+        time.sleep(2)  # the extra web process loads Django
+        assert answers()
+        os.kill(p.pid, signal.SIGSTOP)
+        try:
+            ok = [answers() for _ in range(5)]
+        finally:
+            os.kill(p.pid, signal.SIGCONT)
+        assert all(ok), ok  # the port was served by the other web process alone
+        _stops_with_children(p, kids, signal.SIGTERM)
+    finally:
+        _kill_all(p, kids)

@@ -102,6 +102,9 @@ def _diff(old: dict | None, new: dict) -> dict:
 def _institution_id(obj):
     from huren.accounts.scope import institution_of
 
+    path = getattr(type(obj), "SCOPE", None)
+    if path and "__" not in path and hasattr(obj, f"{path}_id"):
+        return getattr(obj, f"{path}_id")  # scoped by one foreign key: its id, without reading the row
     try:
         inst = institution_of(obj)
     except Exception:  # a half-built object: the entry is still written, without a scope

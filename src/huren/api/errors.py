@@ -22,14 +22,18 @@ from huren.evidence.models import EvidenceImmutable
 class Bilingual:
     """A lazy message rendered in Chinese and English; ``format`` as DRF's ``fail`` needs."""
 
-    def __init__(self, msg: Promise) -> None:
-        self.msg = msg
+    def __init__(self, msg: Promise, **kwargs) -> None:
+        self.msg, self.kwargs = msg, kwargs  # kwargs: filled in when rendered (lazily: most are never shown)
+
+    def _text(self) -> str:
+        text = str(self.msg)
+        return text.format(**self.kwargs) if self.kwargs else text
 
     def _render(self, **kwargs) -> str:
         parts = []
         for lang in ("zh-hans", "en"):
             with translation.override(lang):
-                text = str(self.msg)
+                text = self._text()
                 parts.append(text.format(**kwargs) if kwargs else text)
         zh, en = parts
         return zh if zh == en else f"{zh} / {en}"
@@ -42,7 +46,7 @@ class Bilingual:
         parts = []
         for lang in ("zh-hans", "en"):
             with translation.override(lang):
-                parts.append(str(self.msg) % params)
+                parts.append(self._text() % params)
         zh, en = parts
         return zh if zh == en else f"{zh} / {en}"
 
@@ -61,7 +65,7 @@ def bilingual_messages(field) -> None:
         msg = getattr(v, "message", None)
         if isinstance(msg, lazy_format) and isinstance(msg.format_string, Promise):
             v = copy.copy(v)
-            v.message = Bilingual(msg.format_string).format(**msg.kwargs)
+            v.message = Bilingual(msg.format_string, **msg.kwargs)
         elif isinstance(msg, Promise):
             v = copy.copy(v)  # validators may be shared between fields: change a copy
             v.message = Bilingual(msg)

@@ -203,7 +203,11 @@ def ensure_history(device, through: dt.date | None = None) -> StateHorizon | Non
     case — nothing changed since it was computed — costs one indexed read."""
     through = through or timezone.localdate()
     catalog = current_catalog()
-    hz = StateHorizon.objects.filter(device=device).first()
+    rel = type(device).state_horizon.related
+    if rel.is_cached(device):  # read with the device (select_related("state_horizon"))
+        hz = rel.get_cached_value(device)
+    else:
+        hz = StateHorizon.objects.filter(device=device).first()
     if (hz is not None and hz.dirty_from is None and hz.through is not None and hz.through >= through
             and hz.catalog_key == catalog.key):
         return hz
@@ -242,7 +246,8 @@ def _rebuild(device, through: dt.date, catalog) -> StateHorizon:
 def span_on(device, day: dt.date) -> StateSpan | None:
     """The stored interval holding ``day`` (after bringing the history up to date)."""
     ensure_history(device, max(day, timezone.localdate()))
-    return StateSpan.objects.filter(device=device, start__lte=day, end__gte=day).select_related("decision").first()
+    return (StateSpan.objects.filter(device=device, start__lte=day, end__gte=day)
+            .select_related("decision__verification").first())
 
 
 def state_for(device, day: dt.date) -> DayState:

@@ -276,7 +276,7 @@ def _study_model():
 def find_study(*, study_instance_uid: str | None = None, accession_number: str | None = None):
     """The registered study (``None`` when unknown); bad identifiers raise."""
     Study = _study_model()
-    qs = Study.objects.select_related("device__department__institution")
+    qs = Study.objects.select_related("device__department__institution", "device__state_horizon")
     if study_instance_uid:
         return qs.filter(study_instance_uid=check_uid(study_instance_uid)).first()
     if accession_number:

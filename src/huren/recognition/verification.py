@@ -30,6 +30,9 @@ def hr_mark(device_or_institution) -> str:
 def verification_code(decision) -> str:
     from huren.recognition.models import VerificationCode
 
+    rel = type(decision).verification.related
+    if rel.is_cached(decision) and rel.get_cached_value(decision) is not None:  # read with the decision
+        return rel.get_cached_value(decision).code
     vc, _ = VerificationCode.objects.get_or_create(decision=decision)
     return vc.code
 

@@ -6,7 +6,8 @@
 4. start the background task worker (``db_worker`` of django_tasks_db) as a child process;
 5. start the DICOM Storage SCP (``huren_dicom_scp``) as a child process, unless ``--no-dicom``;
 6. serve the web application with waitress on host:port until Ctrl-C or SIGTERM,
-   then stop the children and exit.
+   then stop the children and exit. ``--processes N`` adds N − 1 web processes serving the
+   same listening socket (``huren_web``), children like the others.
 """
 
 from __future__ import annotations
@@ -34,13 +35,15 @@ class Command(BaseCommand):
         parser.add_argument("--demo", action="store_true", help="load demo data into an empty database")
         parser.add_argument("--no-dicom", action="store_true", help="do not start the DICOM Storage SCP")
         parser.add_argument("--dicom-port", type=int, default=None, help="DICOM port (default HUREN_DICOM_PORT)")
-        parser.add_argument("--threads", type=int, default=8, help="web server threads")
+        parser.add_argument("--threads", type=int, default=8, help="web server threads (per process)")
+        parser.add_argument("--processes", type=int, default=1,
+                            help="web server processes sharing the port (e.g. the number of cores; default 1)")
 
     def say(self, msg: str) -> None:
         self.stdout.write(msg)
         self.stdout.flush()
 
-    def handle(self, *args, host, port, demo, no_dicom, dicom_port, threads, **opts):
+    def handle(self, *args, host, port, demo, no_dicom, dicom_port, threads, processes, **opts):
         try:
             from waitress import create_server
         except ImportError:
@@ -77,6 +80,9 @@ class Command(BaseCommand):
         stopping = threading.Event()
         try:
             children.append(("worker", self.spawn(["db_worker", "--interval", "1"])))
+            for k in range(1, max(1, processes)):  # more web processes on the same listening socket
+                fd = server.socket.fileno()
+                children.append((f"web-{k}", self.spawn(["huren_web", "--fd", str(fd), "--threads", str(threads)], pass_fds=(fd,))))
             if not no_dicom:
                 dport = dicom_port or settings.HUREN_DICOM_PORT
                 children.append(("dicom", self.spawn(["huren_dicom_scp", "--host", host, "--port", str(dport)])))
@@ -103,12 +109,12 @@ class Command(BaseCommand):
             self.stop_children(children)
             self.say("huren: 已停止 / stopped")
 
-    def spawn(self, argv: list[str]) -> subprocess.Popen:
+    def spawn(self, argv: list[str], pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
         # A new session: Ctrl-C reaches only this process, which then stops the children
         # in order (worker finishes its current task, SCP closes its associations).
         # huren.web.child ties each child's life to this process (parent-death signal).
         return subprocess.Popen([sys.executable, "-m", "huren.web.child", str(os.getpid()), *argv],
-                                env=os.environ.copy(), start_new_session=True)
+                                env=os.environ.copy(), start_new_session=True, pass_fds=pass_fds)
 
     def watch(self, children, stopping: threading.Event) -> None:
         while not stopping.wait(2):

@@ -103,8 +103,9 @@ def _institution_id(obj):
     from huren.accounts.scope import institution_of
 
     path = getattr(type(obj), "SCOPE", None)
-    if path and "__" not in path and hasattr(obj, f"{path}_id"):
-        return getattr(obj, f"{path}_id")  # scoped by one foreign key: its id, without reading the row
+    if path and "__" not in path and hasattr(obj, f"{path}_id") and \
+            _label(obj._meta.get_field(path).related_model) == "registry.institution":
+        return getattr(obj, f"{path}_id")  # scoped by its institution's foreign key: the id, without reading the row
     try:
         inst = institution_of(obj)
     except Exception:  # a half-built object: the entry is still written, without a scope

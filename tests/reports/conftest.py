@@ -102,3 +102,33 @@ def page_checks(png: Path, margin_px: int = 8) -> dict:
     ink = a < 200
     edge = np.concatenate([ink[:margin_px].ravel(), ink[-margin_px:].ravel(), ink[:, :margin_px].ravel(), ink[:, -margin_px:].ravel()])
     return {"ink": float(ink.mean()), "edge_ink": int(edge.sum()), "shape": a.shape}
+
+
+def tofu_glyphs(data: bytes) -> list[tuple[int, str]]:
+    """The characters drawn as tofu (a box for a glyph the font lacks): in WeasyPrint's PDFs
+    text is shown with two-byte glyph ids, and a missing glyph is written as id 0 (.notdef) or
+    0xFFFF. Returns (page number, font) for each such glyph."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.generic import ContentStream
+
+    reader = PdfReader(io.BytesIO(data))
+    found = []
+    for n, page in enumerate(reader.pages, 1):
+        fonts = {k: v.get_object() for k, v in (page["/Resources"].get("/Font") or {}).items()}
+        font = None
+        for operands, op in ContentStream(page.get_contents(), reader).operations:
+            if op == b"Tf":
+                font = fonts.get(operands[0])
+                continue
+            if op not in (b"Tj", b"TJ", b"'", b'"') or font is None or font.get("/Subtype") != "/Type0":
+                continue
+            parts = operands[0] if op == b"TJ" else operands[-1:]
+            for s in parts:
+                raw = getattr(s, "original_bytes", s if isinstance(s, bytes) else None)
+                if raw is None:  # a kerning number of TJ
+                    continue
+                codes = [raw[i] << 8 | raw[i + 1] for i in range(0, len(raw) - 1, 2)]
+                found += [(n, str(font.get("/BaseFont"))) for c in codes if c in (0, 0xFFFF)]
+    return found

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.reports.conftest import WATER, PASSWORD, pdf_pages, pdf_text, page_checks, render_pages
+from tests.reports.conftest import WATER, PASSWORD, pdf_pages, pdf_text, page_checks, render_pages, tofu_glyphs
 
 
 def _login(client, user):
@@ -30,6 +30,7 @@ def test_assessment_report_holds_every_item_figures_overrides_decision_and_peopl
     assert assessed.override_reason in flat and "合格（予以互认）" in flat
     assert "manager_a" in flat and "evaluator" in flat and "qcadmin" in flat
     assert str(d.valid_until) in flat
+    assert tofu_glyphs(data) == []  # every character drawn with a glyph of an embedded font
     pages = render_pages(data, tmp_path)
     assert len(pages) == pdf_pages(data) >= 3
     for p in pages:
@@ -83,7 +84,7 @@ def test_certificate_is_one_page_with_the_decision_and_the_qr_of_its_public_veri
     r = client.get(reverse("reports:certificate_pdf", args=[d.pk]))
     assert r.status_code == 200
     text = pdf_text(r.content).replace("\n", "")
-    assert pdf_pages(r.content) == 1
+    assert pdf_pages(r.content) == 1 and tofu_glyphs(r.content) == []
     assert "互认资格证书" in text and "合格（予以互认）" in text
     assert str(d.valid_until) in text and w.ct_a.serial_number in text
     url = f"https://hr.example.org/v/{verification_code(d)}"
@@ -118,3 +119,12 @@ def test_pdf_unavailable_is_a_clear_message_not_a_500(client, assessed, monkeypa
     _login(client, assessed.world.users["manager_a"])
     r = client.get(reverse("reports:assessment_pdf", args=[assessed.assessment.pk]))
     assert r.status_code == 503 and "fonts-noto-cjk" in r.content.decode() and "中文字体" in r.content.decode()
+
+
+def test_the_tofu_check_finds_characters_no_font_has():
+    """The check used on every report above, on a document that has tofu and one that has not."""
+    from huren.reports.pdf import render_pdf
+
+    assert tofu_glyphs(render_pdf("<p>质控中心 合格 CT 号 ±4 HU</p>")) == []
+    bad = tofu_glyphs(render_pdf("<p>质控 \U000F0001\U000F0002 合格</p>"))  # private-use characters: no font has them
+    assert len(bad) == 2 and bad[0][0] == 1

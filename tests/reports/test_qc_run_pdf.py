@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.reports.conftest import page_checks, pdf_pages, pdf_text, render_pages
+from tests.reports.conftest import page_checks, pdf_pages, pdf_text, render_pages, tofu_glyphs
 
 
 def _images_in(data: bytes) -> int:
@@ -108,6 +108,7 @@ def test_qc_run_pdf_of_a_real_uploaded_series_redraws_its_roi_pictures(client, w
     shown = [m for m in run.result["measurements"] if isinstance(m.get("value"), (int, float))]
     assert shown and f"{shown[0]['value']:.4g}" in text
     assert _images_in(r.content) >= 1  # pictures with the ROIs, from the stored image
+    assert tofu_glyphs(r.content) == []
     for p in render_pages(r.content, tmp_path):
         c = page_checks(p)
         assert c["ink"] > 0.002 and c["edge_ink"] == 0

@@ -6,9 +6,9 @@ study lookups (goal: p99 < 50 ms, index scans only).
     createdb -h 127.0.0.1 -U postgres recognition_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/recognition_bench python bench/recognition.py [--studies N]
 
-The loader COPYs studies; each device gets one qualified decision and a state history
-computed by huren (``ensure_history``) over the recent days, with the older years filled by
-one stored span per device. The machine is shared: figures are noisy.
+The loader gives each device a qualified decision five years ago, monthly CT numbers of water
+on the CT devices (one in ten failing), builds each device's five-year state history with
+huren's own builder (``ensure_history``, timed) and COPYs the studies.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def load(n_studies: int, n_devices: int, years: int) -> None:
 
     from huren.accounts.models import Profile
     from huren.assessment.models import Assessment, Decision
-    from huren.recognition.models import StateHorizon, StateSpan
+    from huren.recognition.models import StateSpan
     from huren.registry.models import Department, Device, Institution
     from huren.studies.models import Study
     from django.contrib.auth import get_user_model
@@ -53,7 +53,7 @@ def load(n_studies: int, n_devices: int, years: int) -> None:
         return
     t0 = time.perf_counter()
     with connection.cursor() as c:
-        c.execute("TRUNCATE studies_study, recognition_statespan, recognition_statehorizon, recognition_recognitionquery CASCADE")
+        c.execute("TRUNCATE studies_study, recognition_statespan, recognition_statehorizon, recognition_recognitionquery, evidence_measurement CASCADE")
     centre, _ = Institution.objects.get_or_create(name="质控中心 bench", kind="qc_centre")
     User = get_user_model()
     user, _ = User.objects.get_or_create(username="bench", defaults={"is_superuser": True})
@@ -77,15 +77,30 @@ def load(n_studies: int, n_devices: int, years: int) -> None:
                                     valid_from=start, valid_until=today + dt.timedelta(days=365),
                                     catalog_key="taiyuan-trial@2024.1", snapshot=[])
         devices.append(dev)
-    # history: one stored span per device over the years (the bench measures the query, not the builder)
-    from huren.assessment.verdicts import current_catalog
+    # history: five years built by huren's own builder from evidence (monthly CT numbers of
+    # water on the CT devices, one in ten failing: a suspension until the next passing test)
+    from huren.evidence.models import Measurement
+    from huren.recognition import history as H
 
-    key = current_catalog().key
-    StateSpan.objects.bulk_create([StateSpan(device=d, start=start, end=today, state="qualified", recognised=True,
-                                             decision=d.decisions.first(), reasons=[["评估合格", "qualified"]])
-                                   for d in devices])
-    StateHorizon.objects.bulk_create([StateHorizon(device=d, start=start, through=today, catalog_key=key) for d in devices])
-    print(f"registry: {n_devices} devices in {time.perf_counter() - t0:.1f} s")
+    rows = []
+    for d in devices:
+        if d.modality != "CT":
+            continue
+        for m in range(0, 365 * years, 30):
+            day = start + dt.timedelta(days=m + 1)
+            x = Measurement(device=d, department_id=d.department_id, recorded_by=user, performed_on=day, item="CT-QC-HU-WATER",
+                            metric="ct_number_water", value=9.0 if (m // 30 + d.pk) % 10 == 0 else 1.0, unit="HU",
+                            test_type="status")
+            x.recorded_at = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
+            rows.append(x)
+    Measurement.objects.bulk_create(rows, batch_size=2000)
+    print(f"registry: {n_devices} devices, {len(rows)} measurements in {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    for d in devices:
+        H.ensure_history(d, today)
+    n_spans = StateSpan.objects.count()
+    print(f"state history of {n_devices} devices over {years} years built by huren (ensure_history): "
+          f"{time.perf_counter() - t0:.1f} s, {n_spans} spans")
     t0 = time.perf_counter()
     rng = random.Random(1)
     parts = {"CT": "HEAD", "DR": "CHEST", "MR": "SPINE"}

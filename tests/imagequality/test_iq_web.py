@@ -329,3 +329,38 @@ def test_mr_sheet_grades_each_of_seven_criteria_and_the_item_takes_the_lowest(si
     r = c.post(f"/iq/sheets/{e.pk}/", {**form, "overall": 2})
     assert r.status_code == 400 and ScoreSheet.objects.count() == 1
     assert item_grades("CT", {cr.key: 2 for cr in sheet_criteria("CT")}) == {cr.key: 2 for cr in sheet_criteria("CT")}
+
+
+def test_iq_figures_read_once_for_many_days_equal_each_days_own_reading(site):
+    """What the state history judges years with (:class:`FiguresHistory`) is, day by day, what
+    one day's answer reads: studies received over 120 days, evaluations (a study re-evaluated:
+    the latest counts), passes and failures, score sheets and a superseded one."""
+    import random
+
+    from huren.imagequality.verdicts import FiguresHistory, items_figures
+
+    rng = random.Random(7)
+    dev = site.a.CT
+    items = ["CT-IQ-DISPLAY", "CT-IQ-ORDER", "CT-IQ-ARTIFACT", "CT-IQ-RES"]
+    today = timezone.localdate()
+    for k in range(40):
+        s = study(dev, day=today - dt.timedelta(days=rng.randrange(120)))
+        for _ in range(1 + (k % 3 == 0)):
+            evaluated(s, {"matrix": rng.choice(["pass", "pass", "fail"]), "slice_order": rng.choice(["pass", "not_evaluable"])})
+        if k % 4 == 0:
+            sheet = ScoreSheet.objects.create(study=s, expert=site.evaluator, grades={"CT-IQ-ARTIFACT": rng.choice([1, 2, 3])},
+                                              overall=2)
+            if k % 8 == 0:
+                ScoreSheet.objects.create(study=s, expert=site.evaluator, grades={"CT-IQ-ARTIFACT": 3}, overall=3,
+                                          supersedes=sheet)
+    ahead = FiguresHistory(dev, items, today)
+    seen = 0
+    for back in range(0, 130, 3):
+        day = today - dt.timedelta(days=back)
+        a, b = ahead.on(day), items_figures(items, dev, day)
+        for i in items:
+            fa, fb = a[i], b[i]
+            assert (fa.evaluations, fa.judged, fa.passed, [s.pk for s in fa.sheets], [s.pk for s in fa.good]) == \
+                   (fb.evaluations, fb.judged, fb.passed, [s.pk for s in fb.sheets], [s.pk for s in fb.good]), (i, day)
+            seen += len(fb.judged) + len(fb.sheets)
+    assert seen > 100  # the days compared held evaluations and sheets

@@ -122,6 +122,7 @@ class Evidence:
     ppe: list
     shielding: list
     last_done: dict  # date metric (last_backup_date…) -> (date, log id)
+    iq: dict | None = None  # IQ item -> its figures of the day, when read ahead (EvidenceHistory)
 
 
 def gather(device, on: dt.date) -> Evidence:
@@ -141,18 +142,29 @@ def gather(device, on: dt.date) -> Evidence:
     logs = rows(DailyLog, performed_on__gte=start - dt.timedelta(days=1))
     # the last entry before the window lets a gap that began before it be measured
     before = current(DailyLog).filter(performed_on__lt=start - dt.timedelta(days=1)).order_by(
-        "-performed_on", "-recorded_at").first()
+        "-performed_on", "-recorded_at", "-id").first()
     if before is not None:
         logs.insert(0, before)
     # the last day each periodic task (backup, maintenance…) was ticked, however long ago
     last_done = {}
     for lf in LOG_FIELDS:
         if lf.date_metric:
-            hit = current(DailyLog).filter(**{lf.field: True}).order_by("-performed_on").values_list(
+            hit = current(DailyLog).filter(**{lf.field: True}).order_by("-performed_on", "-recorded_at", "-id").values_list(
                 "performed_on", "pk").first()
             if hit is not None:
                 last_done[lf.date_metric] = hit
 
+    register, ppe = _register(device)
+    return Evidence(
+        device=device, on=on, window_start=start,
+        measurements=rows(Measurement), logs=logs, checks=rows(ChecklistAnswer), documents=rows(Document),
+        register=register, ppe=ppe, shielding=_latest_per_place(_shielding(device).filter(measured_on__lte=on)),
+        last_done=last_done,
+    )
+
+
+def _register(device) -> tuple[dict, list]:
+    """The register entries of the device (as they are now: register entries carry no dates)."""
     register: dict = {}
 
     def add(metric, key, names, expiry, pk):
@@ -174,18 +186,82 @@ def gather(device, on: dt.date) -> Evidence:
     ppe = list(ProtectiveEquipment.objects.filter(department_id=device.department_id, in_service=True))
     for p in ppe:
         add("ppe_items", "ppe", (p.kind,), None, p.pk)
+    return register, ppe
+
+
+def _shielding(device):
     rooms = [device.room_id] if device.room_id else list(
         Room.objects.filter(department_id=device.department_id, kind=Room.Kind.EXAM).values_list("id", flat=True))
-    shielding = list(ShieldingMeasurement.objects.filter(room_id__in=rooms, measured_on__lte=on)
-                     .select_related("room").order_by("room_id", "position", "label", "-measured_on"))
-    latest_per_place: dict = {}
-    for s in shielding:
-        latest_per_place.setdefault((s.room_id, s.position, s.label), s)
-    return Evidence(
-        device=device, on=on, window_start=start,
-        measurements=rows(Measurement), logs=logs, checks=rows(ChecklistAnswer), documents=rows(Document),
-        register=register, ppe=ppe, shielding=list(latest_per_place.values()), last_done=last_done,
-    )
+    return (ShieldingMeasurement.objects.filter(room_id__in=rooms).select_related("room")
+            .order_by("room_id", "position", "label", "-measured_on", "-id"))
+
+
+def _latest_per_place(shielding) -> list:
+    latest: dict = {}
+    for s in shielding:  # ordered by place, newest first
+        latest.setdefault((s.room_id, s.position, s.label), s)
+    return list(latest.values())
+
+
+class EvidenceHistory:
+    """A device's evidence read once for many days: ``on(day)`` is what :func:`gather` returns
+    for that day (the same rows, in the same order), without a query. The state history
+    (:mod:`huren.recognition.history`) judges every day of years with it."""
+
+    def __init__(self, device, through: dt.date) -> None:
+        from django.db.models import F
+
+        self.device = device
+
+        def load(model):
+            return list(model.objects.for_device(device).filter(performed_on__lte=through)
+                        .annotate(corrected_at=F("superseded_by__recorded_at"))
+                        .order_by("performed_on", "recorded_at", "id"))
+
+        self.measurements, self.logs, self.checks, self.documents = (
+            load(Measurement), load(DailyLog), load(ChecklistAnswer), load(Document))
+        self.log_days = [r.performed_on for r in self.logs]
+        self.register, self.ppe = _register(device)
+        self.shielding = list(_shielding(device).filter(measured_on__lte=through))
+        self.window = int(getattr(settings, "HUREN_LOG_WINDOW_DAYS", 30))
+        from huren.imagequality.verdicts import FiguresHistory
+
+        iq_items = [i.id for i in current_catalog().for_modality(device.modality) if i.section == "image_quality"]
+        self.iq = FiguresHistory(device, iq_items, through)
+
+    @staticmethod
+    def _current(r, on: dt.date, cutoff) -> bool:
+        return r.recorded_at < cutoff and r.performed_on <= on and not (
+            r.corrected_at is not None and r.corrected_at < cutoff)
+
+    def on(self, on: dt.date) -> Evidence:
+        import bisect
+
+        cutoff = timezone.make_aware(dt.datetime.combine(on + dt.timedelta(days=1), dt.time.min))
+        start = on - dt.timedelta(days=self.window - 1)
+        cur = self._current
+
+        def rows(all_rows):
+            return [r for r in all_rows if r.performed_on <= on and cur(r, on, cutoff)]
+
+        lo = bisect.bisect_left(self.log_days, start - dt.timedelta(days=1))
+        hi = bisect.bisect_right(self.log_days, on)
+        logs = [r for r in self.logs[lo:hi] if cur(r, on, cutoff)]
+        before = next((r for r in reversed(self.logs[:lo]) if cur(r, on, cutoff)), None)
+        if before is not None:
+            logs.insert(0, before)
+        last_done = {}
+        for lf in LOG_FIELDS:
+            if lf.date_metric:
+                hit = next((r for r in reversed(self.logs[:hi]) if getattr(r, lf.field) is True and cur(r, on, cutoff)), None)
+                if hit is not None:
+                    last_done[lf.date_metric] = (hit.performed_on, hit.pk)
+        return Evidence(
+            device=self.device, on=on, window_start=start,
+            measurements=rows(self.measurements), logs=logs, checks=rows(self.checks), documents=rows(self.documents),
+            register=self.register, ppe=self.ppe, shielding=_latest_per_place(s for s in self.shielding if s.measured_on <= on),
+            last_done=last_done, iq=self.iq.on(on),
+        )
 
 
 # ----------------------------------------------------------------------------- parts
@@ -574,8 +650,12 @@ def device_verdicts(device, *, on: dt.date | None = None, catalog: Catalog | Non
     """Every catalog item of ``device``'s modality with its verdict on day ``on`` (today)."""
     catalog = catalog or current_catalog()
     on = on or timezone.localdate()
-    ev = gather(device, on)
-    return [judge_item(item, ev) for item in catalog.for_modality(device.modality)]
+    return judge_all(gather(device, on), catalog)
+
+
+def judge_all(ev: Evidence, catalog: Catalog) -> list[ItemVerdict]:
+    """Every catalog item of the device's modality judged on evidence gathered for one day."""
+    return [judge_item(item, ev) for item in catalog.for_modality(ev.device.modality)]
 
 
 def summary(verdicts: list[ItemVerdict]) -> dict[str, int]:

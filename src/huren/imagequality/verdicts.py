@@ -55,39 +55,74 @@ def items_figures(item_ids: list[str], device, on: dt.date) -> dict[str, ItemFig
     """:func:`item_figures` of several items of one device at once (the same figures, four queries)."""
     from .rules import automatic_items
 
+    start = on - dt.timedelta(days=int(image_quality_verdicts()["window_days"]) - 1)
+    auto = automatic_items()
+    return _figures(item_ids, on, auto, *_rows(device, start, on, [i for i in item_ids if i in auto]))
+
+
+def _rows(device, start: dt.date | None, on: dt.date, auto_items: list[str]):
+    """The device's finished evaluations (study, evaluation, day the study was last received),
+    the results of the automatic items' checks, and the current score sheets, of the studies
+    received from ``start`` (None: ever) through ``on``."""
+    from django.utils import timezone
+
+    window = {"study__last_received_at__date__lte": on}
+    if start is not None:
+        window["study__last_received_at__date__gte"] = start
+    evals, results = [], {}
+    if auto_items:
+        evals = [(sid, eid, timezone.localdate(at)) for sid, eid, at in
+                 Evaluation.objects.filter(study__device=device, status=Evaluation.Status.DONE, **window)
+                 .order_by("id").values_list("study_id", "id", "study__last_received_at")]
+        for item, eid, r in CheckResult.objects.filter(evaluation_id__in=[e for _, e, _ in evals], item__in=auto_items
+                                                       ).values_list("item", "evaluation_id", "result"):
+            results.setdefault((item, eid), set()).add(r)
+    sheets = list(ScoreSheet.objects.filter(study__device=device, submitted_at__date__lte=on, superseded_by__isnull=True, **window)
+                  .select_related("expert", "study").order_by("id"))
+    return evals, results, sheets
+
+
+def _figures(item_ids, on: dt.date, auto: set, evals, results, sheets) -> dict[str, ItemFigures]:
+    """The figures of the window ending on ``on`` from rows read for that window or a longer span."""
+    from django.utils import timezone
+
     cfg = image_quality_verdicts()
     start = on - dt.timedelta(days=int(cfg["window_days"]) - 1)
-    auto = automatic_items()
     out = {i: ItemFigures(i, start, on, i in auto) for i in item_ids}
-    wanted = [i for i in item_ids if i in auto]
-    if wanted:
-        latest = {}
-        for sid, eid in (Evaluation.objects.filter(study__device=device, status=Evaluation.Status.DONE,
-                                                   study__last_received_at__date__gte=start,
-                                                   study__last_received_at__date__lte=on)
-                         .order_by("id").values_list("study_id", "id")):
+    latest = {}
+    for sid, eid, day in evals:  # by evaluation id: the latest per study wins
+        if start <= day <= on:
             latest[sid] = eid
-        evaluations = sorted(latest.values())
-        per: dict[tuple[str, int], set] = {}
-        for item, eid, r in CheckResult.objects.filter(evaluation_id__in=evaluations, item__in=wanted).values_list(
-                "item", "evaluation_id", "result"):
-            per.setdefault((item, eid), set()).add(r)
-        for item in wanted:
-            f = out[item]
-            f.evaluations = evaluations
-            for eid in evaluations:
-                rs = per.get((item, eid), ())
-                if "fail" in rs or "pass" in rs:
-                    f.judged.append(eid)
-                    if "fail" not in rs:
-                        f.passed.append(eid)
-    sheets = list(ScoreSheet.objects.filter(study__device=device, submitted_at__date__lte=on,
-                                            study__last_received_at__date__gte=start,
-                                            superseded_by__isnull=True).select_related("expert").order_by("id"))
+    evaluations = sorted(latest.values())
+    for item in (i for i in item_ids if i in auto):
+        f = out[item]
+        f.evaluations = evaluations
+        for eid in evaluations:
+            rs = results.get((item, eid), ())
+            if "fail" in rs or "pass" in rs:
+                f.judged.append(eid)
+                if "fail" not in rs:
+                    f.passed.append(eid)
+    current = [s for s in sheets if timezone.localdate(s.submitted_at) <= on
+               and start <= timezone.localdate(s.study.last_received_at) <= on]
     for item, f in out.items():
-        f.sheets = [s for s in sheets if item in (s.grades or {})]
+        f.sheets = [s for s in current if item in (s.grades or {})]
         f.good = [s for s in f.sheets if int(s.grades[item]) >= int(cfg["pass_points"])]
     return out
+
+
+class FiguresHistory:
+    """The IQ figures of a device for many days from rows read once (what the state history
+    judges years with); ``on(day)`` equals :func:`items_figures` of that day."""
+
+    def __init__(self, device, item_ids: list[str], through: dt.date) -> None:
+        from .rules import automatic_items
+
+        self.item_ids, self.auto = list(item_ids), automatic_items()
+        self.rows = _rows(device, None, through, [i for i in item_ids if i in self.auto]) if item_ids else ([], {}, [])
+
+    def on(self, day: dt.date) -> dict[str, ItemFigures]:
+        return _figures(self.item_ids, day, self.auto, *self.rows) if self.item_ids else {}
 
 
 def iq_parts(item, ev, parts: list, part_cls, verdicts: dict) -> list:
@@ -95,7 +130,8 @@ def iq_parts(item, ev, parts: list, part_cls, verdicts: dict) -> list:
     PASS, FAIL, MISSING = verdicts["pass"], verdicts["fail"], verdicts["missing"]
     cfg = image_quality_verdicts()
     out = [p for p in parts if not (p.kind in ("measure", "image") and p.absent)]
-    f = item_figures(item.id, ev.device, ev.on)
+    iq = getattr(ev, "iq", None)
+    f = iq[item.id] if iq and item.id in iq else item_figures(item.id, ev.device, ev.on)
     start = f.start
     if f.automatic:
         judged, passed = len(f.judged), len(f.passed)

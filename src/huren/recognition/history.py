@@ -21,7 +21,9 @@ from django.utils import timezone
 
 from huren.assessment.models import Decision
 from huren.assessment.status import decision_on
-from huren.assessment.verdicts import FAIL, MISSING, OVERDUE, PASS, NA, RANK, VERDICT_ZH, current_catalog, device_verdicts
+from huren.assessment.verdicts import (
+    FAIL, MISSING, NA, OVERDUE, PASS, RANK, VERDICT_ZH, EvidenceHistory, current_catalog, device_verdicts, judge_all,
+)
 from huren.recognition.models import QualificationAction, StateHorizon, StateSpan
 from huren.standard.catalog import recognition_rules
 
@@ -55,8 +57,10 @@ def _end_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
 
 
-def state_on(device, day: dt.date, *, catalog=None, rules=None, actions=None) -> DayState:
-    """The device's recognition state at the end of ``day``."""
+def state_on(device, day: dt.date, *, catalog=None, rules=None, actions=None, decisions=None, evidence=None) -> DayState:
+    """The device's recognition state at the end of ``day`` (``decisions``: the device's
+    decisions in order, ``evidence``: an :class:`EvidenceHistory` — both read once when many
+    days are judged)."""
     catalog = catalog or current_catalog()
     rules = rules or recognition_rules(catalog)
     end = _end_of(day)
@@ -66,7 +70,10 @@ def state_on(device, day: dt.date, *, catalog=None, rules=None, actions=None) ->
     if service and service[-1].action == "retire":
         a = service[-1]
         return DayState(RETIRED, reasons=[[f"设备已于 {timezone.localdate(a.at)} 停用", f"out of service since {timezone.localdate(a.at)}"]])
-    d = decision_on(device, day)
+    if decisions is None:
+        d = decision_on(device, day)
+    else:
+        d = next((x for x in reversed(decisions) if x.decided_at < end), None)
     manual = [a for a in acts if a.action in ("suspend", "reinstate", "revoke") and (d is None or a.at > d.decided_at)]
     last = manual[-1] if manual else None
     if d is None:
@@ -90,7 +97,8 @@ def state_on(device, day: dt.date, *, catalog=None, rules=None, actions=None) ->
         if rules.rectify_grants == "none":
             return DayState(RECTIFYING, d.pk, list(d.rectification_items),
                             [[f"限期整改：{'、'.join(d.rectification_items)}", f"rectification required: {', '.join(d.rectification_items)}"]])
-    verdicts = {v.item: v for v in device_verdicts(device, on=day, catalog=catalog)}
+    verdicts = {v.item: v for v in (device_verdicts(device, on=day, catalog=catalog) if evidence is None
+                                    else judge_all(evidence.on(day), catalog))}
     if rectify and rules.rectify_grants == "after_retest":
         open_items = [i for i in d.rectification_items if getattr(verdicts.get(i), "verdict", MISSING) not in (PASS, NA)]
         if open_items:
@@ -139,19 +147,24 @@ def history_start(device) -> dt.date | None:
     return min(days) if days else None
 
 
-def compute_spans(device, start: dt.date, through: dt.date, *, catalog=None, previous: StateSpan | None = None) -> list[StateSpan]:
+def compute_spans(device, start: dt.date, through: dt.date, *, catalog=None, previous: StateSpan | None = None,
+                  read_once: bool = True) -> list[StateSpan]:
     """The spans of ``start``..``through`` (unsaved), continuing ``previous`` when the first day
-    has its state."""
+    has its state. ``read_once``: the decisions and evidence are read once for all the days
+    (:class:`EvidenceHistory`); False reads them day by day as a single day's answer does
+    (what :func:`recompute_from_scratch` does, so the tests compare two independent readings)."""
     catalog = catalog or current_catalog()
     rules = recognition_rules(catalog)
     actions = list(QualificationAction.objects.filter(device=device).order_by("at", "id"))
+    decisions = list(Decision.objects.filter(device=device).order_by("decided_at", "id")) if read_once else None
+    evidence = EvidenceHistory(device, through) if read_once else None
     spans: list[StateSpan] = []
     cur, cur_key = previous, None
     if previous is not None:
         cur_key = (previous.state, previous.decision_id, tuple(previous.items))
     day = start
     while day <= through:
-        s = state_on(device, day, catalog=catalog, rules=rules, actions=actions)
+        s = state_on(device, day, catalog=catalog, rules=rules, actions=actions, decisions=decisions, evidence=evidence)
         if cur is not None and s.key() == cur_key and cur.end == day - dt.timedelta(days=1):
             cur.end = day
         else:
@@ -169,7 +182,7 @@ def recompute_from_scratch(device, through: dt.date | None = None, *, catalog=No
     start = history_start(device)
     if start is None or start > through:
         return []
-    return [_as_tuple(s) for s in compute_spans(device, start, through, catalog=catalog)]
+    return [_as_tuple(s) for s in compute_spans(device, start, through, catalog=catalog, read_once=False)]
 
 
 def _as_tuple(s: StateSpan) -> tuple:

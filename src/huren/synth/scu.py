@@ -37,15 +37,15 @@ def associate(port: int, contexts, *, host: str = "127.0.0.1", calling: str = "C
     return assoc
 
 
-def send_all(assoc, datasets) -> tuple[list[int], float]:
-    """C-STORE each dataset; the statuses in order and the slowest C-STORE (seconds)."""
-    statuses, worst = [], 0.0
+def send_all(assoc, datasets) -> tuple[list[int], list[float]]:
+    """C-STORE each dataset; the statuses and the seconds each C-STORE took, in order."""
+    statuses, took = [], []
     for ds in datasets:
         t = time.perf_counter()
         st = assoc.send_c_store(ds)
-        worst = max(worst, time.perf_counter() - t)
+        took.append(time.perf_counter() - t)
         statuses.append(int(st.Status) if st and "Status" in st else -1)
-    return statuses, worst
+    return statuses, took
 
 
 def send_study(port: int, datasets, **kw) -> list[int]:

@@ -43,11 +43,8 @@ def templates(ct_slices: int) -> list[tuple[str, list]]:
     """The studies of one run, in sending order (each sent with fresh UIDs)."""
     from huren.synth import clinical
 
-    vendors = ["Siemens", "GE", "Philips", "UIH", "Canon"]
     out = []
-    for i in range(4):
-        v = vendors[i % len(vendors)]
-        kind = ("CT", "MR", "DR", "DR")[i]
+    for i, (kind, v) in enumerate((("CT", "Siemens"), ("MR", "GE"), ("DR", "Philips"), ("DR", "UIH"))):
         if kind == "CT":
             st = clinical.ct_study(n_slices=ct_slices, vendor=v, seed=i)
         elif kind == "MR":
@@ -72,13 +69,15 @@ def as_sent(ds):
     return pydicom.dcmread(buf)
 
 
-def start_worker(enabled: bool, log: Path) -> subprocess.Popen:
-    """``db_worker`` in its own process, its log (INFO: each task's state) in ``log``."""
+def start_worker(enabled: bool, log: Path, nice: int = 0) -> subprocess.Popen:
+    """``db_worker`` in its own process (``nice``: its CPU priority lowered by that much), its log
+    (INFO: each task's state) in ``log``."""
     env = dict(os.environ, HUREN_IQ_ENABLED="1" if enabled else "0", HUREN_LOG_LEVEL="INFO",
                PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
     with open(log, "wb") as out:
         p = subprocess.Popen([sys.executable, "-m", "django", "db_worker", "--interval", "0.2", "--no-startup-delay",
-                              "--no-reload"], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                              "--no-reload"], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                             preexec_fn=(lambda: os.nice(nice)) if nice else None)
     t0 = time.monotonic()
     while "Starting worker" not in log.read_text("utf-8", "replace"):
         if p.poll() is not None or time.monotonic() - t0 > 60:
@@ -87,16 +86,22 @@ def start_worker(enabled: bool, log: Path) -> subprocess.Popen:
     return p
 
 
-def stop_worker(p: subprocess.Popen) -> float:
-    """Stop the worker (it finishes its task); the CPU seconds it used (user + system)."""
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
+def stop_worker(p: subprocess.Popen) -> tuple[float, float]:
+    """Stop the worker (it finishes its task); the CPU seconds it used (user + system) and its
+    peak resident memory (MiB)."""
+    try:
+        os.kill(p.pid, signal.SIGTERM)  # not Popen.send_signal: its poll() would reap the process first
+    except ProcessLookupError:
+        pass
     deadline = time.monotonic() + 30
     while True:
-        pid, _, usage = os.wait4(p.pid, os.WNOHANG)
+        try:
+            pid, _, usage = os.wait4(p.pid, os.WNOHANG)
+        except ChildProcessError:  # already reaped
+            return float("nan"), float("nan")
         if pid:
             p.returncode = 0  # reaped here, for its resource usage
-            return usage.ru_utime + usage.ru_stime
+            return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
         if time.monotonic() > deadline:
             p.kill()
         time.sleep(0.05)
@@ -113,7 +118,7 @@ def drained(uids: list[str], enabled: bool) -> bool:
     return done.values("study").distinct().count() == len(uids)
 
 
-def one_run(port: int, studies: list[tuple[str, list]], n: int, enabled: bool, log: Path) -> dict:
+def one_run(port: int, studies: list[tuple[str, list]], n: int, enabled: bool, log: Path, nice: int = 0) -> dict:
     from django.conf import settings
 
     from huren.imagequality.models import Evaluation
@@ -121,7 +126,7 @@ def one_run(port: int, studies: list[tuple[str, list]], n: int, enabled: bool, l
 
     settings.HUREN_IQ_ENABLED = enabled  # the node's own process (the worker has it from its environment)
     uids: list[str] = []
-    worker = start_worker(enabled, log)
+    worker = start_worker(enabled, log, nice)
     try:
         objects, took = 0, []
         t0 = time.perf_counter()
@@ -143,12 +148,12 @@ def one_run(port: int, studies: list[tuple[str, list]], n: int, enabled: bool, l
             time.sleep(0.2)
         drain = time.perf_counter() - t1
     finally:
-        worker_cpu = stop_worker(worker)
+        worker_cpu, worker_rss = stop_worker(worker)
     evs = Evaluation.objects.filter(study__study_instance_uid__in=uids)
     done = evs.filter(status=Evaluation.Status.DONE)
     took.sort()
     return dict(enabled=enabled, objects=objects, seconds=seconds, rate=objects / seconds, worst=took[-1],
-                worker_cpu=worker_cpu, p50=took[len(took) // 2], p99=took[min(len(took) - 1, int(len(took) * 0.99))], drain=drain,
+                worker_cpu=worker_cpu, worker_rss=worker_rss, p50=took[len(took) // 2], p99=took[min(len(took) - 1, int(len(took) * 0.99))], drain=drain,
                 studies=len(uids), evaluations=evs.count(), done=done.count(),
                 checks=sum(e.checks_passed + e.checks_failed + e.checks_not_evaluable for e in done),
                 pixel_images=sum(e.pixel_images_read for e in done),
@@ -161,6 +166,8 @@ def main() -> int:
     ap.add_argument("--studies", type=int, default=16, help="studies per run (cycling CT, MR, DR, DR); default 16")
     ap.add_argument("--ct-slices", type=int, default=40)
     ap.add_argument("--quiet", type=float, default=1.0, help="HUREN_DICOM_SERIES_QUIET_SECONDS for the run; default 1")
+    ap.add_argument("--worker-nice", type=int, default=0,
+                    help="run the worker at a lower CPU priority (nice +N), as a site could; default 0")
     args = ap.parse_args()
     os.environ["HUREN_DICOM_SERIES_QUIET_SECONDS"] = str(args.quiet)
     os.environ.setdefault("HUREN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
@@ -173,18 +180,18 @@ def main() -> int:
     studies = templates(args.ct_slices)
     per_run = sum(len(studies[i % len(studies)][1]) for i in range(args.studies))
     print(f"{args.studies} studies per run ({per_run} objects: CT {args.ct_slices} × 512², MR head 5 series × 5 × 256², "
-          f"DR 560²), made in {time.perf_counter() - t:.1f} s; quiet period {args.quiet:g} s")
+          f"DR 560²), made in {time.perf_counter() - t:.1f} s; quiet period {args.quiet:g} s; worker nice +{args.worker_nice}")
     server, port = start_node()
     order = [(i // 2 + i) % 2 == 0 for i in range(args.runs)]  # on, off, off, on, on, off, …
     rows = []
     try:
         for i, enabled in enumerate(order):
-            r = one_run(port, studies, args.studies, enabled, home / f"worker-{i + 1}.log")
+            r = one_run(port, studies, args.studies, enabled, home / f"worker-{i + 1}.log", args.worker_nice)
             rows.append(r)
             print(f"  run {i + 1} checks {'on ' if enabled else 'off'}: {r['objects']} objects in {r['seconds']:.2f} s = "
                   f"{r['rate']:.1f} objects/s; C-STORE p50 {r['p50'] * 1000:.0f} / p99 {r['p99'] * 1000:.0f} / "
                   f"max {r['worst'] * 1000:.0f} ms; worker done {r['drain']:.1f} s after the last object, "
-                  f"{r['worker_cpu']:.1f} CPU s; "
+                  f"{r['worker_cpu']:.1f} CPU s, peak RSS {r['worker_rss']:.0f} MiB; "
                   f"evaluations stored {r['done']} done of {r['evaluations']} for {r['studies']} studies "
                   f"({r['checks']} checks, {r['pixel_images']} images' pixels read); worker tracebacks {r['tracebacks']}")
     finally:

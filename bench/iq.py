@@ -87,7 +87,9 @@ def fresh(template):
     series = {}
     out = []
     for ds in template:
-        d = copy.copy(ds)  # shallow: the pixel bytes are shared, the UIDs new
+        # shallow: the pixel bytes are shared, and so are the elements — the template takes the new
+        # UIDs too, so each copy must be used (evaluated, sent) before the next call
+        d = copy.copy(ds)
         d.StudyInstanceUID = study
         d.SeriesInstanceUID = series.setdefault(str(ds.SeriesInstanceUID), generate_uid())
         d.SOPInstanceUID = generate_uid()

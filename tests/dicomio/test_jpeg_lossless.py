@@ -9,29 +9,17 @@ from pathlib import Path
 
 import numpy as np
 import pydicom
-import gdcm  # python-gdcm, a test extra, writes the JPEG Lossless files
 import pytest
 
 from huren.analysis import AnalyzeOptions, analyze_paths
 from huren.dicomio import load_images
+from tests.transcode import gdcm_transcode  # python-gdcm, a test extra, writes the JPEG Lossless files
 
 JPEG_LOSSLESS_SV1 = "1.2.840.10008.1.2.4.70"
 
 
 def to_jpeg_lossless(src: Path, dst: Path) -> Path:
-    reader = gdcm.ImageReader()
-    reader.SetFileName(str(src))
-    assert reader.Read(), src
-    change = gdcm.ImageChangeTransferSyntax()
-    change.SetTransferSyntax(gdcm.TransferSyntax(gdcm.TransferSyntax.JPEGLosslessProcess14_1))
-    change.SetInput(reader.GetImage())
-    assert change.Change(), src
-    writer = gdcm.ImageWriter()
-    writer.SetFileName(str(dst))
-    writer.SetFile(reader.GetFile())
-    writer.SetImage(change.GetOutput())
-    assert writer.Write(), dst
-    return dst
+    return gdcm_transcode(src, dst, "JPEGLosslessProcess14_1")
 
 
 def _values(res):

@@ -49,3 +49,13 @@ def test_a_whole_image_is_complete_and_a_cut_one_is_not(ct):
     gone = _with(ct)
     del gone.PixelData
     assert "no pixel data" in incomplete(gone)[1]
+
+
+def test_mr_spectroscopy_needs_its_spectra_not_pixel_data():
+    from huren.synth.clinical import mr_spectroscopy
+
+    [mrs] = mr_spectroscopy().datasets
+    assert "PixelData" not in mrs and incomplete(mrs) is None  # spectra, not an image: whole
+    del mrs.SpectroscopyData
+    zh, en = incomplete(mrs)
+    assert "no spectroscopy data" in en and "波谱" in zh

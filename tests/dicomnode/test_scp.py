@@ -12,6 +12,7 @@ from pynetdicom import AE, sop_class
 
 from huren.dicomnode import scp
 from huren.dicomnode.models import AnalysisRun, DicomObject, DicomSeries
+from huren.synth.scu import associate as _assoc  # a console's association, long timeouts
 
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
@@ -30,17 +31,6 @@ def node(dicom_root):
     server = scp.start("127.0.0.1", 0, "HUREN_TEST")  # port 0: the system picks a free one
     yield server.server_address[1]
     server.shutdown()
-
-
-def _assoc(port: int, contexts):
-    ae = AE(ae_title="CT_CONSOLE")
-    # a loaded CI machine may be slow to answer: wait as long as a real console would
-    ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = 120
-    for c, ts in contexts:
-        ae.add_requested_context(c, ts)
-    assoc = ae.associate("127.0.0.1", port, ae_title="HUREN_TEST")
-    assert assoc.is_established
-    return assoc
 
 
 @pytest.fixture(scope="module")

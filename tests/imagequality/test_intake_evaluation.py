@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
-from iqs_helpers import send
+from iqs_helpers import failed_and_retried, send
 
 from huren.dicomnode.models import DicomSeries
 from huren.dicomnode.tasks import check_series
@@ -103,26 +103,8 @@ def test_one_deferred_evaluation_per_study_rescheduled_while_receiving(site, dja
 
 
 def test_a_failed_run_keeps_its_reason_and_is_retried(site, immediate, monkeypatch, settings):
-    settings.HUREN_IQ_RETRIES = 1
-    calls = []
-
-    def boom(*a, **k):
-        calls.append(1)
-        if len(calls) == 1:
-            raise MemoryError("simulated")
-        from huren.iq import evaluate_study as real
-        return real(*a, **k)
-
-    import huren.iq
-    real = huren.iq.evaluate_study
-    monkeypatch.setattr(huren.iq, "evaluate_study", lambda *a, **k: (_ for _ in ()).throw(MemoryError("simulated"))
-                        if not calls.append(1) and len(calls) == 1 else real(*a, **k))
-    study = clinical.ct_study(n_slices=6, seed=4)
-    immediate(study, site.a.CT)
-    s = Study.objects.get(study_instance_uid=study.study_instance_uid)
-    failed = s.iq_evaluations.get(status="failed")
+    _, failed, retry = failed_and_retried(immediate, site.a.CT, monkeypatch, settings, seed=4)
     assert "MemoryError" in failed.error_en and "自动评价出错" in failed.error_zh
-    retry = s.iq_evaluations.get(retry_of=failed)
     assert retry.status == "done" and retry.attempt == 2 and retry.checks.exists()
 
 

@@ -101,6 +101,15 @@ def test_only_a_localiser_is_not_evaluable():
     assert r.result == "not_evaluable" and "localiser" in r.reason_en
 
 
+def test_mr_spectroscopy_is_not_judged_as_images():
+    ev = run(c.mr_spectroscopy())
+    assert [s.role for s in ev.series] == ["non-image"]
+    r = ev.get("readable")[0]
+    assert r.result == "not_evaluable" and "no image series" in r.reason_en
+    assert_bilingual(r)
+    assert not ev.get("matrix") and not ev.get("required_sequences")
+
+
 def test_unsupported_modality():
     st = c.ct_study(n_slices=2, base_images=1)
     for ds in st.datasets:

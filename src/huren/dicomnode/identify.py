@@ -121,6 +121,14 @@ def _patterns(words: tuple[str, ...]) -> list[tuple[str, re.Pattern | None]]:
     return out
 
 
+# Storage classes the node accepts whose objects carry no Pixel Data by design: the element
+# they carry instead (PS3.3 A.49 MR Spectroscopy: Spectroscopy Data) and the reason when it is absent.
+NOT_PIXEL_DATA = {
+    "1.2.840.10008.5.1.4.1.1.4.2": ("SpectroscopyData", ("缺少波谱数据（文件可能被截断）",
+                                                         "no spectroscopy data (the file may be truncated)")),
+}
+
+
 def incomplete(ds: Dataset) -> tuple[str, str] | None:
     """Why an image object is not whole (a truncated file), or None.
 
@@ -128,10 +136,15 @@ def incomplete(ds: Dataset) -> tuple[str, str] | None:
     needs its pixel data, and uncompressed pixel data needs rows × columns × samples ×
     bytes per sample × frames bytes (DICOM PS3.5 §8.1.1).
     """
-    if "PixelData" not in ds:
+    payload = NOT_PIXEL_DATA.get(str(ds.get("SOPClassUID", "") or "").strip())
+    if payload is not None and payload[0] not in ds:
+        return payload[1]
+    if payload is None and "PixelData" not in ds:
         return ("缺少像素数据（文件可能被截断）", "no pixel data (the file may be truncated)")
     if not str(ds.get("SOPInstanceUID", "") or "").strip() or not str(ds.get("SeriesInstanceUID", "") or "").strip():
         return ("缺少 SOP Instance UID 或 Series Instance UID，无法归档", "no SOP Instance UID or Series Instance UID; cannot be filed")
+    if payload is not None:
+        return None  # not an image: no pixel data to measure
     meta = getattr(ds, "file_meta", None)
     ts = meta.get("TransferSyntaxUID") if meta is not None else None
     if ts is None or ts.is_compressed:

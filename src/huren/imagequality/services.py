@@ -33,8 +33,16 @@ def _fail(ev: Evaluation, zh: str, en: str) -> Evaluation:
     ev.status = Evaluation.Status.FAILED
     ev.error_zh, ev.error_en = zh[:MAX_TEXT], en[:MAX_TEXT]
     ev.finished_at = timezone.now()
-    ev.save(update_fields=["status", "error_zh", "error_en", "finished_at"])
+    ev.save(update_fields=["status", "outcome", "error_zh", "error_en", "finished_at", *RULES_FIELDS])
     return ev
+
+
+RULES_FIELDS = ("rules_name", "rules_sha256", "rules_version")
+
+
+def _name_rules(ev: Evaluation, force) -> None:
+    """The rules the run applies, named on the run before it starts (a failed run names them too)."""
+    ev.rules_name, ev.rules_sha256, ev.rules_version = (force.rules.name or "")[:100], force.sha256, force.version
 
 
 def _jsonable(v):
@@ -59,6 +67,8 @@ def run_evaluation(ev: Evaluation) -> Evaluation:
 
     study = ev.study
     try:
+        force = in_force()
+        _name_rules(ev, force)
         series = clinical_series(study)
         if not series:
             ev.outcome = Evaluation.Outcome.NOT_EVALUABLE
@@ -68,7 +78,6 @@ def run_evaluation(ev: Evaluation) -> Evaluation:
         paths = [p for s in series for p in series_files(s)]
         if not paths:
             return _fail(ev, "该检查没有可读取的已存储图像", "the study has no stored readable images")
-        force = in_force()
         result = evaluate_study(paths, rules=force.rules)
     except Exception as e:  # noqa: BLE001  the node keeps running; the reason is kept and the run retried
         log.exception("image-quality evaluation %s of study %s failed", ev.pk, study.study_instance_uid)
@@ -119,7 +128,7 @@ def _store(ev: Evaluation, result, force, by_uid: dict) -> None:
     ev.body_part = (result.body_part or "")[:64]
     ev.body_part_decided_by = (result.body_part_decided_by or "")[:32]
     ev.errors = _jsonable(list(result.errors))[:200]
-    ev.rules_name, ev.rules_sha256, ev.rules_version = (force.rules.name or "")[:100], force.sha256, force.version
+    _name_rules(ev, force)
     if not result.checks:
         ev.error_zh = "；".join(e.get("reason_zh", "") for e in result.errors[:5]) or "未能进行任何检查"
         ev.error_en = "; ".join(e.get("reason_en", "") for e in result.errors[:5]) or "no check could be run"

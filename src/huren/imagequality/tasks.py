@@ -7,6 +7,10 @@ the end of the study's quiet period. The task re-schedules itself while the stud
 receives or one of its series is undecided, so a study of many series costs a handful of
 tasks; nothing runs in the C-STORE handler. A run that fails keeps its reason and is retried
 (``HUREN_IQ_RETRIES`` times, ``HUREN_IQ_RETRY_SECONDS`` apart, doubling) as a new run.
+
+Every run that ends (done or failed, first run or retry) leaves one audit entry: the study, the
+rules version (SHA-256) and the result counts, made by the person who asked for the run or else
+by the system account of automatic intake ("DICOM 接收（自动）").
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from django.db import transaction
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
+from huren.accounts import audit
+from huren.dicomnode.evidence import system_user
 from huren.dicomnode.models import DicomSeries
 from huren.dicomnode.storage import quiet_period
 from huren.studies.models import Study
@@ -73,6 +79,12 @@ def request_evaluation(study: Study, user=None) -> Evaluation:
 @task()
 def evaluate_task(evaluation_id: int) -> str:
     """Evaluate the study once it is quiet and all its series are decided."""
+    ev = Evaluation.objects.select_related("requested_by").get(pk=evaluation_id)
+    with audit.acting_as(ev.requested_by or system_user()):  # the audit log names who (or what) ran it
+        return _evaluate(evaluation_id)
+
+
+def _evaluate(evaluation_id: int) -> str:
     from .services import run_evaluation
 
     with transaction.atomic():
@@ -97,9 +109,28 @@ def evaluate_task(evaluation_id: int) -> str:
         ev.started_at = timezone.now()
         ev.save(update_fields=["status", "started_at"])
     ev = run_evaluation(ev)
-    if ev.status == Evaluation.Status.FAILED:
-        _retry(ev)
+    again = _retry(ev) if ev.status == Evaluation.Status.FAILED else None
+    audit_run(ev, again)
     return ev.status
+
+
+AUDITED_FIELDS = ("study_id", "status", "outcome", "attempt", "retry_of_id", "rules_name", "rules_sha256",
+                  "checks_passed", "checks_failed", "checks_not_evaluable", "failed_checks", "images",
+                  "pixel_images_read", "error_en")
+
+
+def audit_run(ev: Evaluation, again: Evaluation | None = None) -> None:
+    """The audit entry of a finished run: which study, which rules, how many checks passed,
+    failed and could not be evaluated (and the retry queued after a failure)."""
+    how = (f"retry {ev.attempt - 1} of evaluation {ev.retry_of_id}" if ev.retry_of_id
+           else "requested by a person" if ev.requested_by_id else "automatic")
+    counts = (f"{ev.checks_passed} passed, {ev.checks_failed} failed, {ev.checks_not_evaluable} not evaluable"
+              if ev.status == Evaluation.Status.DONE else "no result")
+    note = (f"image-quality evaluation of study {ev.study.study_instance_uid} ({how}): {ev.status}"
+            f"{f' ({ev.outcome})' if ev.outcome else ''}; {counts}; rules {ev.rules_name or '-'} "
+            f"sha256 {ev.rules_sha256[:16] or '-'}" + (f"; retried as evaluation {again.pk}" if again is not None else ""))
+    changes = {f: [None, getattr(ev, f)] for f in AUDITED_FIELDS if getattr(ev, f) not in (None, "", [])}
+    audit.record_action(ev, note, changes)
 
 
 def _retry(ev: Evaluation) -> Evaluation | None:

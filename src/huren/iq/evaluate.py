@@ -17,6 +17,7 @@ from huren.iq.ruleset import Rules, load_rules
 
 FAMILY = {"CT": "CT", "MR": "MR", "DX": "DR", "CR": "DR", "DR": "DR", "RG": "DR", "PX": None}
 NON_IMAGE = {"SR", "PR", "KO", "REG", "SEG", "RTSTRUCT", "RTDOSE", "RTPLAN", "DOC"}
+MR_SPECTROSCOPY = "1.2.840.10008.5.1.4.1.1.4.2"  # MR Spectroscopy Storage (PS3.4 B.5)
 
 _default_rules: Rules | None = None
 
@@ -66,6 +67,8 @@ def _role(slices: list[Slice]) -> str:
                                                                           "REFORMATTED" in it or "VOLUME" in it):
         return "derived"
     if s.text("SOPClassUID").startswith("1.2.840.10008.5.1.4.1.1.7"):  # secondary capture (dose screens, …)
+        return "non-image"
+    if s.text("SOPClassUID") == MR_SPECTROSCOPY:  # spectra, not images (no Pixel Data by design)
         return "non-image"
     return "images"
 

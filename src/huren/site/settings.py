@@ -220,9 +220,21 @@ HUREN_DICOM_PORT = int(os.environ.get("HUREN_DICOM_PORT", 11112))
 # A series is taken as complete when nothing has arrived for this long (seconds).
 HUREN_DICOM_SERIES_QUIET_SECONDS = float(os.environ.get("HUREN_DICOM_SERIES_QUIET_SECONDS", 30))
 
+# Image quality of clinical studies (huren.imagequality): the automatic checks run in the
+# background worker once a clinical study is quiet. HUREN_IQ_ENABLED=0 turns them off (intake
+# and the phantom analysis go on); a failed run is retried HUREN_IQ_RETRIES times,
+# HUREN_IQ_RETRY_SECONDS apart (doubling).
+HUREN_IQ_ENABLED = os.environ.get("HUREN_IQ_ENABLED", "1").strip().lower() not in ("0", "false", "no", "off")
+HUREN_IQ_RETRIES = int(os.environ.get("HUREN_IQ_RETRIES", 2))
+HUREN_IQ_RETRY_SECONDS = float(os.environ.get("HUREN_IQ_RETRY_SECONDS", 60))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HUREN_LOG_LEVEL", "WARNING")},
+    # pydicom logs a traceback for each decoder plugin that fails on a frame before it raises one
+    # error naming them all; huren records that error as the reason (bilingual), so the worker's
+    # log is not filled with tracebacks for one undecodable image.
+    "loggers": {"pydicom.pixels.decoders.base": {"level": "CRITICAL"}},
 }

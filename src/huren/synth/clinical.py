@@ -464,6 +464,37 @@ def mr_study(*, body_part: str = "HEAD", vendor: str = "Siemens", protocol=None,
     return SynthStudy(datasets=datasets, truth=truth, modality="MR")
 
 
+MR_SPECTROSCOPY_STORAGE = "1.2.840.10008.5.1.4.1.1.4.2"
+
+
+def mr_spectroscopy(*, body_part: str = "HEAD", vendor: str = "Siemens", points: int = 1024, seed: int = 0,
+                    study_uid: str | None = None) -> SynthStudy:
+    """A single-voxel MR spectroscopy study (PRESS, TE 30 ms): one MR Spectroscopy object whose
+    complex spectrum (NAA, creatine and choline peaks on noise) is in Spectroscopy Data — no Pixel
+    Data, by the object's nature (PS3.3 A.49)."""
+    rng = np.random.default_rng(seed)
+    study = {"uid": study_uid or generate_uid(UID_ROOT), "description": f"MR {body_part.title()} spectroscopy"}
+    ds = new_dataset(MR_SPECTROSCOPY_STORAGE)
+    _patient(ds, body_part, vendor, 1, study)
+    ds.Modality = "MR"
+    ds.SeriesInstanceUID, ds.FrameOfReferenceUID = generate_uid(UID_ROOT), generate_uid(UID_ROOT)
+    ds.SeriesNumber, ds.InstanceNumber = 20, 1
+    ds.SeriesDescription = ds.ProtocolName = "svs_se_30 PRESS"
+    ds.ImageType = ["ORIGINAL", "PRIMARY", "SPECTROSCOPY", "NONE"]
+    ds.MagneticFieldStrength = 3.0
+    ds.ImageOrientationPatient = list(PLANES["axial"])
+    ds.ImagePositionPatient = [-10.0, -10.0, 20.0]
+    ds.Rows = ds.Columns = ds.NumberOfFrames = 1
+    ds.DataPointRows, ds.DataPointColumns = 1, points
+    ds.DataRepresentation = "COMPLEX"
+    ds.SignalDomainColumns = "TIME"
+    ppm = np.linspace(4.5, 0.0, points)
+    spectrum = sum(h * np.exp(-(((ppm - c) / 0.04) ** 2)) for c, h in ((2.01, 1.0), (3.03, 0.7), (3.22, 0.6)))
+    fid = np.fft.ifft(spectrum + rng.normal(0, 0.02, points))
+    ds.SpectroscopyData = np.stack([fid.real, fid.imag], axis=1).astype(np.float32).tobytes()
+    return SynthStudy(datasets=[ds], truth={}, modality="MR")
+
+
 # ==================================================================================== random cases
 CT_DEFECTS = ("missing_slices", "duplicate_slices", "misplaced_z", "misplaced_xy", "slice_order", "centring",
               "body_in_fov", "matrix", "metal_artifact")

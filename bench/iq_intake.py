@@ -166,8 +166,8 @@ def main() -> int:
     ap.add_argument("--studies", type=int, default=16, help="studies per run (cycling CT, MR, DR, DR); default 16")
     ap.add_argument("--ct-slices", type=int, default=40)
     ap.add_argument("--quiet", type=float, default=1.0, help="HUREN_DICOM_SERIES_QUIET_SECONDS for the run; default 1")
-    ap.add_argument("--worker-nice", type=int, default=0,
-                    help="run the worker at a lower CPU priority (nice +N), as a site could; default 0")
+    ap.add_argument("--worker-nice", type=int, default=int(os.environ.get("HUREN_WORKER_NICE", 10)),
+                    help="the worker's lower CPU priority (nice +N); default as huren serve runs it (HUREN_WORKER_NICE, 10)")
     args = ap.parse_args()
     os.environ["HUREN_DICOM_SERIES_QUIET_SECONDS"] = str(args.quiet)
     os.environ.setdefault("HUREN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")

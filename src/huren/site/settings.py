@@ -219,6 +219,9 @@ HUREN_DICOM_AE_TITLE = os.environ.get("HUREN_DICOM_AE_TITLE", "HUREN")
 HUREN_DICOM_PORT = int(os.environ.get("HUREN_DICOM_PORT", 11112))
 # A series is taken as complete when nothing has arrived for this long (seconds).
 HUREN_DICOM_SERIES_QUIET_SECONDS = float(os.environ.get("HUREN_DICOM_SERIES_QUIET_SECONDS", 30))
+# ``huren serve`` runs the background worker at this lower CPU priority (nice), so that
+# analyses and evaluations give way to DICOM intake and the web pages; 0 keeps it equal.
+HUREN_WORKER_NICE = int(os.environ.get("HUREN_WORKER_NICE", 10))
 
 # Image quality of clinical studies (huren.imagequality): the automatic checks run in the
 # background worker once a clinical study is quiet. HUREN_IQ_ENABLED=0 turns them off (intake

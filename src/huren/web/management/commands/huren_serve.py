@@ -79,7 +79,9 @@ class Command(BaseCommand):
         children: list[tuple[str, subprocess.Popen]] = []
         stopping = threading.Event()
         try:
-            children.append(("worker", self.spawn(["db_worker", "--interval", "1"])))
+            # the background worker (analyses, image-quality evaluations, digests) gives way to
+            # intake and pages: it runs at a lower CPU priority (HUREN_WORKER_NICE, default +10)
+            children.append(("worker", self.spawn(["db_worker", "--interval", "1"], nice=settings.HUREN_WORKER_NICE)))
             for k in range(1, max(1, processes)):  # more web processes on the same listening socket
                 fd = server.socket.fileno()
                 children.append((f"web-{k}", self.spawn(["huren_web", "--fd", str(fd), "--threads", str(threads)], pass_fds=(fd,))))
@@ -109,12 +111,13 @@ class Command(BaseCommand):
             self.stop_children(children)
             self.say("huren: 已停止 / stopped")
 
-    def spawn(self, argv: list[str], pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
+    def spawn(self, argv: list[str], pass_fds: tuple[int, ...] = (), nice: int = 0) -> subprocess.Popen:
         # A new session: Ctrl-C reaches only this process, which then stops the children
         # in order (worker finishes its current task, SCP closes its associations).
         # huren.web.child ties each child's life to this process (parent-death signal).
         return subprocess.Popen([sys.executable, "-m", "huren.web.child", str(os.getpid()), *argv],
-                                env=os.environ.copy(), start_new_session=True, pass_fds=pass_fds)
+                                env=os.environ.copy(), start_new_session=True, pass_fds=pass_fds,
+                                preexec_fn=(lambda: os.nice(nice)) if nice > 0 else None)
 
     def watch(self, children, stopping: threading.Event) -> None:
         while not stopping.wait(2):

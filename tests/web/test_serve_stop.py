@@ -123,7 +123,12 @@ def test_more_web_processes_answer_on_the_same_port_and_stop_with_the_server(tmp
         except (urllib.error.URLError, OSError):
             return False
 
+    def nice(pid: int) -> int:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
     try:
+        # the worker runs at a lower CPU priority (HUREN_WORKER_NICE, +10), the web and DICOM processes do not
+        assert sorted(nice(k) - nice(p.pid) for k in kids) == [0, 0, 10]
         time.sleep(2)  # the extra web process loads Django
         assert answers()
         os.kill(p.pid, signal.SIGSTOP)

@@ -106,11 +106,17 @@ def analyze(images: Sequence[Image], options) -> Result:
     if phantom in (None, *MAGNET_NAMES):
         # the MagNET slice-width object is known by its content: nine rods on a 60 mm grid and two plates
         found, rest = [], []
-        for im in mr:
-            obj = None
-            if im.array.ndim == 2:
-                obj = magnet.find_slice_width_object(signal_values(im)[0], im.spacing)
-            (found.append((im, obj)) if obj is not None else rest.append(im))
+        for ims in group_series(mr).values():
+            # a long series is searched only if its middle image shows the object (0.1 s an image)
+            mid = ims[len(ims) // 2]
+            if len(ims) > 5 and (mid.array.ndim != 2 or magnet.find_slice_width_object(signal_values(mid)[0], mid.spacing) is None):
+                rest += ims
+                continue
+            for im in ims:
+                obj = None
+                if im.array.ndim == 2:
+                    obj = magnet.find_slice_width_object(signal_values(im)[0], im.spacing)
+                (found.append((im, obj)) if obj is not None else rest.append(im))
         if phantom is not None:
             for im in rest:
                 res.error(im.path, "图像中未找到 MagNET 层厚体模（3×3 棒阵，间距 60 mm，及两块斜板），未做层厚测试",

@@ -343,12 +343,19 @@ def slice_width_cases(folder: Path) -> list[tuple[str, Path, dict]]:
                 resample_image(real, d / f"sw{m}.dcm", m, order=3)
             # hazen's own reference for the 256² image (its MATLAB original); no truth for a real image
             out.append((d.name, d, {"slice width|": 5.48 if m == 256 else None}))
+    cases = []
     for m, fov, snr, angle, tilt in ((256, 256.0, 50.0, 0.0, 0.0), (256, 256.0, 20.0, 3.0, 1.5), (384, 270.0, 50.0, -2.0, -1.0),
                                      (512, 256.0, 50.0, 0.0, 0.0), (512, 250.0, 20.0, 3.0, 1.5), (512, 250.0, 100.0, -4.0, 2.0)):
-        t = SliceWidthTruth(matrix=m, fov_mm=fov, sigma=800.0 / snr, angle_deg=angle, tilt_deg=tilt)
+        cases.append((f"syn-{m}-snr{snr:.0f}-rot{angle:+.0f}-tilt{tilt:+.1f}",
+                      SliceWidthTruth(matrix=m, fov_mm=fov, sigma=800.0 / snr, angle_deg=angle, tilt_deg=tilt)))
+    # like the held-out 512² image: a rounded profile, strong one-sided shading, large values, gradients off by ±0.5 %
+    cases.append(("syn-512-like-held-out", SliceWidthTruth(
+        matrix=512, fov_mm=256.0, signal=6000.0, sigma=60.0, profile="gauss", shading=0.5, shading_slope_per_mm=0.002,
+        scale=(1.006, 0.996), angle_deg=-0.5, tilt_deg=-1.0, offset_mm=(2.0, 4.0))))
+    for k, (name, t) in enumerate(cases):
         tr = slice_width_truth(t)
-        d = folder / f"syn-{m}-snr{snr:.0f}-rot{angle:+.0f}-tilt{tilt:+.1f}"
-        write_slice_width(d / "sw.dcm", t, seed=m + int(snr))
+        d = folder / name
+        write_slice_width(d / "sw.dcm", t, seed=k)
         out.append((d.name, d, {"slice width|": tr["slice_width_mm"], "distortion|Horizontal": tr["distortion_h_percent"],
                                 "distortion|Vertical": tr["distortion_v_percent"]}))
     return out

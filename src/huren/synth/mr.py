@@ -359,7 +359,8 @@ class SliceWidthTruth:
 
     The slice profile: ``"rect"`` — a box of FWHM ``slice_width_mm`` with Gaussian edges
     of SD ``edge_mm``; ``"gauss"`` — a Gaussian of that FWHM. Shading:
-    1 + ``shading``·(r/R)², as a head coil's receive profile brightens towards the wall.
+    1 + ``shading``·(r/R)², as a head coil's receive profile brightens towards the wall,
+    times 1 + ``shading_slope_per_mm``·x.
     ``scale`` (x, y): a gradient-calibration error; the whole image is stretched by
     it (the rods then stand ``pitch·scale`` apart). ``rod_shift_mm``: a displacement of
     each rod (row-major from the top left) for a known distortion figure.
@@ -379,6 +380,7 @@ class SliceWidthTruth:
     signal: float = 800.0
     sigma: float = 8.0
     shading: float = 0.3
+    shading_slope_per_mm: float = 0.0  # a further linear shading along the image's x (a coil off to one side)
     matrix: int = 256
     fov_mm: float = 256.0
     angle_deg: float = 0.0
@@ -483,7 +485,7 @@ def slice_width_signal(t: SliceWidthTruth) -> np.ndarray:
     x, y = x0 * np.cos(a) + y0 * np.sin(a), -x0 * np.sin(a) + y0 * np.cos(a)
     r2 = x**2 + y**2
     R = t.diameter_mm / 2
-    obj = (r2 <= R**2) * (1.0 + t.shading * r2 / R**2)
+    obj = (r2 <= R**2) * (1.0 + t.shading * r2 / R**2) * (1.0 + t.shading_slope_per_mm * xx)
     for yb, ang, sign in ((-t.pitch_mm / 2, t.plate_angle_deg + t.tilt_deg, 1.0),
                           (t.pitch_mm / 2, t.plate_angle_deg - t.tilt_deg, -1.0)):
         band = (np.abs(y - yb) < 15.0) & (np.abs(x) < 45.0)

@@ -92,12 +92,16 @@ CASES = [
     (512, 250.0, 20.0, 3.0, -1.0, (-5.0, 6.0), {}),
     (512, 256.0, 50.0, -4.0, 2.5, (3.0, 0.0), {"edge_mm": 0.8}),
     (512, 250.0, 150.0, 0.0, 1.5, (0.0, -5.0), {"profile": "gauss", "slice_width_mm": 6.0, "nominal_mm": 6.0}),
+    # like the held-out 512² image: a rounded profile, strong one-sided shading, large values, gradients off by ±0.5 %
+    (512, 256.0, 100.0, -0.5, -1.0, (2.0, 4.0), {"profile": "gauss", "signal": 6000.0, "shading": 0.5,
+                                                 "shading_slope_per_mm": 0.002, "scale": (1.006, 0.996)}),
 ]
 
 
 @pytest.mark.parametrize("matrix,fov,snr,angle,tilt,offset,extra", CASES)
 def test_synthetic_slice_width_and_rod_distances_against_truth(tmp_path, matrix, fov, snr, angle, tilt, offset, extra):
-    t = SliceWidthTruth(matrix=matrix, fov_mm=fov, sigma=800.0 / snr, angle_deg=angle, tilt_deg=tilt, offset_mm=offset, **extra)
+    t = SliceWidthTruth(matrix=matrix, fov_mm=fov, sigma=extra.get("signal", 800.0) / snr, angle_deg=angle, tilt_deg=tilt,
+                        offset_mm=offset, **extra)
     truth = slice_width_truth(t)
     p = write_slice_width(tmp_path / "sw.dcm", t, seed=matrix + int(snr))
     res = _analyse(p)  # no --phantom: recognised by content

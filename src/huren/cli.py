@@ -42,7 +42,7 @@ def _analyze_parser(sub) -> None:
                        epilog=ANALYZE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", help="DICOM files, folders or zip archives")
     p.add_argument("--modality", choices=["CT", "DR", "MR"], help="override the modality read from the images")
-    p.add_argument("--phantom", help="CT: water, catphan503/504/600/604, acr-ct; MR: acr, flood")
+    p.add_argument("--phantom", help="CT: water, catphan503/504/600/604, acr-ct; MR: acr, flood, magnet-slice-width")
     p.add_argument("--test", help="DR: dark, ddi, stp, uniformity, ghost, artifact, distance, mtf, resolution")
     p.add_argument("--test-type", choices=["acceptance", "status", "stability"], help="which criteria to judge by")
     p.add_argument("--kerma", help="DR: CSV 'file,kerma_ugy' with each image's detector air kerma (µGy)")

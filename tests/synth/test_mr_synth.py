@@ -232,3 +232,28 @@ def test_phantom_centre_is_the_drawn_centre_and_hazens_hough_is_within_a_pixel(a
     y = (truth.matrix - 1) / 2 + truth.offset_mm[1] / px
     assert d["x"] == pytest.approx(x, abs=0.3) and d["y"] == pytest.approx(y, abs=0.3)
     assert abs(d["hazen_method"]["x"] - x) <= 1.0 and abs(d["hazen_method"]["y"] - y) <= 1.0
+
+
+def test_slice_width_object_carries_its_truth():
+    """The noise-free MagNET object: rods signal-free at their places, each band's FWHM = profile FWHM / tan(angle ± tilt)."""
+    import numpy as np
+
+    from huren.synth.mr import SliceWidthTruth, slice_width_rods_mm, slice_width_signal, slice_width_truth
+
+    t = SliceWidthTruth(matrix=512, fov_mm=256.0, shading=0.0, tilt_deg=2.0, plate_mm=0.5)
+    truth = slice_width_truth(t)
+    assert abs(truth["slice_width_mm"] - 5.0) < 0.01 and abs(truth["plate_dip_fwhm_mm"] - 5.0) < 0.01
+    assert truth["horizontal_mm"] == pytest.approx([120.0] * 3) and truth["distortion_h_percent"] < 1e-9
+    s = slice_width_signal(t)
+    px = 256.0 / 512
+    for x, y in slice_width_rods_mm(t).reshape(9, 2):
+        c, r = int(round(x / px + 255.5)), int(round(y / px + 255.5))
+        assert s[r, c] < 0.01 * t.signal
+    for y_mm, ang in ((-30.0, 11.3 + 2.0), (30.0, 11.3 - 2.0)):
+        row = s[int(round(y_mm / px + 255.5))]
+        dip = 1.0 - row / t.signal
+        xs = (np.arange(512) - 255.5) * px
+        inner = np.abs(xs) < 50
+        half = 0.5 * dip[inner].max()
+        above = xs[inner][dip[inner] >= half]
+        assert abs((above.max() - above.min()) - 5.0 / math.tan(math.radians(ang))) < 2 * px

@@ -343,3 +343,212 @@ def write_acr_enhanced(path: str | Path, truth: AcrTruth | None = None, *, seed:
     ds.PixelData = np.stack(frames).tobytes()
     ds.save_as(p, enforce_file_format=True)
     return p
+
+
+@dataclass
+class SliceWidthTruth:
+    """The MagNET slice-width test object seen in one axial image, with known truth.
+
+    A disc of water (``diameter_mm``) holding nine signal-free rods (``rod_mm`` across)
+    on a square grid of ``pitch_mm`` (60 mm: 120 mm between the outer rods), and two thin
+    signal-free plates (``plate_mm`` thick) crossing the imaged slab at ``plate_angle_deg``
+    (11.3°, tan = 0.2), midway between the rod rows (y = ∓30 mm in the phantom's frame);
+    each plate darkens a band whose profile along x is the slice profile stretched by
+    1 / tan(angle). ``tilt_deg`` turns the phantom about its y axis, out of the image
+    plane: the upper plate is then at angle + tilt, the lower at angle − tilt.
+
+    The slice profile: ``"rect"`` — a box of FWHM ``slice_width_mm`` with Gaussian edges
+    of SD ``edge_mm``; ``"gauss"`` — a Gaussian of that FWHM. Shading:
+    1 + ``shading``·(r/R)², as a head coil's receive profile brightens towards the wall,
+    times 1 + ``shading_slope_per_mm``·x.
+    ``scale`` (x, y): a gradient-calibration error; the whole image is stretched by
+    it (the rods then stand ``pitch·scale`` apart). ``rod_shift_mm``: a displacement of
+    each rod (row-major from the top left) for a known distortion figure.
+    ``angle_deg`` turns the phantom in-plane (clockwise on screen), ``offset_mm`` moves
+    it (right, down).
+    """
+
+    slice_width_mm: float = 5.0
+    profile: str = "rect"
+    edge_mm: float = 0.4
+    plate_mm: float = 1.0
+    plate_angle_deg: float = 11.3
+    tilt_deg: float = 0.0
+    diameter_mm: float = 185.0
+    pitch_mm: float = 60.0
+    rod_mm: float = 5.0
+    signal: float = 800.0
+    sigma: float = 8.0
+    shading: float = 0.3
+    shading_slope_per_mm: float = 0.0  # a further linear shading along the image's x (a coil off to one side)
+    matrix: int = 256
+    fov_mm: float = 256.0
+    angle_deg: float = 0.0
+    offset_mm: tuple[float, float] = (0.0, 0.0)
+    scale: tuple[float, float] = (1.0, 1.0)
+    rod_shift_mm: tuple = ()
+    nominal_mm: float = 5.0  # the SliceThickness header
+    field_strength_t: float = 1.5
+    pe: str = "COL"
+    manufacturer: str = "SIEMENS"
+
+
+def slice_profile(t: SliceWidthTruth, z: np.ndarray) -> np.ndarray:
+    """The slice profile (unit area) at through-plane positions ``z`` mm."""
+    from scipy.special import erf
+
+    w = t.slice_width_mm
+    if t.profile == "rect":
+        e = max(t.edge_mm, 1e-6) * np.sqrt(2.0)
+        p = 0.5 * (erf((z + w / 2) / e) - erf((z - w / 2) / e))
+    elif t.profile == "gauss":
+        s = w / (2 * np.sqrt(2 * np.log(2)))
+        p = np.exp(-0.5 * (z / s) ** 2)
+    else:
+        raise ValueError(f"unknown slice profile {t.profile!r}")
+    dz = float(z[1] - z[0])
+    return p / (p.sum() * dz)
+
+
+_Z = np.arange(-40.0, 40.0, 0.01)
+
+
+def _plate_deficit_z(t: SliceWidthTruth, angle_deg: float) -> np.ndarray:
+    """The fraction of signal a plate at ``angle_deg`` takes out, on :data:`_Z` (the plate's depth, mm):
+    the slice profile integrated over the plate's extent along z."""
+    sp = slice_profile(t, _Z)
+    thick = t.plate_mm / np.cos(np.radians(angle_deg))
+    k = max(int(round(thick / 0.01)), 1)
+    c = np.cumsum(np.r_[0.0, sp]) * 0.01
+    idx = np.arange(_Z.size)
+    lo, hi = np.clip(idx - k // 2, 0, _Z.size), np.clip(idx - k // 2 + k, 0, _Z.size)
+    return c[hi] - c[lo]
+
+
+def _plate_deficit(t: SliceWidthTruth, angle_deg: float):
+    d = _plate_deficit_z(t, angle_deg)
+    return lambda zz: np.interp(zz, _Z, d, left=0.0, right=0.0)
+
+
+def _fwhm_z(p: np.ndarray) -> float:
+    above = np.nonzero(p >= 0.5 * p.max())[0]
+    i, j = above[0], above[-1]
+    h = 0.5 * p.max()
+    left = _Z[i - 1] + (h - p[i - 1]) / (p[i] - p[i - 1]) * 0.01
+    right = _Z[j] + (p[j] - h) / (p[j] - p[j + 1]) * 0.01
+    return float(right - left)
+
+
+def slice_width_rods_mm(t: SliceWidthTruth) -> np.ndarray:
+    """True rod centres in image mm from the image centre (x right, y down): (3, 3, 2), rows from the top."""
+    a = np.radians(t.angle_deg)
+    out = np.zeros((3, 3, 2))
+    shifts = list(t.rod_shift_mm) or [(0.0, 0.0)] * 9
+    for j in range(3):
+        for i in range(3):
+            dx, dy = shifts[3 * j + i]
+            x, y = (i - 1) * t.pitch_mm + dx, (j - 1) * t.pitch_mm + dy
+            xr, yr = x * np.cos(a) - y * np.sin(a), x * np.sin(a) + y * np.cos(a)
+            out[j, i] = ((xr + t.offset_mm[0]) * t.scale[0], (yr + t.offset_mm[1]) * t.scale[1])
+    return out
+
+
+def slice_width_truth(t: SliceWidthTruth) -> dict:
+    """The figures the analysis should find: slice width (FWHM), rod distances (mm), their CV (%), tilt."""
+    r = slice_width_rods_mm(t)
+    h = [float(np.hypot(*(r[j, 2] - r[j, 0]))) for j in range(3)]
+    v = [float(np.hypot(*(r[2, i] - r[0, i]))) for i in range(3)]
+
+    def cv(d):
+        return float(100 * np.std(d, ddof=1) / np.mean(d))
+
+    # the slice width is the FWHM of the slice profile itself (``slice_width_mm`` unless its edges are
+    # wide against it); a plate of finite thickness images that profile integrated over the plate,
+    # whose FWHM (``plate_dip_fwhm_mm``, at the untilted angle) is what the method can read
+    return {"slice_width_mm": _fwhm_z(slice_profile(t, _Z)),
+            "plate_dip_fwhm_mm": _fwhm_z(_plate_deficit_z(t, t.plate_angle_deg)),
+            "horizontal_mm": h, "vertical_mm": v,
+            "distortion_h_percent": cv(h), "distortion_v_percent": cv(v), "tilt_deg": t.tilt_deg}
+
+
+def slice_width_signal(t: SliceWidthTruth) -> np.ndarray:
+    """The noise-free image of the slice-width object (partial-volume edges included)."""
+    a0 = AcrTruth(matrix=t.matrix, fov_mm=t.fov_mm)
+    k = _super(a0)
+    n = t.matrix * k
+    px = t.fov_mm / n
+    c = (np.arange(n) - (n - 1) / 2) * px
+    xx, yy = np.meshgrid(c, c)
+    # image mm -> object mm (undo the gradient scale), then into the phantom's frame
+    a = np.radians(t.angle_deg)
+    x0, y0 = xx / t.scale[0] - t.offset_mm[0], yy / t.scale[1] - t.offset_mm[1]
+    x, y = x0 * np.cos(a) + y0 * np.sin(a), -x0 * np.sin(a) + y0 * np.cos(a)
+    r2 = x**2 + y**2
+    R = t.diameter_mm / 2
+    obj = (r2 <= R**2) * (1.0 + t.shading * r2 / R**2) * (1.0 + t.shading_slope_per_mm * xx)
+    for yb, ang, sign in ((-t.pitch_mm / 2, t.plate_angle_deg + t.tilt_deg, 1.0),
+                          (t.pitch_mm / 2, t.plate_angle_deg - t.tilt_deg, -1.0)):
+        band = (np.abs(y - yb) < 15.0) & (np.abs(x) < 45.0)
+        deficit = _plate_deficit(t, ang)
+        zz = sign * x[band] * np.tan(np.radians(ang))
+        obj[band] *= 1.0 - deficit(zz)
+    shifts = list(t.rod_shift_mm) or [(0.0, 0.0)] * 9
+    for j in range(3):
+        for i in range(3):
+            dx, dy = shifts[3 * j + i]
+            obj[(x - (i - 1) * t.pitch_mm - dx) ** 2 + (y - (j - 1) * t.pitch_mm - dy) ** 2 <= (t.rod_mm / 2) ** 2] = 0.0
+    return _down(obj, k) * t.signal
+
+
+def write_slice_width(path: str | Path, truth: SliceWidthTruth | None = None, *, seed: int = 0) -> Path:
+    """One axial image of the slice-width object, with Rician noise of σ = ``truth.sigma``."""
+    t = truth or SliceWidthTruth()
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    obj = slice_width_signal(t)
+    rng = np.random.default_rng(seed)
+    arr = np.hypot(obj + rng.normal(0, t.sigma, obj.shape), rng.normal(0, t.sigma, obj.shape))
+    ds = _dataset(p, arr, spacing=t.fov_mm / t.matrix, z=0.0, series_uid=generate_uid(), study_uid=generate_uid(), instance=1,
+                  field_t=t.field_strength_t, pe=t.pe, thickness=t.nominal_mm, description="axial synthetic")
+    if t.manufacturer != "huren-synth":
+        ds.Manufacturer = t.manufacturer
+        ds.save_as(p, enforce_file_format=True)
+    return p
+
+
+def resample_image(src: str | Path, dst: str | Path, matrix: int, *, order: int = 3) -> Path:
+    """A copy of a real single-frame image resampled to ``matrix`` × ``matrix`` over the same field.
+
+    Pixel edges stay aligned (``grid_mode``), so the pixel spacing scales by exactly
+    Rows / ``matrix`` and the first pixel's centre moves by half the change; Rows, Columns,
+    Pixel Spacing, Image Position and the UIDs of the copy are updated. For testing the
+    analysis of one object at another matrix; the copy is written where asked (a
+    temporary folder), never beside the data.
+    """
+    import pydicom
+    from scipy import ndimage
+
+    ds = pydicom.dcmread(str(src))
+    a = ds.pixel_array.astype(np.float64)
+    b = ndimage.zoom(a, (matrix / a.shape[0], matrix / a.shape[1]), order=order, grid_mode=True, mode="grid-constant", cval=0.0)
+    sr, sc = (float(v) for v in ds.PixelSpacing)
+    nsr, nsc = sr * a.shape[0] / b.shape[0], sc * a.shape[1] / b.shape[1]
+    if "ImagePositionPatient" in ds and "ImageOrientationPatient" in ds:
+        o = np.array([float(v) for v in ds.ImageOrientationPatient])
+        pos = np.array([float(v) for v in ds.ImagePositionPatient])
+        # the first pixel's centre moves from half an old pixel to half a new one inside the field's corner
+        pos = pos + o[:3] * (nsc - sc) / 2 + o[3:] * (nsr - sr) / 2
+        ds.ImagePositionPatient = [float(v) for v in pos]
+    hi = 2 ** int(ds.BitsStored) - 1
+    ds.PixelData = np.clip(np.round(b), 0, hi).astype(np.uint16).tobytes()
+    ds.Rows, ds.Columns = b.shape
+    ds.PixelSpacing = [nsr, nsc]
+    ds.SOPInstanceUID = generate_uid()
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    ds.SeriesInstanceUID = generate_uid()
+    ds.BitsAllocated = 16
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian
+    p = Path(dst)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    ds.save_as(p, enforce_file_format=True)
+    return p

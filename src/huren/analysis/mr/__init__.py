@@ -14,7 +14,7 @@ from typing import Sequence
 from huren.dicomio import Image, device_info, group_series, is_localiser
 from huren.result import Result
 
-from . import acr
+from . import acr, magnet
 from .acr import (
     edge_mtf,
     geometric_lengths,
@@ -26,8 +26,8 @@ from .acr import (
     wedge_difference,
 )
 from .artifacts import background_artifacts
-from .common import ITEM, Frame, MrAnalysisError
-from .driver import acr_tests, flood_tests, resonance_frequency
+from .common import ITEM, Frame, MrAnalysisError, signal_values
+from .driver import acr_tests, flood_tests, resonance_frequency, slice_width_tests
 from .ghosting import ghosting_ipem, psg_acr
 from .snr import normalisation_factor, snr_background, snr_smoothing, snr_subtraction
 from .uniformity import fractional_uniformity, nine_roi_uniformity, piu_acr
@@ -36,9 +36,12 @@ __all__ = [
     "ITEM", "Frame", "MrAnalysisError", "acr_tests", "analyze", "background_artifacts", "edge_mtf", "flood_tests",
     "fractional_uniformity", "geometric_lengths", "ghosting_ipem", "hole_arrays", "identify_slices",
     "localiser_length", "low_contrast", "nine_roi_uniformity", "normalisation_factor", "piu_acr", "psg_acr",
-    "resonance_frequency", "slice_thickness", "snr_background", "snr_smoothing", "snr_subtraction",
+    "resonance_frequency", "slice_thickness", "slice_width_tests", "snr_background", "snr_smoothing", "snr_subtraction",
     "wedge_difference",
 ]
+
+
+MAGNET_NAMES = ("magnet-slice-width", "magnet", "slice-width", "slicewidth")
 
 
 def _plane(im: Image) -> str:
@@ -62,10 +65,10 @@ def analyze(images: Sequence[Image], options) -> Result:
     res.device = device_info(mr[0].ds)
     res.inputs = [im.ref() for im in mr]
     phantom = (getattr(options, "phantom", None) or "").lower() or None
-    if phantom not in (None, "acr", "acr-mr", "acr-mr-large", "flood"):
+    if phantom not in (None, "acr", "acr-mr", "acr-mr-large", "flood", *MAGNET_NAMES):
         # a CT phantom name (or a typo) must not fall through to the flood tests
-        res.error(mr[0].path, f"未知的 MR 体模 {phantom}（可选 acr、flood）",
-                  f"unknown MR phantom {phantom} (choose acr or flood)")
+        res.error(mr[0].path, f"未知的 MR 体模 {phantom}（可选 acr、flood、magnet-slice-width）",
+                  f"unknown MR phantom {phantom} (choose acr or flood, or magnet-slice-width)")
         return res
     second = [im for im in (getattr(options, "second", None) or []) if im.modality == "MR"]
     for im in getattr(options, "second", None) or []:
@@ -100,6 +103,34 @@ def analyze(images: Sequence[Image], options) -> Result:
                 if len(g) < 3:
                     res.note(f"{len(g)} 层的轴位序列不是 ACR 序列，已忽略", f"an axial series of {len(g)} slice(s) is not an ACR series; ignored")
             return res
+    if phantom in (None, *MAGNET_NAMES):
+        # the MagNET slice-width object is known by its content: nine rods on a 60 mm grid and two plates
+        found, rest = [], []
+        for ims in group_series(mr).values():
+            # a long series is searched only if its middle image shows the object (0.1 s an image)
+            mid = ims[len(ims) // 2]
+            if len(ims) > 5 and (mid.array.ndim != 2 or magnet.find_slice_width_object(signal_values(mid)[0], mid.spacing) is None):
+                rest += ims
+                continue
+            for im in ims:
+                obj = None
+                if im.array.ndim == 2:
+                    obj = magnet.find_slice_width_object(signal_values(im)[0], im.spacing)
+                (found.append((im, obj)) if obj is not None else rest.append(im))
+        if phantom is not None:
+            for im in rest:
+                res.error(im.path, "图像中未找到 MagNET 层厚体模（3×3 棒阵，间距 60 mm，及两块斜板），未做层厚测试",
+                          "the MagNET slice-width object (nine rods on a 60 mm grid and two angled plates) was not found in the image; "
+                          "slice width not measured", "slice_width")
+        if found:
+            res.merge(slice_width_tests(found, options=options))
+        if phantom is not None or not rest:
+            res.phantom = "magnet-slice-width"
+            return res
+        if found:
+            res.note(f"{len(found)} 幅图像为 MagNET 层厚体模，其余 {len(rest)} 幅按均匀水模分析",
+                     f"{len(found)} image(s) show the MagNET slice-width object; the other {len(rest)} are analysed as floods")
+        mr = rest
     res.phantom = "flood"
     # two single-image series of the same slice and protocol are a repeat pair
     groups: dict[tuple, list[Image]] = {}
@@ -151,7 +182,8 @@ def looks_like_phantom(images: Sequence[Image]) -> tuple[bool, str, str]:
     Gaussian under 5 % of the signal: a flood or the ACR's plain slices 6–7; brain
     tissue, CSF and fat are far above); an object of another shape (a cylinder or bottle
     seen coronally or sagittally) is a flood when its core, 30 % of its inscribed radius in
-    from the wall, is as plain (:func:`_plain_flood`). A diameter of 180–200 mm names the ACR phantom
+    from the wall, is as plain (:func:`_plain_flood`); the MagNET slice-width object is
+    known by its nine rods on a 60 mm grid and its two plates (:mod:`.magnet`). A diameter of 180–200 mm names the ACR phantom
     (190 mm inside, ACR MRI phantom test guidance); three or more slices are also taken
     for ACR when :func:`acr.looks_like_acr` sees the grid-to-plain contrast.
     """
@@ -166,6 +198,9 @@ def looks_like_phantom(images: Sequence[Image]) -> tuple[bool, str, str]:
     for im in ims:
         a = im.array.astype(np.float32)
         px = float(np.mean(im.spacing))
+        if magnet.find_slice_width_object(a, im.spacing) is not None:
+            return True, "图像内容为 MagNET 层厚体模（3×3 棒阵，间距 60 mm，及两块斜板）", \
+                "the image shows the MagNET slice-width object (nine rods on a 60 mm grid and two angled plates)"
         try:
             mask, _ = object_mask(a)
         except ValueError:

@@ -11,7 +11,7 @@ from huren.analysis.core.roi import roi_record
 from huren.dicomio import Image
 from huren.result import Measurement, Result, Roi
 
-from . import acr, artifacts, flood, ghosting, snr, uniformity
+from . import acr, artifacts, flood, ghosting, magnet, snr, uniformity
 from .common import Frame, MrAnalysisError, header_float, measurement, phase_encoding_axis, signal_scale, signal_values
 
 
@@ -432,4 +432,64 @@ def flood_tests(images: Sequence[Image], *, second: Sequence[Image] = (), option
         _run(res, "uniformity_ws263", nine)
         _run(res, "artifacts", lambda: _artifact_measurement(res, im, obj.mask, None))
     _report(res, list(images) + list(second), options)
+    return res
+
+
+def _frame_line(image: Image, frame: Frame, a_mm: tuple[float, float], b_mm: tuple[float, float], label: str) -> Roi:
+    """A line ROI between two points of a phantom frame (mm), in the image's mm."""
+    x0, y0 = image.px_to_mm(*frame.px(*a_mm))
+    x1, y1 = image.px_to_mm(*frame.px(*b_mm))
+    return Roi(shape="line", centre_mm=(round(x0, 3), round(y0, 3)), end_mm=(round(x1, 3), round(y1, 3)), label=label)
+
+
+ROW_NAMES = ("top", "middle", "bottom")
+COLUMN_NAMES = ("left", "middle", "right")
+
+
+def slice_width_tests(found: Sequence[tuple[Image, "magnet.SliceWidthObject"]], *, options=None) -> Result:
+    """The MagNET slice-width object on each image: slice width, the six rod distances, their distortion."""
+    res = Result(modality="MR", phantom="magnet-slice-width")
+    res.inputs = [im.ref() for im, _ in found]
+    for im, obj in found:
+        def run(im=im, obj=obj):
+            values, scale = signal_values(im)
+            r = magnet.slice_width(values, im.spacing, obj, im.path)
+            f = obj.grid.frame()
+            sx, sy = im.spacing[1], im.spacing[0]
+            bands = {k: {kk: (round(vv, 4) if isinstance(vv, float) else vv) for kk, vv in b.items()} for k, b in r["bands"].items()}
+            lines = [_frame_line(im, f, (-magnet.PROFILE_HALF_MM, b["y_mm"]), (magnet.PROFILE_HALF_MM, b["y_mm"]), f"{k} plate")
+                     for k, b in r["bands"].items()]
+            nominal = im.slice_thickness
+            d = {"nominal_mm": nominal, "tilt_deg": r["tilt_deg"], "uncorrected_mm": r["uncorrected_mm"],
+                 "geometric_mean_mm": r["geometric_mean_mm"], "bands": bands, "plate_angle_deg": r["plate_angle_deg"],
+                 "grid_angle_deg": r["grid_angle_deg"], "pixel_values": scale["source"],
+                 "band_half_width_mm": magnet.BAND_HALF_MM,
+                 "method": "FWHM of each plate's band (quadratic baseline × a dip with smoothed edges, least squares), "
+                           "divided by the rods' x scale; the two crossed plates solved together for width and tilt"}
+            if nominal:
+                d["error_mm"] = r["slice_width_mm"] - nominal
+            res.add(measurement("slice_thickness", r["slice_width_mm"], "mm", "slice_width", [im], method="magnet-plates",
+                                rois=lines, details=d))
+            rods = obj.grid.rods_mm
+            rod_rois = [roi_record(im, (x / sx, y / sy), radius_mm=obj.grid.rod_diameter_mm / 2, label=f"rod {3 * j + i + 1}")
+                        for j in range(3) for i in range(3) for x, y in [rods[j, i]]]
+            for axis, names, dists in (("horizontal", ROW_NAMES, r["horizontal_mm"]), ("vertical", COLUMN_NAMES, r["vertical_mm"])):
+                for k, (name, length) in enumerate(zip(names, dists)):
+                    a, b = (rods[k, 0], rods[k, 2]) if axis == "horizontal" else (rods[0, k], rods[2, k])
+                    (x0, y0), (x1, y1) = im.px_to_mm(a[0] / sx, a[1] / sy), im.px_to_mm(b[0] / sx, b[1] / sy)
+                    roi = Roi(shape="line", centre_mm=(round(x0, 3), round(y0, 3)), end_mm=(round(x1, 3), round(y1, 3)),
+                              label=f"{axis} {name}")
+                    res.add(measurement("geometric_length", length, "mm", "slice_width_rods", [im], method="magnet-rods",
+                                        rois=[roi], details={"direction": f"{axis}_{name}", "nominal_mm": magnet.OUTER_MM,
+                                                             "error_mm": length - magnet.OUTER_MM,
+                                                             "distortion_percent": 100 * (length - magnet.OUTER_MM) / magnet.OUTER_MM,
+                                                             "grid_angle_deg": r["grid_angle_deg"]}))
+                res.add(measurement("geometric_distortion_percent", r[f"distortion_{axis[0]}_percent"], "%", "slice_width_rods", [im],
+                                    method="magnet-rods", rois=rod_rois,
+                                    details={"direction": axis, "distances_mm": dists, "mean_mm": float(np.mean(dists)),
+                                             "formula": "100 × SD / mean of the three outer-rod distances (SD with n − 1)",
+                                             "grid_fit_rms_mm": r["grid_fit_rms_mm"]}))
+
+        _run(res, "slice_width", run, im.path)
+    _report(res, [im for im, _ in found], options)
     return res

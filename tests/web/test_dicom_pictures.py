@@ -120,6 +120,14 @@ def test_missing_pictures_are_drawn_on_the_first_view_and_gone_images_get_a_mess
     html = client.get(page).content.decode()
     assert _imgs(html) == [url] and (pictures_root / f"run-{run.pk}" / "CTP404.png").is_file()
 
+    index = pictures_root / f"run-{run.pk}" / "index.json"
+    stale = json.loads(index.read_text()) | {"identity": "1.2.3@2020-01-01T00:00:00+00:00"}
+    index.write_text(json.dumps(stale))  # a store kept while the database was made afresh: another run #n
+    assert client.get(url).status_code == 404
+    client.get(page)
+    assert json.loads(index.read_text())["identity"] != stale["identity"]  # drawn again for this run
+    assert client.get(url).status_code == 200
+
     (pictures_root / f"run-{run.pk}" / "CTP404.png").unlink()  # a picture lost while the page is open
     r = client.get(url)
     assert r.status_code == 404 and "该图片已不在服务器上" in r.content.decode() and "no longer on the server" in r.content.decode()

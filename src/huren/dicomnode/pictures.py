@@ -72,11 +72,20 @@ def redraw(run, into: Path) -> tuple[list[Path], int]:
     return sorted(into.glob("*.png")), len(stored) - len(files)
 
 
+def _identity(run) -> str:
+    """What names the run beyond its number (a database made afresh under an old picture
+    store numbers its runs from 1 again): its series and the time it was queued."""
+    return f"{run.series.series_instance_uid}@{run.queued_at.isoformat()}"
+
+
 def index(run) -> dict | None:
-    """The run's index of drawn pictures, or None when none have been drawn (or they were removed)."""
+    """The run's index of drawn pictures, or None when none have been drawn for this run (or
+    they were removed)."""
     try:
         data = json.loads((folder(run) / INDEX).read_text("utf-8"))
     except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("identity") != _identity(run):
         return None
     names = [n for n in data.get("pictures", []) if isinstance(n, str) and NAME.match(n)]
     return dict(data, pictures=names)
@@ -88,7 +97,7 @@ def draw(run) -> dict:
     is not tried again on every view."""
     root().mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"run-{run.pk}.", suffix=".drawing", dir=root()))
-    data: dict = {"run": run.pk, "drawn_at": timezone.now().isoformat(), "pictures": [], "gone": 0}
+    data: dict = {"run": run.pk, "identity": _identity(run), "drawn_at": timezone.now().isoformat(), "pictures": [], "gone": 0}
     try:
         try:
             pngs, data["gone"] = redraw(run, tmp)

@@ -81,7 +81,8 @@ def test_review_page_sums_up_before_deciding_and_ticks_the_failing_items_by_titl
     page = client.get(f"/assessments/{a.pk}/").content.decode()
     final = workflow.final_verdicts(a)
     missing = sum(1 for e in final if e["verdict"] == "missing")
-    assert f"缺少证据 {missing}" in page and "已改判 0" in page and "confirm(" in page
+    # the summary before the decision, which is confirmed on a page of its own (tests/web/test_review_sheet.py)
+    assert f"缺少证据 {missing}" in page and "已改判 0" in page and "核对后作出评估结论" in page
     failing = [e for e in final if e["verdict"] in ("fail", "overdue")]
     for e in final[:3]:
         assert f'value="{e["item"]}"' in page

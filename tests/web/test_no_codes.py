@@ -247,6 +247,12 @@ def demo_world(db, settings, tmp_path, phantoms, django_capture_on_commit_callba
         _phantom_series(sorted((phantoms / "ct" / "CTP404_FOV150").glob("*.dcm")), ct, PatientName="QC^Phantom")
         _phantom_series(sorted((phantoms / "mr" / "acr" / "GE").glob("*")), mr)
         send(clinical.ct_study(n_slices=12, seed=1), ct)
+    # a submitted assessment of the MR with its analysed series: the evaluator's review sheet
+    # and every row's evidence links (the series with its ROI pictures, the documents) are walked
+    from huren.assessment import workflow
+
+    manager = get_user_model().objects.get(username="a_manager")
+    workflow.submit(workflow.create(mr, manager), manager)
     # a drawn sample of hospital A's CT studies, one of them scored by the evaluator
     rule = SamplingRule.objects.create(device=ct, per_period=1, period="quarter")
     draw_sample(rule, timezone.localdate(), seed=7)

@@ -245,21 +245,25 @@ def test_assessment_workflow_create_submit_review_decide(client, world):
 
     _login(client, world.users["evaluator"])
     html = _text(client.get(reverse("web:assessment", args=[a.pk])))
-    assert "作出评估结论" in html and 'name="verdict"' in html
     item = "CT-EQ-ENV-T"
-    r = client.post(reverse("web:assessment_review", args=[a.pk]), {"item": item, "verdict": "pass", "reason": ""}, follow=True)
-    assert "改判须写明理由" in _text(r) and not ItemReview.objects.exists()
-    client.post(reverse("web:assessment_review", args=[a.pk]), {"item": item, "verdict": "pass", "reason": "现场核查温度记录齐全"})
-    assert ItemReview.objects.get().verdict == "pass"
-    client.post(reverse("web:assessment_accept_rest", args=[a.pk]))
+    assert "作出评估结论" in html and f'name="verdict-{item}"' in html
+    sheet = {f"verdict-{e['item']}": e["verdict"] for e in a.snapshot}
+    r = client.post(reverse("web:assessment_review", args=[a.pk]), sheet | {f"verdict-{item}": "pass"})
+    assert r.status_code == 400 and "改判须写明理由" in _text(r) and not ItemReview.objects.exists()
+    r = client.post(reverse("web:assessment_review", args=[a.pk]),
+                    sheet | {f"verdict-{item}": "pass", f"reason-{item}": "现场核查温度记录齐全", "accept_rest": "on"})
+    assert r.status_code == 302
     reviews = ItemReview.objects.filter(assessment=a)
     assert reviews.count() == len(a.snapshot)  # every other item accepted once, the override kept
-    assert reviews.get(item=item).reason == "现场核查温度记录齐全"
+    assert reviews.get(item=item).reason == "现场核查温度记录齐全" and reviews.get(item=item).verdict == "pass"
     assert all(r.verdict == r.derived_verdict for r in reviews.exclude(item=item))
     r = client.post(reverse("web:assessment_decide", args=[a.pk]),
                     {"outcome": "qualified", "valid_until": (timezone.localdate() + dt.timedelta(days=365)).isoformat()})
     assert r.status_code == 400 and "不能判定合格" in _text(r) and not Decision.objects.exists()
     r = client.post(reverse("web:assessment_decide", args=[a.pk]), {"outcome": "not_qualified", "comment": "多项证据缺失"})
+    assert r.status_code == 200 and "确认评估结论" in _text(r) and not Decision.objects.exists()  # the summary to confirm
+    r = client.post(reverse("web:assessment_decide", args=[a.pk]), {"outcome": "not_qualified", "comment": "多项证据缺失",
+                                                                    "confirmed": "yes"})
     assert r.status_code == 302
     assert Decision.objects.get().outcome == "not_qualified"
     html = _text(client.get(reverse("web:assessment", args=[a.pk])))

@@ -91,6 +91,32 @@ def review(assessment: Assessment, user, item: str, *, verdict: str | None = Non
                                      reason=reason.strip(), reviewer=user, reviewed_at=_now(at))
 
 
+def review_many(assessment: Assessment, user, reviews, *, at: dt.datetime | None = None) -> list[ItemReview]:
+    """Record several items' reviews at once (the web page's review sheet), each exactly as
+    :func:`review` records it, all or none: ``reviews`` is ``(item, verdict or None, reason)``
+    per item. When any is refused nothing is recorded and one ``ValidationError`` names every
+    refused item's field as ``<field>-<item>`` (``reason-CT-EQ-ENV-T``); a refusal of the
+    whole (the state) keeps its own field."""
+    _require(user, assessment, EVALUATOR, message=NOT_EVALUATOR)
+    if assessment.state != Assessment.State.SUBMITTED:
+        raise ValidationError({"state": "只能评审已提交且未作结论的评估 / only a submitted, undecided assessment can be reviewed"})
+    errors: dict[str, list[str]] = {}
+    done: list[ItemReview] = []
+    with transaction.atomic():
+        for item, verdict, reason in reviews:
+            try:
+                with transaction.atomic():
+                    done.append(review(assessment, user, item, verdict=verdict, reason=reason, at=at))
+            except ValidationError as e:
+                for field, msgs in e.message_dict.items():
+                    errors.setdefault(f"{field}-{item}", []).extend(msgs)
+        if errors:
+            transaction.set_rollback(True)
+    if errors:
+        raise ValidationError(errors)
+    return done
+
+
 def accept_remaining(assessment: Assessment, user, *, at: dt.datetime | None = None) -> list[ItemReview]:
     """Accept the derived verdict of every item not reviewed yet (bulk review: an evaluator
     overrides the few items that need it, then accepts the rest at once)."""
@@ -104,7 +130,7 @@ def final_verdicts(assessment: Assessment) -> list[dict]:
     from huren.accounts.names import name_of
 
     latest: dict[str, ItemReview] = {}
-    for r in assessment.reviews.order_by("reviewed_at", "id"):
+    for r in assessment.reviews.select_related("reviewer__profile").order_by("reviewed_at", "id"):
         latest[r.item] = r
     out = []
     for e in assessment.snapshot:
@@ -118,20 +144,17 @@ def final_verdicts(assessment: Assessment) -> list[dict]:
     return out
 
 
-@transaction.atomic
-def decide(assessment: Assessment, user, outcome: str, *, valid_until: dt.date | None = None,
-           rectification_items: list[str] | None = None, rectification_deadline: dt.date | None = None,
-           comment: str = "", at: dt.datetime | None = None) -> Decision:
-    """The evaluator's decision. ``qualified`` needs every required item to pass (after
-    overrides) and a ``valid_until`` in the future; ``rectify`` needs the items to rectify
-    and a deadline; the final verdicts and the catalog version are kept with it."""
-    a = Assessment.objects.select_for_update().get(pk=assessment.pk)
-    _require(user, a, EVALUATOR, message=NOT_EVALUATOR)
-    if a.state != Assessment.State.SUBMITTED:
+def check_decision(assessment: Assessment, user, outcome: str, *, valid_until: dt.date | None = None,
+                   rectification_items: list[str] | None = None, rectification_deadline: dt.date | None = None,
+                   comment: str = "", at: dt.datetime | None = None) -> list[dict]:
+    """What :func:`decide` checks before it records anything: raises ``PermissionDenied`` or a
+    ``ValidationError`` (field → bilingual message) as ``decide`` would; returns the final
+    verdicts the decision would keep. The web page calls it to show a summary to confirm."""
+    _require(user, assessment, EVALUATOR, message=NOT_EVALUATOR)
+    if assessment.state != Assessment.State.SUBMITTED:
         raise ValidationError({"state": "只能对已提交且未作结论的评估作出结论 / only a submitted, undecided assessment can be decided"})
-    now = _now(at)
-    today = timezone.localdate(now)
-    final = final_verdicts(a)
+    today = timezone.localdate(_now(at))
+    final = final_verdicts(assessment)
     errors: dict[str, str] = {}
     if outcome not in Decision.Outcome.values:
         errors["outcome"] = f"无效的结论 {outcome} / invalid decision {outcome}"
@@ -158,8 +181,24 @@ def decide(assessment: Assessment, user, outcome: str, *, valid_until: dt.date |
         errors["comment"] = "不合格结论须写明理由 / a not-qualified decision needs a written reason"
     if errors:
         raise ValidationError(errors)
+    return final
+
+
+@transaction.atomic
+def decide(assessment: Assessment, user, outcome: str, *, valid_until: dt.date | None = None,
+           rectification_items: list[str] | None = None, rectification_deadline: dt.date | None = None,
+           comment: str = "", at: dt.datetime | None = None) -> Decision:
+    """The evaluator's decision. ``qualified`` needs every required item to pass (after
+    overrides) and a ``valid_until`` in the future; ``rectify`` needs the items to rectify
+    and a deadline; the final verdicts and the catalog version are kept with it
+    (:func:`check_decision` says what is checked)."""
+    a = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    items = list(rectification_items or [])
+    final = check_decision(a, user, outcome, valid_until=valid_until, rectification_items=items,
+                           rectification_deadline=rectification_deadline, comment=comment, at=at)
+    now = _now(at)
     d = Decision.objects.create(
-        assessment=a, device=a.device, outcome=outcome, decided_by=user, decided_at=now, valid_from=today,
+        assessment=a, device=a.device, outcome=outcome, decided_by=user, decided_at=now, valid_from=timezone.localdate(now),
         valid_until=valid_until if outcome != Decision.Outcome.NOT_QUALIFIED else None,
         rectification_items=items if outcome == Decision.Outcome.RECTIFY else [],
         rectification_deadline=rectification_deadline if outcome == Decision.Outcome.RECTIFY else None,

@@ -154,7 +154,22 @@ def analyze_run(run_id: int) -> str:
     """Run the phantom analysis of one series; record the result or the reason it failed."""
     from .analysis import run_analysis
 
-    return run_analysis(run_id)
+    status = run_analysis(run_id)
+    if status == AnalysisRun.Status.DONE:
+        from . import pictures
+
+        pictures.request(AnalysisRun.objects.select_related("series").get(pk=run_id))
+    return status
+
+
+@task()
+def draw_pictures(run_id: int) -> str:
+    """Draw the pictures with the ROIs of one analysis run and keep them (:mod:`huren.dicomnode.pictures`)."""
+    from . import pictures
+
+    run = AnalysisRun.objects.select_related("series").get(pk=run_id)
+    data = pictures.draw(run)
+    return "failed" if data.get("error_en") else f"{len(data['pictures'])} pictures"
 
 
 @task()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,7 +17,8 @@ from huren.accounts import audit
 from huren.web.i18n import bilingual
 
 from .kerma import DR_MODALITIES, parse_kerma
-from .models import DicomObject, DicomSeries, UploadBatch
+from . import pictures
+from .models import AnalysisRun, DicomObject, DicomSeries, UploadBatch
 from .scope import series_for_user
 from .trust import confirm, may_confirm
 
@@ -90,3 +92,19 @@ def upload_batch(request, pk: int):
     batch = get_object_or_404(_batches_for(request.user), pk=pk)
     series = series_for_user(request.user).filter(pk__in=batch.series_ids or [])
     return render(request, "dicomnode/upload_batch.html", {"nav": "dicom", "batch": batch, "series": series})
+
+
+@login_required
+def run_picture(request, pk: int, name: str):
+    """One picture with the ROIs of an analysis run of a series the user may see (another
+    hospital's run is 404); a picture no longer on disk is a 404 that says so."""
+    run = get_object_or_404(AnalysisRun.objects.select_related("series"), pk=pk, series__in=series_for_user(request.user))
+    path = pictures.picture_path(run, name)
+    if path is None:
+        return render(request, "reports/message.html", {
+            "zh": "该图片已不在服务器上（图片缓存被清理，或这次分析的图片已重新绘制）；请重新打开序列页面。",
+            "en": "this picture is no longer on the server (the picture store was cleared, or the pictures of the "
+                  "analysis were drawn again): open the series page again."}, status=404)
+    r = FileResponse(path.open("rb"), content_type="image/png")
+    r["Cache-Control"] = "private, max-age=86400"  # a run's pictures never change (a new run is a new URL)
+    return r

@@ -5,9 +5,6 @@ empty selections get a message page in Chinese and English, never a traceback.""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import tempfile
-from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -97,34 +94,17 @@ def run_pdf(request, pk: int):
     if not run.result:
         return message(request, f"该分析没有结果（{run.get_status_display()}）：{run.error_zh or '尚未完成'}",
                        f"this analysis has no result ({run.status}): {run.error_en or 'not finished'}", status=409)
+    from huren.dicomnode import pictures
     from huren.reports.pdf.qcrun import qc_run_pdf
 
     def build():
-        folder = Path(tempfile.mkdtemp(prefix="huren-run-"))
-        try:
-            figures = _redraw(run, folder)
-            dev = run.series.device
-            return qc_run_pdf(run.result, figures, institution=str(dev.department.institution) if dev else "",
-                              device_name=dev.name if dev else "", prepared_by=str(request.user),
-                              performed_on=str(timezone.localtime(run.finished_at or run.queued_at).date()))
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        dev = run.series.device
+        # the pictures kept for the run (drawn now, once, if they are missing: the series page shows the same)
+        return qc_run_pdf(run.result, pictures.paths_for(run), institution=str(dev.department.institution) if dev else "",
+                          device_name=dev.name if dev else "", prepared_by=str(request.user),
+                          performed_on=str(timezone.localtime(run.finished_at or run.queued_at).date()))
 
     return _pdf(request, build, f"qc-run-{run.pk}.pdf")
-
-
-def _redraw(run, folder: Path) -> list[Path]:
-    """The pictures with the ROIs, drawn again from the stored images by the same analysis
-    (the table comes from the run's stored result); none when the files are gone."""
-    from huren.dicomnode.storage import series_files
-
-    files = [p for p in series_files(run.series) if p.exists()]
-    if not files:
-        return []
-    from huren.analysis import AnalyzeOptions, analyze_paths
-
-    analyze_paths([str(p) for p in files], AnalyzeOptions(report_dir=folder))
-    return sorted(folder.glob("*.png"))
 
 
 @login_required

@@ -140,6 +140,8 @@ STATIC_ROOT = HUREN_HOME / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise looks here at start-up, before collectstatic has run
 MEDIA_ROOT = HUREN_HOME / "media"
 DICOM_ROOT = HUREN_HOME / "dicom"
+# The pictures with the ROIs of each analysis run (huren.dicomnode.pictures), drawn once per run.
+HUREN_PICTURES_ROOT = HUREN_HOME / "pictures"
 
 # Uploads: documents and DICOM files, refused above this size.
 HUREN_MAX_UPLOAD_BYTES = int(os.environ.get("HUREN_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))

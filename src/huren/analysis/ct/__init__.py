@@ -173,6 +173,8 @@ def _water_on(res: Result, usable: list[SliceKind], options, *, label: str, with
             m.method = m.method + method_suffix
         if per and m.metric in ("ct_number_water", "noise_sd"):
             m.details["other_slices"] = per
+        if figure != "water":  # a module of a phantom (CTP486, ACR module 3): named as the others are
+            m.details.setdefault("module", figure)
         res.add(m)
     _problems(res, mid.image, problems, "water")
     _use(res, [mid.image])
@@ -181,6 +183,8 @@ def _water_on(res: Result, usable: list[SliceKind], options, *, label: str, with
     if g is not None:
         m = statistical_lcd(mid.image, g.centre_px, 0.7 * g.radius_mm, k=float(options.extra.get("lcd_k", lcd.K_DEFAULT)))
         if m is not None:
+            if figure != "water":
+                m.details.setdefault("module", figure)
             res.add(m)
     res.figures.setdefault(figure, []).append({"kind": "water", "image": mid.image, "measurements": ms})
 
@@ -474,6 +478,7 @@ def _acr_series(res: Result, series: list[Image], kinds: list[SliceKind], option
         k.kind = "acr.m3"
         _water_on(res, [k], options, label="ACR module 3", method_suffix="-acr-module3", figure="ACR module 3")
         for m in _acr.module3_distance(k.image, k.disc, k.features.get("points", [])):
+            m.details.setdefault("module", "ACR module 3")
             res.add(m)
         used.append(k)
     for k in used:

@@ -1,5 +1,6 @@
 """The assessment workflow: a hospital creates and submits; a QC-centre evaluator reviews
-item by item (override with a reason) and decides. The rules are the workflow service's."""
+every item on one sheet, saved once (an override needs a reason), and decides after a
+summary to confirm. The rules are the workflow service's."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from django.views.decorators.http import require_POST
 from huren.accounts.roles import EVALUATOR, has_role
 from huren.assessment import workflow
 from huren.assessment.models import Assessment
-from huren.web.forms_assessment import AssessmentCreateForm, DecisionForm, ReviewForm
+from huren.web.evidence_view import evidence_links
+from huren.web.forms_assessment import AssessmentCreateForm, DecisionForm, ReviewSheetForm
 from huren.web.i18n import bilingual, split_bilingual
 from huren.web.views.device import scoped_device
 
@@ -64,25 +66,43 @@ def assessment_create(request, pk: int):
     return render(request, "web/assessment_create.html", {"nav": "assessments", "device": device, "form": form})
 
 
-def _detail_context(request, a: Assessment, decision_form=None):
+def _detail_context(request, a: Assessment, decision_form=None, sheet=None):
     final = workflow.final_verdicts(a)
-    reviews = list(a.reviews.select_related("reviewer").order_by("-reviewed_at", "-id"))
-    is_evaluator = has_role(request.user, EVALUATOR)
+    reviews = list(a.reviews.select_related("reviewer__profile").order_by("-reviewed_at", "-id"))
+    can_review = has_role(request.user, EVALUATOR) and a.state == Assessment.State.SUBMITTED
     if decision_form is None:
-        # the rectification list names items by title, the failing ones ticked
-        decision_form = DecisionForm(
-            items=[(e["item"], f'{e["item"]} {bilingual(e.get("title_zh", ""), e.get("title_en", ""))}') for e in final],
-            initial={"rectification_items": [e["item"] for e in final if e["verdict"] in ("fail", "overdue")]})
-    tally = {v: sum(1 for e in final if e["verdict"] == v) for v in ("pass", "fail", "missing", "overdue", "not_applicable")}
-    tally["overridden"] = sum(1 for e in final if e.get("override_reason"))
+        decision_form = _decision_form(final)
+    if can_review and sheet is None:
+        sheet = ReviewSheetForm(final=final)
+    links = evidence_links(a.device, final)
     return {
-        "tally": tally,
-        "nav": "assessments", "a": a, "final": final, "reviews": reviews,
-        "can_review": is_evaluator and a.state == Assessment.State.SUBMITTED,
+        "tally": _tally(final), "nav": "assessments", "a": a, "reviews": reviews,
+        # one row per item: its entry, its evidence links and (for the evaluator) its review fields
+        "rows": [(e, links.get(e["item"], []), cell) for e, cell in (sheet.rows() if can_review else [(e, None) for e in final])],
+        "sheet": sheet, "can_review": can_review,
         "can_submit": a.state == Assessment.State.DRAFT,
         "decision_form": decision_form,
         "decision": getattr(a, "decision", None) if a.state == Assessment.State.DECIDED else None,
     }
+
+
+def _decision_form(final, data=None) -> DecisionForm:
+    """The decision form; the rectification list names items by title, the failing and overdue ones ticked."""
+    return DecisionForm(data, items=_titled(final),
+                        initial={"rectification_items": [e["item"] for e in final if e["verdict"] in ("fail", "overdue")]})
+
+
+def _titled(final) -> list[tuple[str, str]]:
+    return [(e["item"], f'{e["item"]} {bilingual(e.get("title_zh", ""), e.get("title_en", ""))}') for e in final]
+
+
+def _tally(final) -> dict:
+    """The summary shown before an irreversible step: items per final verdict, how many were
+    overridden and how many are not reviewed yet."""
+    tally = {v: sum(1 for e in final if e["verdict"] == v) for v in ("pass", "fail", "missing", "overdue", "not_applicable")}
+    tally["overridden"] = sum(1 for e in final if e.get("override_reason"))
+    tally["unreviewed"] = sum(1 for e in final if not e.get("review_id"))
+    return tally
 
 
 @login_required
@@ -106,53 +126,50 @@ def assessment_submit(request, pk: int):
 @login_required
 @require_POST
 def assessment_review(request, pk: int):
+    """The review sheet: every item's verdict and reason posted at once, recorded all or none
+    (``workflow.review_many``, one review per changed item as the service records each)."""
     a = _scoped(request.user, pk)
-    form = ReviewForm(request.POST)
-    if form.is_valid():
+    sheet = ReviewSheetForm(request.POST, final=workflow.final_verdicts(a))
+    if sheet.is_valid():
         try:
-            workflow.review(a, request.user, form.cleaned_data["item"], verdict=form.cleaned_data["verdict"],
-                            reason=form.cleaned_data["reason"])
-            messages.success(request, _("Review of %(item)s recorded.") % {"item": form.cleaned_data["item"]})
-        except (PermissionDenied, ValidationError) as e:
+            done = workflow.review_many(a, request.user, sheet.changes())
+        except PermissionDenied as e:
             _say(request, e)
-    else:
-        for errs in form.errors.values():
-            for m in errs:
-                messages.error(request, m)
-    anchor = "".join(c for c in request.POST.get("item", "") if c.isalnum() or c == "-")
-    return redirect(reverse("web:assessment", args=[a.pk]) + f"#item-{anchor}")
-
-
-@login_required
-@require_POST
-def assessment_accept_rest(request, pk: int):
-    """Accept the derived verdict of every item not reviewed yet (one review each, as if
-    accepted one by one: QATrack+ users' most asked-for review feature)."""
-    a = _scoped(request.user, pk)
-    done = 0
-    try:
-        for e in workflow.final_verdicts(a):
-            if not e.get("review_id"):
-                workflow.review(a, request.user, e["item"])
-                done += 1
-        messages.success(request, _("%(n)d items accepted as derived.") % {"n": done})
-    except (PermissionDenied, ValidationError) as e:
-        _say(request, e)
-    return redirect("web:assessment", pk=a.pk)
+            return redirect("web:assessment", pk=a.pk)
+        except ValidationError as e:
+            if "state" in e.message_dict:  # decided meanwhile: there is no sheet to show the error on
+                _say(request, e)
+                return redirect("web:assessment", pk=a.pk)
+            sheet.add_service_errors(e)
+        else:
+            overridden = sum(1 for r in done if r.overridden)
+            messages.success(request, _("%(n)d reviews recorded, %(o)d of them overriding the derived verdict.") % {
+                "n": len(done), "o": overridden})
+            return redirect(reverse("web:assessment", args=[a.pk]) + "#decision")
+    return render(request, "web/assessment.html", _detail_context(request, a, sheet=sheet), status=400)
 
 
 @login_required
 def assessment_decide(request, pk: int):
+    """A decision in two steps: the form is checked by the workflow and the summary shown to
+    confirm (``confirmed`` absent); only the confirmed post records it."""
     a = _scoped(request.user, pk)
     if request.method != "POST":
         return redirect("web:assessment", pk=a.pk)
-    form = DecisionForm(request.POST, items=[e["item"] for e in a.snapshot])
+    final = workflow.final_verdicts(a)
+    form = _decision_form(final, request.POST)
     if form.is_valid():
         d = form.cleaned_data
+        args = dict(valid_until=d["valid_until"], rectification_items=d["rectification_items"],
+                    rectification_deadline=d["rectification_deadline"], comment=d["comment"])
         try:
-            workflow.decide(a, request.user, d["outcome"], valid_until=d["valid_until"],
-                            rectification_items=d["rectification_items"],
-                            rectification_deadline=d["rectification_deadline"], comment=d["comment"])
+            if request.POST.get("confirmed") != "yes":
+                workflow.check_decision(a, request.user, d["outcome"], **args)
+                titles = dict(_titled(final))
+                return render(request, "web/assessment_confirm.html", {
+                    "nav": "assessments", "a": a, "tally": _tally(final), "form": form, "d": d,
+                    "rectify": [titles[i] for i in d["rectification_items"]] if d["outcome"] == "rectify" else []})
+            workflow.decide(a, request.user, d["outcome"], **args)
             messages.success(request, _("The decision has been recorded."))
             return redirect("web:assessment", pk=a.pk)
         except PermissionDenied as e:

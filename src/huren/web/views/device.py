@@ -137,3 +137,42 @@ def device_history(request, pk: int):
         "nav": "home", "device": device, "page": page, "f": f, "kinds": list(KIND_LABELS.items()),
         "items": [(i.id, i.title_zh if is_chinese() else (i.title_en or i.title_zh)) for i in catalog.for_modality(device.modality)],
     })
+
+
+# Files that open in the browser (the rest is downloaded under its original name).
+INLINE = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+          ".gif": "image/gif", ".txt": "text/plain; charset=utf-8"}
+
+
+@login_required
+def evidence_file(request, kind: str, pk: int):
+    """The stored file of a document or of a checklist answer's attachment the user may see
+    (another hospital's is 404): PDFs, pictures and text open in the browser, other files are
+    downloaded under their original name."""
+    from pathlib import PurePath
+
+    from django.http import FileResponse
+
+    from huren.evidence.models import ChecklistAnswer, Document
+    from huren.reports.views import message
+
+    model, field = {"document": (Document, "file"), "check": (ChecklistAnswer, "attachment")}.get(kind, (None, None))
+    if model is None:
+        raise Http404
+    record = get_object_or_404(model.objects.for_user(request.user), pk=pk)
+    f = getattr(record, field)
+    if not f:
+        raise Http404
+    try:
+        handle = f.open("rb")
+    except OSError:
+        return message(request, "该文件已不在存储中（存储被清理或移动）；请联系质控中心管理员。",
+                       "the file is no longer in storage (the store was cleared or moved): ask the QC-centre administrator.",
+                       status=404)
+    ext = PurePath(f.name).suffix.lower()
+    name = PurePath((getattr(record, "original_name", "") or f.name).replace("\\", "/")).name
+    inline = ext in INLINE
+    r = FileResponse(handle, as_attachment=not inline, filename=name,
+                     content_type=INLINE.get(ext, "application/octet-stream"))
+    r["X-Content-Type-Options"] = "nosniff"
+    return r

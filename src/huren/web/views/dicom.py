@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from huren.accounts import audit
 from huren.accounts.roles import is_centre_user
+from huren.dicomnode import pictures
 from huren.dicomnode.matching import assign_device
 from huren.dicomnode.models import DicomSeries
 from huren.dicomnode.scope import series_for_user
@@ -44,10 +45,14 @@ def dicom_series(request, pk: int):
     series = get_object_or_404(series_for_user(request.user), pk=pk)
     runs = series.runs.all()[:20]
     latest = runs[0] if runs else None
+    measurements = (latest.result or {}).get("measurements", []) if latest and latest.result else []
+    # the pictures with the ROIs, each beside the figures it shows (drawn once per run, in the worker)
+    pics = pictures.for_page(latest)
+    groups, gallery = pictures.assign(measurements, pics.names if pics else [])
     return render(request, "web/dicom_series.html", {
         "nav": "dicom", "series": series, "runs": runs, "latest": latest,
         "objects": series.dicom_objects.all()[:500],
-        "measurements": (latest.result or {}).get("measurements", []) if latest and latest.result else [],
+        "measurements": measurements, "groups": groups, "gallery": gallery, "pictures": pics,
         "errors": (latest.result or {}).get("errors", []) if latest and latest.result else [],
         "assign_form": AssignDeviceForm(user=request.user) if series.device_id is None and is_centre_user(request.user) else None,
     })

@@ -117,8 +117,15 @@ def test_qc_run_pdf_of_a_real_uploaded_series_redraws_its_roi_pictures(client, w
     assert client.get(reverse("reports:run_pdf", args=[run.pk])).status_code == 404
     client.logout()
     client.force_login(world.users["tech_a"])
+    import shutil
+
+    from huren.dicomnode import pictures
+
     for obj in DicomObject.objects.filter(series=run.series):
         (settings.DICOM_ROOT / obj.path).unlink()
+    r = client.get(reverse("reports:run_pdf", args=[run.pk]))  # the pictures were kept when the run was analysed
+    assert r.status_code == 200 and "体模图像" in pdf_text(r.content).replace("\n", "") and _images_in(r.content) >= 1
+    shutil.rmtree(pictures.folder(run))  # and with the kept pictures gone too: the table, no pictures
     r = client.get(reverse("reports:run_pdf", args=[run.pk]))
     text = pdf_text(r.content).replace("\n", "")
     assert r.status_code == 200 and "体模图像" not in text and f"{shown[0]['value']:.4g}" in text

@@ -78,8 +78,9 @@ def test_qc_run_html_escapes_what_the_images_say():
 def test_qc_run_pdf_of_a_real_uploaded_series_redraws_its_roi_pictures(client, world, tmp_path, settings, phantoms,
                                                                          django_capture_on_commit_callbacks):
     """The web QC-run report of a series received for real (the CTP404 file through the upload
-    page): the figures of the stored run and the ROI pictures drawn again from the stored image;
-    another hospital gets 404, and with the stored file gone the report still comes, without pictures."""
+    page): the figures of the stored run and the ROI pictures drawn from the stored image (kept
+    with the run); another hospital gets 404; with the stored file gone the kept pictures still
+    serve, and with those gone too the report still comes, without pictures."""
     import pydicom
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import override_settings

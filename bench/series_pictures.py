@@ -73,6 +73,10 @@ def main() -> None:
                 data = pictures.draw(run)  # what the worker does after the analysis
                 drawn = time.perf_counter() - t
                 files = [pictures.folder(run) / n for n in data["pictures"]]
+                t = time.perf_counter()
+                previews = [pictures.preview_path(run, n) for n in data["pictures"]]  # what the page's images load
+                t_prev = time.perf_counter() - t
+                prev_kb = sum(f.stat().st_size for f in previews if f) / 1024
                 url = reverse("web:dicom_series", args=[series.pk])
                 times = []
                 for _ in range(R):
@@ -84,7 +88,8 @@ def main() -> None:
                 c.get(url)  # missing: drawn within this request (the immediate backend)
                 lazy = time.perf_counter() - t
                 print(f"{folder:<20} {run.measurement_count:3d} figures  {len(files):2d} pictures "
-                      f"({sum(f.stat().st_size for f in files) / 1024:6.0f} kB)  drawn in {drawn:5.2f} s  "
+                      f"({sum(f.stat().st_size for f in files) / 1024:6.0f} kB; previews {prev_kb:5.0f} kB, made in {t_prev:4.2f} s)  "
+                      f"drawn in {drawn:5.2f} s  "
                       f"page first {times[0] * 1000:6.1f} ms, then {statistics.median(times[1:] or times) * 1000:6.1f} ms, "
                       f"{len(r.content) / 1024:5.1f} kB; page that draws them {lazy:5.2f} s")
 

@@ -76,17 +76,28 @@ def test_series_page_shows_each_picture_beside_its_figures_and_the_urls_return_p
     assert index["pictures"] == ["CTP404.png"]  # drawn once, by the worker, after the analysis
     html = client.get(reverse("web:dicom_series", args=[series.pk])).content.decode()
     urls = _imgs(html)
-    assert urls == [reverse("dicomnode:run_picture", args=[run.pk, "CTP404.png"])]
+    full = reverse("dicomnode:run_picture", args=[run.pk, "CTP404.png"])
+    assert urls == [full + "?size=preview"]  # the page shows a smaller copy, linked to the picture
     # beside the figures it shows: one picture cell spanning the rows of all twelve CTP404 figures
     cell = re.search(r'<td rowspan="(\d+)" class="picture"><a href="([^"]+)"', html)
-    assert cell and int(cell.group(1)) == run.measurement_count == 12 and cell.group(2) == urls[0]
+    assert cell and int(cell.group(1)) == run.measurement_count == 12 and cell.group(2) == full
     assert 'data-pictures="ready"' in html and "ROI" in html
-    for url in urls:
-        r = client.get(url)
-        data = b"".join(r.streaming_content)
-        w, h = _png_size(data)
-        assert r.status_code == 200 and r["Content-Type"] == "image/png"
-        assert len(data) > 20_000 and w >= 300 and h >= 300  # a real picture, not an icon
+    import io
+
+    from PIL import Image
+
+    r = client.get(full)
+    data = b"".join(r.streaming_content)
+    w, h = _png_size(data)
+    assert r.status_code == 200 and r["Content-Type"] == "image/png"
+    assert len(data) > 20_000 and w >= 300 and h >= 300  # a real picture, not an icon
+    r = client.get(urls[0])
+    small = b"".join(r.streaming_content)
+    assert r.status_code == 200 and r["Content-Type"] == "image/jpeg" and small[:3] == b"\xff\xd8\xff"
+    with Image.open(io.BytesIO(small)) as im:
+        pw, ph = im.size
+    assert pw == min(w, 480) and abs(ph - h * pw / w) <= 1 and len(small) < len(data) / 2  # lighter than the picture
+    assert client.get(urls[0]).status_code == 200  # made once, then served from the kept copy
     # a second view does not draw again (the index is the one the worker wrote)
     client.get(reverse("web:dicom_series", args=[series.pk]))
     assert json.loads((pictures_root / f"run-{run.pk}" / "index.json").read_text())["drawn_at"] == index["drawn_at"]
@@ -118,7 +129,7 @@ def test_missing_pictures_are_drawn_on_the_first_view_and_gone_images_get_a_mess
     url = reverse("dicomnode:run_picture", args=[run.pk, "CTP404.png"])
     shutil.rmtree(pictures_root / f"run-{run.pk}")  # e.g. the picture store was cleared
     html = client.get(page).content.decode()
-    assert _imgs(html) == [url] and (pictures_root / f"run-{run.pk}" / "CTP404.png").is_file()
+    assert _imgs(html) == [url + "?size=preview"] and (pictures_root / f"run-{run.pk}" / "CTP404.png").is_file()
 
     index = pictures_root / f"run-{run.pk}" / "index.json"
     stale = json.loads(index.read_text()) | {"identity": "1.2.3@2020-01-01T00:00:00+00:00"}
@@ -129,8 +140,9 @@ def test_missing_pictures_are_drawn_on_the_first_view_and_gone_images_get_a_mess
     assert client.get(url).status_code == 200
 
     (pictures_root / f"run-{run.pk}" / "CTP404.png").unlink()  # a picture lost while the page is open
-    r = client.get(url)
-    assert r.status_code == 404 and "该图片已不在服务器上" in r.content.decode() and "no longer on the server" in r.content.decode()
+    for u in (url, url + "?size=preview"):
+        r = client.get(u)
+        assert r.status_code == 404 and "该图片已不在服务器上" in r.content.decode() and "no longer on the server" in r.content.decode()
 
     shutil.rmtree(pictures_root / f"run-{run.pk}")
     for o in series.dicom_objects.all():

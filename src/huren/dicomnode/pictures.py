@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -202,6 +203,31 @@ def picture_path(run, name: str) -> Path | None:
         return None
     p = folder(run) / name
     return p if p.is_file() else None
+
+
+PREVIEW_WIDTH = 480  # px: what the series page shows beside the figures; the full picture is a click away
+
+
+def preview_path(run, name: str) -> Path | None:
+    """A lighter copy of one picture for the page (JPEG, at most ``PREVIEW_WIDTH`` wide: a noisy
+    MR picture's PNG is 150 kB, its preview about 25 kB), kept beside it once made; None when the
+    picture is not there."""
+    full = picture_path(run, name)
+    if full is None:
+        return None
+    small = full.with_name(f".preview-{PREVIEW_WIDTH}-{full.stem}.jpg")
+    if small.is_file():
+        return small
+    from PIL import Image
+
+    with Image.open(full) as im:
+        out = im.convert("RGB")
+        if out.width > PREVIEW_WIDTH:
+            out = out.resize((PREVIEW_WIDTH, max(1, round(out.height * PREVIEW_WIDTH / out.width))), Image.Resampling.LANCZOS)
+    tmp = small.with_name(small.name + f".{os.getpid()}.tmp")
+    out.save(tmp, format="JPEG", quality=85)
+    tmp.replace(small)  # whole or not at all, for a view running at the same time
+    return small
 
 
 # ----------------------------------------------------------------------------- beside the figures

@@ -97,14 +97,16 @@ def upload_batch(request, pk: int):
 @login_required
 def run_picture(request, pk: int, name: str):
     """One picture with the ROIs of an analysis run of a series the user may see (another
-    hospital's run is 404); a picture no longer on disk is a 404 that says so."""
+    hospital's run is 404); a picture no longer on disk is a 404 that says so. ``?size=preview``:
+    the smaller copy the series page shows beside the figures."""
     run = get_object_or_404(AnalysisRun.objects.select_related("series"), pk=pk, series__in=series_for_user(request.user))
-    path = pictures.picture_path(run, name)
+    preview = request.GET.get("size") == "preview"
+    path = pictures.preview_path(run, name) if preview else pictures.picture_path(run, name)
     if path is None:
         return render(request, "reports/message.html", {
             "zh": "该图片已不在服务器上（图片缓存被清理，或这次分析的图片已重新绘制）；请重新打开序列页面。",
             "en": "this picture is no longer on the server (the picture store was cleared, or the pictures of the "
                   "analysis were drawn again): open the series page again."}, status=404)
-    r = FileResponse(path.open("rb"), content_type="image/png")
+    r = FileResponse(path.open("rb"), content_type="image/jpeg" if path.suffix == ".jpg" else "image/png")
     r["Cache-Control"] = "private, max-age=86400"  # a run's pictures never change (a new run is a new URL)
     return r

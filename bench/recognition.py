@@ -23,7 +23,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huren.site.settings")
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
@@ -156,7 +155,7 @@ def serve(port: int, processes: int, threads: int):
     sys.exit("huren serve did not start")
 
 
-def _urls(port: int, n_studies: int, n: int, seed: int) -> list[str]:
+def _urls(n_studies: int, n: int, seed: int) -> list[str]:
     rng = random.Random(seed)
     out = []
     for _ in range(n):
@@ -214,8 +213,8 @@ def measure(port: int, n_studies: int, requests: int, clients: int, rate: float 
     the total questions per second (paced)."""
     from multiprocessing import Pool
 
-    paths = _urls(port, n_studies, requests, 2)
-    _client((port, _urls(port, n_studies, 40, 3), 4, None))  # warm up every server thread's connection
+    paths = _urls(n_studies, requests, 2)
+    _client((port, _urls(n_studies, 40, 3), 4, None))  # warm up every server thread's connection
     per = clients // procs
     interval = clients / rate if rate else None
     t0 = time.perf_counter()

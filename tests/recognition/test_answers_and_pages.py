@@ -75,6 +75,17 @@ def test_bad_questions_get_bilingual_400_and_are_logged(world, params, field):
     assert RecognitionQuery.objects.first().error
 
 
+def test_a_too_long_accession_is_refused_with_its_limit_in_both_languages(world):
+    """The length limit's message is rendered when shown, with the limit filled in each language."""
+    c = client_for(world.b.doctor)
+    r = c.get("/api/recognition/", {"accession_number": "A" * 201})
+    msg = str(r.json()["accession_number"][0])
+    assert r.status_code == 400 and "200" in msg and "{" not in msg
+    zh, en = msg.split(" / ", 1)
+    assert "超过 200" in zh and "no more than 200 characters" in en
+    assert RecognitionQuery.objects.filter(error=True).count() == 1
+
+
 def test_unknown_study_and_unregistered_device_answer_clearly(world, qualified):
     c = client_for(world.b.doctor)
     r = c.get("/api/recognition/", {"study_instance_uid": "1.2.999"})

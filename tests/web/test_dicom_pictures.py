@@ -139,6 +139,9 @@ def test_missing_pictures_are_drawn_on_the_first_view_and_gone_images_get_a_mess
     assert json.loads(index.read_text())["identity"] != stale["identity"]  # drawn again for this run
     assert client.get(url).status_code == 200
 
+    (pictures_root / f"run-{run.pk}" / "CTP404.png").write_bytes(b"\x89PNG damaged")  # no preview can be made of it
+    r = client.get(url + "?size=preview")
+    assert r.status_code == 200 and r["Content-Type"] == "image/png" and b"".join(r.streaming_content) == b"\x89PNG damaged"
     (pictures_root / f"run-{run.pk}" / "CTP404.png").unlink()  # a picture lost while the page is open
     for u in (url, url + "?size=preview"):
         r = client.get(u)

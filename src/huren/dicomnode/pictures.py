@@ -218,12 +218,17 @@ def preview_path(run, name: str) -> Path | None:
     small = full.with_name(f".preview-{PREVIEW_WIDTH}-{full.stem}.jpg")
     if small.is_file():
         return small
-    from PIL import Image
+    from PIL import Image, UnidentifiedImageError
 
-    with Image.open(full) as im:
-        out = im.convert("RGB")
-        if out.width > PREVIEW_WIDTH:
-            out = out.resize((PREVIEW_WIDTH, max(1, round(out.height * PREVIEW_WIDTH / out.width))), Image.Resampling.LANCZOS)
+    try:
+        with Image.open(full) as im:
+            out = im.convert("RGB")
+            if out.width > PREVIEW_WIDTH:
+                out = out.resize((PREVIEW_WIDTH, max(1, round(out.height * PREVIEW_WIDTH / out.width))),
+                                 Image.Resampling.LANCZOS)
+    except (UnidentifiedImageError, OSError, ValueError):  # a damaged picture: the page shows it as it is
+        log.warning("no preview of picture %s of analysis run %s (unreadable)", name, run.pk)
+        return full
     tmp = small.with_name(small.name + f".{os.getpid()}.tmp")
     out.save(tmp, format="JPEG", quality=85)
     tmp.replace(small)  # whole or not at all, for a view running at the same time

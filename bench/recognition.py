@@ -1,5 +1,5 @@
 """Recognition query benchmark: 1,000,000 studies over 300 devices and 5 years in PostgreSQL,
-served by waitress on 127.0.0.1, 20 concurrent clients asking by accession number and by
+served by ``huren serve`` (granian) on 127.0.0.1, 20 concurrent clients asking by accession number and by
 Study Instance UID over HTTP. Prints p50/p99 latency, requests per second and EXPLAIN of the
 study lookups (goal: p99 < 50 ms, index scans only).
 
@@ -165,7 +165,7 @@ def _urls(n_studies: int, n: int, seed: int) -> list[str]:
     return out
 
 
-def _client(args) -> list[float]:
+def _client(args) -> tuple[list[float], float]:
     """One client process: ``threads`` clients, each on its own keep-alive connection, asking
     its share of ``paths``; closed loop (next question when the answer came) or paced (each
     client asks every ``interval`` s, latency counted from when the question was due, so a
@@ -174,6 +174,7 @@ def _client(args) -> list[float]:
     import threading
 
     port, paths, threads, interval = args
+    cpu0 = time.process_time()
     headers = {"Authorization": "Token " + "b" * 40}
     lat: list[float] = []
     lock = threading.Lock()
@@ -205,7 +206,36 @@ def _client(args) -> list[float]:
         t.start()
     for t in ts:
         t.join()
-    return lat
+    return lat, time.process_time() - cpu0
+
+
+def _cpu_seconds() -> dict[int, tuple[str, float]]:
+    """CPU time so far of each process of the server and of PostgreSQL (from /proc; Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        group = "server" if ("huren.cli serve" in cmd or "huren_web" in cmd) else "postgres" if cmd.startswith("postgres") else None
+        if group:
+            out[int(pid)] = (group, (int(fields[11]) + int(fields[12])) / tick)
+    return out
+
+
+def _cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds used between two readings, by group (a process that ended in between is
+    not counted: PostgreSQL closes a connection that is a minute old, so its figure is a floor)."""
+    used = {"server": 0.0, "postgres": 0.0}
+    for pid, (group, t) in after.items():
+        used[group] += t - before.get(pid, (group, 0.0))[1]
+    return used
 
 
 def measure(port: int, n_studies: int, requests: int, clients: int, rate: float | None, procs: int = 2) -> dict:
@@ -217,16 +247,20 @@ def measure(port: int, n_studies: int, requests: int, clients: int, rate: float 
     _client((port, _urls(n_studies, 40, 3), 4, None))  # warm up every server thread's connection
     per = clients // procs
     interval = clients / rate if rate else None
-    t0 = time.perf_counter()
+    cpu0, t0 = _cpu_seconds(), time.perf_counter()
     with Pool(procs) as pool:
         parts = pool.map(_client, [(port, paths[k::procs], per, interval) for k in range(procs)])
-    wall = time.perf_counter() - t0
-    lat = sorted(x for p in parts for x in p)
+    wall, cpu1 = time.perf_counter() - t0, _cpu_seconds()
+    lat = sorted(x for p, _ in parts for x in p)
+    n = len(lat)
+    cpu = {k: v / n * 1000 for k, v in _cpu_used(cpu0, cpu1).items()} | {"clients": sum(c for _, c in parts) / n * 1000}
     q = statistics.quantiles(lat, n=100)
     mode = f"paced at {rate:.0f} req/s" if rate else "closed loop"
     out = {"mode": mode, "n": len(lat), "p50": q[49] * 1000, "p99": q[98] * 1000, "rps": len(lat) / wall}
     print(f"  {clients} clients, {mode}: {len(lat)} requests, p50 {out['p50']:.1f} ms, p99 {out['p99']:.1f} ms, "
           f"{out['rps']:.0f} req/s (goal p99 < 50 ms)")
+    print(f"    CPU per answer: server {cpu['server']:.2f} ms, PostgreSQL {cpu['postgres']:.2f} ms, "
+          f"clients {cpu['clients']:.2f} ms")
     return out
 
 
@@ -239,7 +273,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--processes", default="1,2", help="server processes to try, e.g. 1,2")
-    ap.add_argument("--threads", type=int, default=8, help="threads per server process")
+    ap.add_argument("--threads", type=int, default=2,
+                    help="threads per server process (2: one answer is ~1.5 ms of Python, more threads only queue for the GIL)")
     ap.add_argument("--rates", default="50,100", help="paced runs: total questions per second")
     a = ap.parse_args()
     if connection.vendor != "postgresql":

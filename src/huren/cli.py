@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--no-dicom", action="store_true", help="do not start the DICOM Storage SCP")
     s.add_argument("--dicom-port", type=int, default=None, help="DICOM port (default HUREN_DICOM_PORT or 11112)")
     s.add_argument("--processes", type=int, default=1, help="web processes sharing the port (e.g. the number of cores)")
-    s.add_argument("--threads", type=int, default=8, help="web server threads per process")
+    s.add_argument("--threads", type=int, default=4, help="web server threads per process")
     c = sub.add_parser("catalog", help="评估标准条目 / the standard's catalog")
     c.add_argument("--json", action="store_true")
     c.add_argument("--standard", default=None, help="catalog name or .toml path")

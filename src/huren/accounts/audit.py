@@ -19,7 +19,9 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 AUDITED_APPS = {"accounts", "registry", "evidence", "assessment", "recognition", "dicomnode", "studies", "imagequality"}
-NOT_AUDITED = {"accounts.auditentry", "accounts.loginfailure"}
+# logs of their own (append-only, read-only everywhere): an audit entry for each row would
+# double the writes of every login failure and every recognition question
+NOT_AUDITED = {"accounts.auditentry", "accounts.loginfailure", "recognition.recognitionquery"}
 AUDITED_EXTRA = {"auth.user", "auth.group"}
 SECRET_FIELDS = {"password"}
 

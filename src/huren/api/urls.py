@@ -34,8 +34,8 @@ router.register("iq-evaluations", IQ.EvaluationViewSet, basename="iqevaluation")
 
 app_name = "api"
 urlpatterns = [
+    path("recognition/", RA.RecognitionView.as_view(), name="recognition"),  # first: the most asked
     path("", include(router.urls)),
-    path("recognition/", RA.RecognitionView.as_view(), name="recognition"),
     path("recognition/rates/", RA.AcceptanceRatesView.as_view(), name="recognition-rates"),
     path("me/", V.MeView.as_view(), name="me"),
     path("token/", V.TokenView.as_view(), name="token"),

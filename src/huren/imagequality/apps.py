@@ -9,4 +9,9 @@ class ImageQualityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from huren.recognition.services import register_iq_provider
+
         from . import signals  # noqa: F401  (a decided clinical series schedules its study's evaluation)
+        from .services import study_iq_problems
+
+        register_iq_provider(study_iq_problems)  # a study whose checks failed is not recognised

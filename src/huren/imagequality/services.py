@@ -144,11 +144,17 @@ def latest_evaluation(study) -> Evaluation | None:
 def study_iq_problems(study) -> list[tuple[str, str]] | None:
     """The failed automatic checks of the study's latest evaluation, as (zh, en) reasons (each
     naming its check and catalog item); ``[]`` when none failed; None when not evaluated."""
-    ev = latest_evaluation(study)
-    if ev is None:
+    if hasattr(study, "latest_iq_id"):  # read with the study (the recognition question's one read)
+        ev_id, failed = study.latest_iq_id, study.latest_iq_failed
+    else:
+        ev = latest_evaluation(study)
+        ev_id, failed = (ev.pk, ev.checks_failed) if ev is not None else (None, 0)
+    if ev_id is None:
         return None
     out = []
-    for c in ev.checks.filter(result=CheckResult.Result.FAIL).order_by("id"):
+    if not failed:
+        return out
+    for c in CheckResult.objects.filter(evaluation_id=ev_id, result=CheckResult.Result.FAIL).order_by("id"):
         zh, en = check_label(c.check_name, True), check_label(c.check_name, False)
         where = f"（{c.item}）" if c.item else ""
         out.append((f"{zh}{where}：{c.reason_zh}", f"{en}{f' ({c.item})' if c.item else ''}: {c.reason_en}"))

@@ -256,16 +256,26 @@ def _rebuild(device, through: dt.date, catalog) -> StateHorizon:
     return hz
 
 
-def span_on(device, day: dt.date) -> StateSpan | None:
-    """The stored interval holding ``day`` (after bringing the history up to date)."""
-    ensure_history(device, max(day, timezone.localdate()))
+UNREAD = object()  # no span was read with the device
+
+
+def span_on(device, day: dt.date, known=UNREAD) -> StateSpan | None:
+    """The stored interval holding ``day`` (after bringing the history up to date).
+    ``known``: the span (or ``None``) read in the same query as the device and its horizon
+    (:func:`huren.recognition.services.find_study`); it is the answer unless the horizon
+    was stale and the history had to be rebuilt."""
+    rel = type(device).state_horizon.related
+    read_with = rel.get_cached_value(device) if rel.is_cached(device) else None
+    hz = ensure_history(device, max(day, timezone.localdate()))
+    if known is not UNREAD and read_with is not None and hz is read_with:
+        return known
     return (StateSpan.objects.filter(device=device, start__lte=day, end__gte=day)
             .select_related("decision__verification").first())
 
 
-def state_for(device, day: dt.date) -> DayState:
+def state_for(device, day: dt.date, known=UNREAD) -> DayState:
     """The state on ``day`` from the stored history (``never_assessed`` before it starts)."""
-    s = span_on(device, day)
+    s = span_on(device, day, known)
     if s is None:
         return DayState(NEVER, reasons=[["检查日期前尚无评估结论", "no decision by this date"]])
     out = DayState(s.state, s.decision_id, list(s.items), [list(r) for r in s.reasons])

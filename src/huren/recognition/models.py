@@ -62,6 +62,12 @@ class RecognitionQuery(models.Model):
     def __str__(self) -> str:
         return f"{self.study_date} {self.device}: {'yes' if self.recognised else 'no'}"
 
+    def save(self, *args, **kwargs):
+        # the log is append-only (and so not audited: each row is its own record)
+        if not self._state.adding:
+            raise ValidationError("查询记录不能修改 / a logged question cannot be changed")
+        super().save(*args, **kwargs)
+
 
 class QualificationAction(models.Model):
     """A QC-centre evaluator's suspension, reinstatement or revocation of a device's

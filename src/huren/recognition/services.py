@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from django.db import transaction
 from django.utils import timezone
 
 from huren.assessment.models import Decision
@@ -227,14 +226,14 @@ def _item_answers(device_ok: bool, state_reasons, modality: str, study_date: dt.
 
 
 def answer_for(device: Device | None, study_date: dt.date, *, study=None, modality: str = "", body_part: str = "",
-               description: str = "") -> Answer:
+               description: str = "", span=H.UNREAD) -> Answer:
     """The answer for a study made on ``device`` on ``study_date`` (per item when the study's
     modality/body part/description is known, else for every item of the device's modality)."""
     check_date(study_date)
     if device is None:
         return Answer(False, None, None, None, [("该检查的设备未在 huren 登记", "the study's device is not registered in huren")],
                       study_date, study)
-    s = H.state_for(device, study_date)
+    s = H.state_for(device, study_date, span)
     decision = getattr(s, "decision", None) if s.decision_id else None
     reasons = [tuple(r) for r in s.reasons]
     state_line = (f"检查日期 {study_date} 设备状态：{H.STATE_ZH[s.state]}", f"device state on {study_date}: {H.STATE_EN[s.state]}")
@@ -273,14 +272,57 @@ def _study_model():
     return Study
 
 
+_STUDY_READ = None
+
+
+def _study_read():
+    """The study with its device, department, institution, history horizon, the span of the
+    study date with its decision and verification code, and its latest image-quality result:
+    one SQL read (see :mod:`huren.site.hot_sql`)."""
+    global _STUDY_READ
+    if _STUDY_READ is None:
+        from django.db import models as m
+
+        from huren.imagequality.models import Evaluation
+        from huren.recognition.models import StateHorizon, StateSpan, VerificationCode
+        from huren.registry.models import Department, Institution
+        from huren.site.hot_sql import Joined
+
+        q = Joined(_study_model(), "s")
+        q.join("d", Device, "{d}.{id} = {s}.{device_id}", parent="s", attach="device")
+        q.join("dp", Department, "{dp}.{id} = {d}.{department_id}", parent="d", attach="department")
+        q.join("i", Institution, "{i}.{id} = {dp}.{institution_id}", parent="dp", attach="institution")
+        q.join("h", StateHorizon, "{h}.{device_id} = {d}.{id}", parent="d", attach="state_horizon")
+        q.join("sp", StateSpan,
+               "{sp}.{device_id} = {d}.{id} AND {sp}.{start} <= {s}.{study_date} AND {sp}.{end} >= {s}.{study_date}")
+        q.join("dc", Decision, "{dc}.{id} = {sp}.{decision_id}", parent="sp", attach="decision")
+        q.join("v", VerificationCode, "{v}.{decision_id} = {dc}.{id}", parent="dc", attach="verification")
+        latest = ("(SELECT {e}.{%s} FROM {%s} {e} WHERE {e}.{study_id} = {s}.{id} AND {e}.{status} = 'done' "
+                  "ORDER BY {e}.{id} DESC LIMIT 1)")
+        table = Evaluation._meta.db_table
+        q.annotate("latest_iq_id", latest % ("id", table), m.BigIntegerField())
+        q.annotate("latest_iq_failed", latest % ("checks_failed", table), m.IntegerField())
+        _STUDY_READ = q
+    return _STUDY_READ
+
+
+def _read_studies(where: str, value: str, limit: int) -> list:
+    out = {}
+    for row in _study_read().fetch(where, [value], limit=limit):
+        st = row["s"]
+        st.day_span = row["sp"]  # the span holding the study date (None: before the history)
+        out.setdefault(st.pk, st)
+    return list(out.values())
+
+
 def find_study(*, study_instance_uid: str | None = None, accession_number: str | None = None):
-    """The registered study (``None`` when unknown); bad identifiers raise."""
-    Study = _study_model()
-    qs = Study.objects.select_related("device__department__institution", "device__state_horizon")
+    """The registered study (``None`` when unknown), read with everything its answer needs;
+    bad identifiers raise."""
     if study_instance_uid:
-        return qs.filter(study_instance_uid=check_uid(study_instance_uid)).first()
+        hits = _read_studies("{s}.{study_instance_uid} = %s", check_uid(study_instance_uid), 1)
+        return hits[0] if hits else None
     if accession_number:
-        hits = list(qs.filter(accession_number=check_accession(accession_number))[:2])
+        hits = _read_studies("{s}.{accession_number} = %s", check_accession(accession_number), 2)
         if len(hits) > 1:
             raise RecognitionInputError("accession_number", "该检查号对应多个检查，请改用 Study Instance UID",
                                         "several studies have this accession number: ask by Study Instance UID")
@@ -299,7 +341,7 @@ def recognise_study(*, study_instance_uid: str | None = None, accession_number: 
     if study.study_date is None:
         return Answer(False, study.device, None, None, [("该检查没有检查日期，无法判断", "the study has no study date: cannot answer")],
                       None, study)
-    return answer_for(study.device, study.study_date, study=study)
+    return answer_for(study.device, study.study_date, study=study, span=study.day_span)
 
 
 def header_fields(ds) -> dict:
@@ -334,7 +376,7 @@ def recognise_header(fields: dict) -> Answer:
     if uid:
         study = find_study(study_instance_uid=uid)
         if study is not None and study.study_date is not None:
-            return answer_for(study.device, study.study_date, study=study)
+            return answer_for(study.device, study.study_date, study=study, span=study.day_span)
     day = parse_dicom_date(fields.get("study_date") or "")
     return recognise(study_date=day, device_serial=fields.get("device_serial") or None,
                      station_name=fields.get("station_name") or None, manufacturer=fields.get("manufacturer") or None,
@@ -382,6 +424,18 @@ def log_query(user, kind: str, asked: dict, answer: Answer | None = None, error:
     else:
         q.recognised, q.error = False, True
         q.reason_zh, q.reason_en = (error.zh, error.en) if error else ("", "")
-    with transaction.atomic():  # the row and its audit entry: one commit
-        q.save()
+    _log_append().save(q)  # one prepared INSERT, its own commit (the log is a log itself: not audited)
     return q
+
+
+_LOG_APPEND = None
+
+
+def _log_append():
+    global _LOG_APPEND
+    if _LOG_APPEND is None:
+        from huren.recognition.models import RecognitionQuery
+        from huren.site.hot_sql import Append
+
+        _LOG_APPEND = Append(RecognitionQuery)
+    return _LOG_APPEND

@@ -119,6 +119,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# The hot reads (the recognition question, API tokens) are prepared once per PostgreSQL
+# connection; 0 behind a connection pooler that cannot keep prepared statements.
+HUREN_DB_PREPARE = os.environ.get("HUREN_DB_PREPARE", "1").strip().lower() not in ("0", "false", "no", "off")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -5,15 +5,16 @@
 3. with ``--demo``, load the demo data into an empty database (``huren_demo``);
 4. start the background task worker (``db_worker`` of django_tasks_db) as a child process;
 5. start the DICOM Storage SCP (``huren_dicom_scp``) as a child process, unless ``--no-dicom``;
-6. serve the web application with waitress on host:port until Ctrl-C or SIGTERM,
-   then stop the children and exit. ``--processes N`` adds N − 1 web processes serving the
-   same listening socket (``huren_web``), children like the others.
+6. start the web server (``huren_web``: granian, ``--processes`` workers of ``--threads``
+   threads) on host:port as a child, and wait until Ctrl-C or SIGTERM; then stop the
+   children and exit.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--demo", action="store_true", help="load demo data into an empty database")
         parser.add_argument("--no-dicom", action="store_true", help="do not start the DICOM Storage SCP")
         parser.add_argument("--dicom-port", type=int, default=None, help="DICOM port (default HUREN_DICOM_PORT)")
-        parser.add_argument("--threads", type=int, default=8, help="web server threads (per process)")
+        parser.add_argument("--threads", type=int, default=4, help="web server threads (per process)")
         parser.add_argument("--processes", type=int, default=1,
                             help="web server processes sharing the port (e.g. the number of cores; default 1)")
 
@@ -45,9 +46,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, demo, no_dicom, dicom_port, threads, processes, **opts):
         try:
-            from waitress import create_server
+            import granian  # noqa: F401
         except ImportError:
-            raise CommandError("缺少 waitress，请安装依赖 / waitress is missing: pip install waitress") from None
+            raise CommandError("缺少 granian，请安装依赖 / granian is missing: pip install granian") from None
 
         # From the first moment: SIGTERM and SIGHUP end the server like Ctrl-C (also when it was
         # started with SIGINT ignored), so the ``finally`` below always stops the children; a
@@ -68,11 +69,10 @@ class Command(BaseCommand):
             settings.HUREN_DEMO = True
             os.environ["HUREN_DEMO"] = "1"
 
-        # Bind the web port first: a port in use should fail before children are started.
-        from huren.site.wsgi import application
-
+        # Try the web port first: a port in use should fail before children are started.
         try:
-            server = create_server(application, host=host, port=port, threads=threads, ident="huren")
+            with socket.create_server((host, port), reuse_port=False):
+                pass
         except OSError as e:
             raise CommandError(f"无法监听 {host}:{port}（端口被占用？）/ cannot listen on {host}:{port} (port in use?): {e}")
 
@@ -82,42 +82,56 @@ class Command(BaseCommand):
             # the background worker (analyses, image-quality evaluations, digests) gives way to
             # intake and pages: it runs at a lower CPU priority (HUREN_WORKER_NICE, default +10)
             children.append(("worker", self.spawn(["db_worker", "--interval", "1"], nice=settings.HUREN_WORKER_NICE)))
-            for k in range(1, max(1, processes)):  # more web processes on the same listening socket
-                fd = server.socket.fileno()
-                children.append((f"web-{k}", self.spawn(["huren_web", "--fd", str(fd), "--threads", str(threads)], pass_fds=(fd,))))
+            web = self.spawn(["huren_web", "--host", host, "--port", str(port), "--processes", str(max(1, processes)),
+                              "--threads", str(threads)])
+            children.append(("web", web))
             if not no_dicom:
                 dport = dicom_port or settings.HUREN_DICOM_PORT
                 children.append(("dicom", self.spawn(["huren_dicom_scp", "--host", host, "--port", str(dport)])))
                 self.say(f"huren: DICOM 接收 / DICOM Storage SCP  AE={settings.HUREN_DICOM_AE_TITLE}  {host}:{dport}")
+            shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+            if not self.wait_for_port(shown_host, port, web):
+                raise CommandError(f"网页服务未能启动（见上方信息）/ the web server did not start on {host}:{port} (see above)")
             threading.Thread(target=self.watch, args=(children, stopping), daemon=True).start()
-            shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-            self.say(f"huren: 网页 / web  http://{shown_host}:{server.effective_port}/")
+            self.say(f"huren: 网页 / web  http://{shown_host}:{port}/")
             if not just_loaded:  # huren_demo has just printed them
                 self.print_logins()
             self.say("huren: 按 Ctrl-C 停止 / press Ctrl-C to stop")
             try:
-                server.run()
+                while not stopping.wait(3600):
+                    pass
             except KeyboardInterrupt:
                 pass
+            if web.poll() is not None:  # the web server ended by itself: the site is down, say so
+                raise CommandError(f"网页服务已退出（代码 {web.returncode}）/ the web server exited with {web.returncode}")
         finally:
             stopping.set()
             for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
                 signal.signal(sig, signal.SIG_IGN)  # a second signal must not cut the stopping short
             self.say("\nhuren: 正在停止 / stopping …")
-            try:
-                server.close()
-            except Exception:
-                pass
             self.stop_children(children)
             self.say("huren: 已停止 / stopped")
 
-    def spawn(self, argv: list[str], pass_fds: tuple[int, ...] = (), nice: int = 0) -> subprocess.Popen:
+    def spawn(self, argv: list[str], nice: int = 0) -> subprocess.Popen:
         # A new session: Ctrl-C reaches only this process, which then stops the children
         # in order (worker finishes its current task, SCP closes its associations).
         # huren.web.child ties each child's life to this process (parent-death signal).
         return subprocess.Popen([sys.executable, "-m", "huren.web.child", str(os.getpid()), *argv],
-                                env=os.environ.copy(), start_new_session=True, pass_fds=pass_fds,
+                                env=os.environ.copy(), start_new_session=True,
                                 preexec_fn=(lambda: os.nice(nice)) if nice > 0 else None)
+
+    def wait_for_port(self, host: str, port: int, web: subprocess.Popen, within: float = 120) -> bool:
+        """Until the web server accepts connections (False if it exited first)."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            if web.poll() is not None:
+                return False
+            try:
+                with socket.create_connection((host, port), timeout=1):
+                    return True
+            except OSError:
+                time.sleep(0.1)
+        return False
 
     def watch(self, children, stopping: threading.Event) -> None:
         while not stopping.wait(2):
@@ -125,6 +139,8 @@ class Command(BaseCommand):
                 if p.poll() is not None and not stopping.is_set():
                     self.stderr.write(f"huren: 子进程 {name} 已退出（代码 {p.returncode}）/ child {name} exited with {p.returncode}")
                     children.remove((name, p))
+                    if name == "web":
+                        stopping.set()  # without its web server huren serve stops (and says so)
                     break
 
     def stop_children(self, children) -> None:

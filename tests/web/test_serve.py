@@ -81,3 +81,22 @@ def test_serve_runs_web_worker_and_dicom_node_and_stops_on_ctrl_c(tmp_path):
     with socket.socket() as s:  # nobody listens on the DICOM port any more: the child is gone
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # connections in TIME_WAIT do not count
         s.bind(("127.0.0.1", dport))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("taken", ["web", "dicom"])
+def test_a_port_in_use_stops_serve_before_any_child_starts(tmp_path, taken):
+    """The web or the DICOM port already taken: a bilingual error naming it, exit status 1,
+    and no child left (nothing else listens, no worker runs)."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(HUREN_HOME=str(tmp_path), PYTHONPATH=str(SRC), HUREN_TASKS_BACKEND="django_tasks_db.DatabaseBackend")
+    with socket.create_server(("127.0.0.1", 0)) as squatter:
+        busy = squatter.getsockname()[1]
+        port, dport = (busy, _free_port()) if taken == "web" else (_free_port(), busy)
+        p = subprocess.run([sys.executable, "-m", "huren", "serve", "--port", str(port), "--dicom-port", str(dport)],
+                           env=env, capture_output=True, text=True, timeout=120)
+    said = p.stdout + p.stderr
+    assert p.returncode == 1, said
+    assert f"cannot listen on 127.0.0.1:{busy} (port in use?)" in said and "端口被占用" in said, said
+    assert ("DICOM" in said) == (taken == "dicom"), said
+    assert "Starting worker" not in said and "按 Ctrl-C 停止" not in said, said

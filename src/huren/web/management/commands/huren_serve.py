@@ -69,12 +69,17 @@ class Command(BaseCommand):
             settings.HUREN_DEMO = True
             os.environ["HUREN_DEMO"] = "1"
 
-        # Try the web port first: a port in use should fail before children are started.
-        try:
-            with socket.create_server((host, port), reuse_port=False):
-                pass
-        except OSError as e:
-            raise CommandError(f"无法监听 {host}:{port}（端口被占用？）/ cannot listen on {host}:{port} (port in use?): {e}")
+        # Try the ports first: a port in use should fail before children are started.
+        dport = None if no_dicom else (dicom_port or settings.HUREN_DICOM_PORT)
+        for what, p in (("网页 / web", port), ("DICOM", dport)):
+            if p is None:
+                continue
+            try:
+                with socket.create_server((host, p)):
+                    pass
+            except OSError as e:
+                raise CommandError(f"{what}：无法监听 {host}:{p}（端口被占用？）/ cannot listen on {host}:{p} "
+                                   f"(port in use?): {e}") from None
 
         children: list[tuple[str, subprocess.Popen]] = []
         stopping = threading.Event()
@@ -85,13 +90,20 @@ class Command(BaseCommand):
             web = self.spawn(["huren_web", "--host", host, "--port", str(port), "--processes", str(max(1, processes)),
                               "--threads", str(threads)])
             children.append(("web", web))
-            if not no_dicom:
-                dport = dicom_port or settings.HUREN_DICOM_PORT
-                children.append(("dicom", self.spawn(["huren_dicom_scp", "--host", host, "--port", str(dport)])))
-                self.say(f"huren: DICOM 接收 / DICOM Storage SCP  AE={settings.HUREN_DICOM_AE_TITLE}  {host}:{dport}")
+            dicom = None
+            if dport is not None:
+                dicom = self.spawn(["huren_dicom_scp", "--host", host, "--port", str(dport)])
+                children.append(("dicom", dicom))
             shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+            # "press Ctrl-C to stop" means ready: both ports accept connections
             if not self.wait_for_port(shown_host, port, web):
                 raise CommandError(f"网页服务未能启动（见上方信息）/ the web server did not start on {host}:{port} (see above)")
+            if dicom is not None:
+                if self.wait_for_port(shown_host, dport, dicom):
+                    self.say(f"huren: DICOM 接收 / DICOM Storage SCP  AE={settings.HUREN_DICOM_AE_TITLE}  {host}:{dport}")
+                else:
+                    self.stderr.write(f"huren: DICOM 接收未能启动（见上方信息），网页照常 / the DICOM Storage SCP did not "
+                                      f"start on {host}:{dport} (see above); the web service runs without it")
             threading.Thread(target=self.watch, args=(children, stopping), daemon=True).start()
             self.say(f"huren: 网页 / web  http://{shown_host}:{port}/")
             if not just_loaded:  # huren_demo has just printed them

@@ -124,14 +124,25 @@ def load(n_studies: int, n_devices: int, years: int) -> None:
 
 
 def explain() -> None:
+    """EXPLAIN of the statements an answer runs: the joined read of the study by Study UID and
+    by accession (``huren.recognition.services``), and the token read (``huren.api.auth``)."""
+    from rest_framework.authtoken.models import Token
+
+    from huren.api.auth import _token_read
+    from huren.recognition import services as R
+
+    q = R._study_read()
     with connection.cursor() as c:
-        for sql in ("SELECT * FROM studies_study WHERE study_instance_uid = '1.2.826.0.1.3680043.10.123456'",
-                    "SELECT * FROM studies_study WHERE accession_number = 'A00123456' LIMIT 2",
-                    "SELECT * FROM recognition_statespan WHERE device_id = 5 AND start <= '2024-01-01' AND \"end\" >= '2024-01-01' LIMIT 1"):
-            c.execute("EXPLAIN " + sql)
-            print(sql)
-            for (row,) in c.fetchall():
-                print("   ", row)
+        for label, sql, param in (
+                ("study by Study Instance UID", q.sql("{s}.{study_instance_uid} = %s", 1), "1.2.826.0.1.3680043.10.123456"),
+                ("study by accession number", q.sql("{s}.{accession_number} = %s", 2), "A00123456"),
+                ("token, user and profile", _token_read(Token).sql("{t}.{key} = %s", 1), "b" * 40)):
+            c.execute("EXPLAIN " + sql, [param])
+            plan = [row for (row,) in c.fetchall()]
+            scans = [line.strip() for line in plan if "Scan" in line]
+            print(f"{label}: {len(scans)} scans, sequential scans: {sum('Seq Scan' in x for x in scans)}")
+            for line in scans:
+                print("   ", line)
 
 
 def serve(port: int, processes: int, threads: int):

@@ -155,14 +155,15 @@ class Append:
 
 
 def _execute(connection, sql: str, params) -> list[tuple]:
-    """Run a read. On PostgreSQL the statement is prepared once per connection (server-side
-    binding): planning the joins costs several times what running them does, and they run
-    the same every time. Django's own queries are not prepared (its client-side cursors
+    """Run one statement (a read, or an INSERT … RETURNING) and give its rows. On PostgreSQL
+    with psycopg 3 the statement is prepared once per connection (server-side binding):
+    planning the joins costs several times what running them does, and they run the same
+    every time. Django's own queries are not prepared (its client-side cursors
     never are). A deployment behind a pooler that cannot keep prepared statements sets
     ``HUREN_DB_PREPARE = False`` (environment ``HUREN_DB_PREPARE=0``)."""
     from django.conf import settings
 
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not _psycopg3():
         with connection.cursor() as c:
             c.execute(sql, params)
             return c.fetchall()
@@ -170,13 +171,14 @@ def _execute(connection, sql: str, params) -> list[tuple]:
 
     import psycopg
 
+    connection.close_if_health_check_failed()  # as Django's own cursors do (CONN_HEALTH_CHECKS)
     connection.ensure_connection()
     connection.validate_thread_sharing()
     raw = connection.connection
     prepare = bool(getattr(settings, "HUREN_DB_PREPARE", True))
     if prepare and raw.prepare_threshold is None:
         # Django turns psycopg's preparing off; explicit prepare=True needs it on. Only
-        # server-side binding cursors (these reads) are ever prepared, and only when asked.
+        # server-side binding cursors (these statements) are ever prepared, and only when asked.
         raw.prepare_threshold = 2**31 - 1
     t0 = time.monotonic()
     with connection.wrap_database_errors:
@@ -187,3 +189,9 @@ def _execute(connection, sql: str, params) -> list[tuple]:
     if connection.queries_logged:  # as Django's debug cursor logs (tests count the queries)
         connection.queries_log.append({"sql": f"{sql} -- {list(params)!r}", "time": f"{time.monotonic() - t0:.3f}"})
     return rows
+
+
+def _psycopg3() -> bool:
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    return is_psycopg3

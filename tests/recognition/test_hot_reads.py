@@ -177,3 +177,68 @@ def test_on_postgresql_the_hot_reads_are_prepared_once_per_connection(world, stu
     n = len(prepared())
     assert R.find_study(accession_number="X1") is not None  # another statement, sent unprepared
     assert len(prepared()) == n
+
+
+def _token_client(user):
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+
+
+def test_token_authentication_through_the_one_read(world, studies, django_assert_num_queries):
+    """The token read gives the user with its profile (the scope needs no further query); an
+    unknown token and an inactive user are refused in both languages; a user without a
+    profile is still let in (and logged without an institution)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from huren.api.auth import TokenAuthentication
+
+    c = _token_client(world.a.tech)
+    key = c.defaults["HTTP_AUTHORIZATION"].split()[1]
+    with django_assert_num_queries(1):
+        user, token = TokenAuthentication().authenticate_credentials(key)
+        assert user == world.a.tech and token.key == key and user.profile.institution_id == world.a.institution.pk
+    assert c.get("/api/recognition/", {"accession_number": "X1"}).status_code == 200
+
+    r = Client(HTTP_AUTHORIZATION="Token " + "0" * 40).get("/api/recognition/", {"accession_number": "X1"})
+    # 403, not 401: DRF answers for the first scheme (the session), which sends no challenge
+    assert r.status_code == 403 and "令牌无效" in r.content.decode() and "invalid token" in r.content.decode()
+    world.a.doctor.is_active = False
+    world.a.doctor.save()
+    r = _token_client(world.a.doctor).get("/api/recognition/", {"accession_number": "X1"})
+    assert r.status_code == 403 and "用户已停用" in r.content.decode() and "user inactive" in r.content.decode()
+
+    bare = get_user_model().objects.create_user("noprofile", password="x", is_superuser=True)
+    r = _token_client(bare).get("/api/recognition/", {"accession_number": "X1"})
+    assert r.status_code == 200, r.content
+    q = RecognitionQuery.objects.filter(asked_by=bare).get()
+    assert q.institution_id is None and q.accession_number == "X1"
+
+
+@pytest.mark.parametrize("params, answered", [
+    ({"accession_number": "  X1  "}, "X1"),             # trimmed, as the serializer trims
+    ({"study_instance_uid": "1.2.9.2", "accession_number": "X1"}, "X2"),  # the UID wins
+    ({"accession_number": ["X2", "X1"]}, "X1"),        # the last of a repeated parameter
+    ({"accession_number": ""}, None),                   # blank: the serializer's bilingual refusal
+    ({"accession_number": "   "}, None),
+    ({"accession_number": "X" * 201}, None),            # longer than the serializer allows
+    ({"accession_number": "X1\x00"}, None),             # a NUL character
+])
+def test_a_question_by_study_alone_is_read_as_the_serializer_reads_it(world, studies, params, answered):
+    """The common question (Study UID / accession only) skips building the input serializer;
+    what it accepts, trims and refuses is what the serializer would: every refusal is a 400
+    in both languages and is logged."""
+    c = _token_client(world.a.tech)
+    before = RecognitionQuery.objects.count()
+    r = c.get("/api/recognition/", params)
+    assert RecognitionQuery.objects.count() == before + 1  # answered or refused, the question is kept
+    if answered is None:
+        assert r.status_code == 400, r.content
+        text = r.content.decode()
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in text) and " / " in text, text
+        assert RecognitionQuery.objects.first().error
+    else:
+        assert r.status_code == 200, r.content
+        assert r.json()["study"]["accession_number"] == answered

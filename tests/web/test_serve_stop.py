@@ -175,3 +175,16 @@ def test_more_web_processes_answer_on_the_same_port_and_stop_with_the_server(tmp
         _stops_with_children(p, kids | workers, signal.SIGTERM)
     finally:
         _kill_all(p, kids | workers)
+
+
+def test_a_web_worker_takes_the_interpreter_back_within_the_configured_interval(tmp_path):
+    """``huren.web.web_worker`` (what each granian worker loads) sets the interpreter's switch
+    interval from HUREN_WEB_SWITCH_MS (1 ms by default; Python's own is 5 ms)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "HUREN_WEB_SWITCH_MS")}
+    env.update(HUREN_HOME=str(tmp_path), PYTHONPATH=str(SRC), DJANGO_SETTINGS_MODULE="huren.site.settings")
+    code = "import sys, huren.web.web_worker as w; print(sys.getswitchinterval(), callable(w.application))"
+    for extra, want in (({}, 0.001), ({"HUREN_WEB_SWITCH_MS": "2.5"}, 0.0025)):
+        out = subprocess.run([sys.executable, "-c", code], env={**env, **extra}, capture_output=True, text=True,
+                             timeout=60)
+        interval, app = out.stdout.split()
+        assert abs(float(interval) - want) < 1e-9 and app == "True", out.stderr

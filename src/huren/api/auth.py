@@ -4,24 +4,22 @@ API answer needs the profile for its scope, and a hospital system asks many time
 
 from __future__ import annotations
 
+import functools
+
 from rest_framework import authentication, exceptions
 
-_READ = None
 
-
+@functools.cache
 def _token_read(model):
-    global _READ
-    if _READ is None or _READ.nodes[0].model is not model:
-        from django.contrib.auth import get_user_model
+    from django.contrib.auth import get_user_model
 
-        from huren.accounts.models import Profile
-        from huren.site.hot_sql import Joined
+    from huren.accounts.models import Profile
+    from huren.site.hot_sql import Joined
 
-        q = Joined(model, "t")
-        q.join("u", get_user_model(), "{u}.{id} = {t}.{user_id}", parent="t", attach="user")
-        q.join("p", Profile, "{p}.{user_id} = {u}.{id}", parent="u", attach="profile")
-        _READ = q
-    return _READ
+    q = Joined(model, "t")
+    q.join("u", get_user_model(), "{u}.{id} = {t}.{user_id}", parent="t", attach="user")
+    q.join("p", Profile, "{p}.{user_id} = {u}.{id}", parent="u", attach="profile")
+    return q
 
 
 class TokenAuthentication(authentication.TokenAuthentication):

@@ -14,6 +14,7 @@ Bad input raises :class:`RecognitionInputError` with a bilingual message.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -272,38 +273,33 @@ def _study_model():
     return Study
 
 
-_STUDY_READ = None
-
-
+@functools.cache
 def _study_read():
     """The study with its device, department, institution, history horizon, the span of the
     study date with its decision and verification code, and its latest image-quality result:
     one SQL read (see :mod:`huren.site.hot_sql`)."""
-    global _STUDY_READ
-    if _STUDY_READ is None:
-        from django.db import models as m
+    from django.db import models as m
 
-        from huren.imagequality.models import Evaluation
-        from huren.recognition.models import StateHorizon, StateSpan, VerificationCode
-        from huren.registry.models import Department, Institution
-        from huren.site.hot_sql import Joined
+    from huren.imagequality.models import Evaluation
+    from huren.recognition.models import StateHorizon, StateSpan, VerificationCode
+    from huren.registry.models import Department, Institution
+    from huren.site.hot_sql import Joined
 
-        q = Joined(_study_model(), "s")
-        q.join("d", Device, "{d}.{id} = {s}.{device_id}", parent="s", attach="device")
-        q.join("dp", Department, "{dp}.{id} = {d}.{department_id}", parent="d", attach="department")
-        q.join("i", Institution, "{i}.{id} = {dp}.{institution_id}", parent="dp", attach="institution")
-        q.join("h", StateHorizon, "{h}.{device_id} = {d}.{id}", parent="d", attach="state_horizon")
-        q.join("sp", StateSpan,
-               "{sp}.{device_id} = {d}.{id} AND {sp}.{start} <= {s}.{study_date} AND {sp}.{end} >= {s}.{study_date}")
-        q.join("dc", Decision, "{dc}.{id} = {sp}.{decision_id}", parent="sp", attach="decision")
-        q.join("v", VerificationCode, "{v}.{decision_id} = {dc}.{id}", parent="dc", attach="verification")
-        latest = ("(SELECT {e}.{%s} FROM {%s} {e} WHERE {e}.{study_id} = {s}.{id} AND {e}.{status} = 'done' "
-                  "ORDER BY {e}.{id} DESC LIMIT 1)")
-        table = Evaluation._meta.db_table
-        q.annotate("latest_iq_id", latest % ("id", table), m.BigIntegerField())
-        q.annotate("latest_iq_failed", latest % ("checks_failed", table), m.IntegerField())
-        _STUDY_READ = q
-    return _STUDY_READ
+    q = Joined(_study_model(), "s")
+    q.join("d", Device, "{d}.{id} = {s}.{device_id}", parent="s", attach="device")
+    q.join("dp", Department, "{dp}.{id} = {d}.{department_id}", parent="d", attach="department")
+    q.join("i", Institution, "{i}.{id} = {dp}.{institution_id}", parent="dp", attach="institution")
+    q.join("h", StateHorizon, "{h}.{device_id} = {d}.{id}", parent="d", attach="state_horizon")
+    q.join("sp", StateSpan,
+           "{sp}.{device_id} = {d}.{id} AND {sp}.{start} <= {s}.{study_date} AND {sp}.{end} >= {s}.{study_date}")
+    q.join("dc", Decision, "{dc}.{id} = {sp}.{decision_id}", parent="sp", attach="decision")
+    q.join("v", VerificationCode, "{v}.{decision_id} = {dc}.{id}", parent="dc", attach="verification")
+    latest = ("(SELECT {e}.{%s} FROM {%s} {e} WHERE {e}.{study_id} = {s}.{id} AND {e}.{status} = 'done' "
+              "ORDER BY {e}.{id} DESC LIMIT 1)")
+    table = Evaluation._meta.db_table
+    q.annotate("latest_iq_id", latest % ("id", table), m.BigIntegerField())
+    q.annotate("latest_iq_failed", latest % ("checks_failed", table), m.IntegerField())
+    return q
 
 
 def _read_studies(where: str, value: str, limit: int) -> list:
@@ -428,14 +424,9 @@ def log_query(user, kind: str, asked: dict, answer: Answer | None = None, error:
     return q
 
 
-_LOG_APPEND = None
-
-
+@functools.cache
 def _log_append():
-    global _LOG_APPEND
-    if _LOG_APPEND is None:
-        from huren.recognition.models import RecognitionQuery
-        from huren.site.hot_sql import Append
+    from huren.recognition.models import RecognitionQuery
+    from huren.site.hot_sql import Append
 
-        _LOG_APPEND = Append(RecognitionQuery)
-    return _LOG_APPEND
+    return Append(RecognitionQuery)

@@ -21,12 +21,39 @@ def _default_home() -> Path:
     return Path(os.environ.get("HUREN_HOME") or (Path.home() / ".huren")).expanduser().resolve()
 
 
+def probe_writable(home: Path) -> None:
+    """Make ``home`` and prove it writable (OSError if not). Each probe is a file of its own:
+    ``huren serve``'s children start together and read these settings at the same moment."""
+    import tempfile
+
+    home.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=home, prefix=".huren-write-test-"):
+        pass
+
+
+def installation_secret(key_file: Path) -> str:
+    """The installation's secret, made on first use and published whole (written to a file
+    of its own, then linked into place), so processes starting together read one secret."""
+    if not key_file.exists():
+        import tempfile
+
+        from django.core.management.utils import get_random_secret_key
+
+        fd, tmp = tempfile.mkstemp(dir=key_file.parent, prefix=".secret-")  # made with mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(get_random_secret_key())
+            os.link(tmp, key_file)
+        except FileExistsError:
+            pass  # another process published its secret first: that one is the secret
+        finally:
+            os.unlink(tmp)
+    return key_file.read_text().strip()
+
+
 HUREN_HOME = _default_home()
 try:
-    HUREN_HOME.mkdir(parents=True, exist_ok=True)
-    _probe = HUREN_HOME / ".huren-write-test"
-    _probe.touch()
-    _probe.unlink()
+    probe_writable(HUREN_HOME)
 except OSError as _e:
     from django.core.exceptions import ImproperlyConfigured
 
@@ -39,13 +66,7 @@ except OSError as _e:
 SECRET_KEY = os.environ.get("HUREN_SECRET_KEY") or ""
 if not SECRET_KEY:
     # One secret per installation, kept in its data directory.
-    _key_file = HUREN_HOME / "secret_key"
-    if not _key_file.exists():
-        from django.core.management.utils import get_random_secret_key
-
-        _key_file.write_text(get_random_secret_key())
-        _key_file.chmod(0o600)
-    SECRET_KEY = _key_file.read_text().strip()
+    SECRET_KEY = installation_secret(HUREN_HOME / "secret_key")
 
 DEBUG = os.environ.get("HUREN_DEBUG", "0") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("HUREN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]").split(",") if h]
@@ -119,7 +140,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
-# The hot reads (the recognition question, API tokens) are prepared once per PostgreSQL
+# The hot statements (the recognition question and its log, API tokens) are prepared once per PostgreSQL
 # connection; 0 behind a connection pooler that cannot keep prepared statements.
 HUREN_DB_PREPARE = os.environ.get("HUREN_DB_PREPARE", "1").strip().lower() not in ("0", "false", "no", "off")
 

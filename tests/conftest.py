@@ -26,3 +26,13 @@ def shared() -> Path:
     if not (SHARED / "design").is_dir():
         pytest.fail(f"shared design documents not found at {SHARED}; set HUREN_SHARED to the shared/ folder")
     return SHARED
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test ends back in the site's language: a request with the English cookie leaves
+    English active in its thread, and a later test that reads labels would see it."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

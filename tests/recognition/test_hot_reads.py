@@ -224,12 +224,14 @@ def test_token_authentication_through_the_one_read(world, studies, django_assert
     ({"accession_number": ""}, None),                   # blank: the serializer's bilingual refusal
     ({"accession_number": "   "}, None),
     ({"accession_number": "X" * 201}, None),            # longer than the serializer allows
-    ({"accession_number": "X1\x00"}, None),             # a NUL character
+    ({"accession_number": "X1\x00"}, None),             # a NUL character (PostgreSQL cannot store one)
+    ({"accession_number\x00": "X1"}, None),             # in a parameter's name: not a study question
+    ({"study_date": "2025-01-01\x00", "device": "1"}, None),
 ])
 def test_a_question_by_study_alone_is_read_as_the_serializer_reads_it(world, studies, params, answered):
     """The common question (Study UID / accession only) skips building the input serializer;
     what it accepts, trims and refuses is what the serializer would: every refusal is a 400
-    in both languages and is logged."""
+    in both languages and is logged, a NUL character written out as ``\\x00``."""
     c = _token_client(world.a.tech)
     before = RecognitionQuery.objects.count()
     r = c.get("/api/recognition/", params)
@@ -238,7 +240,11 @@ def test_a_question_by_study_alone_is_read_as_the_serializer_reads_it(world, stu
         assert r.status_code == 400, r.content
         text = r.content.decode()
         assert any("\u4e00" <= ch <= "\u9fff" for ch in text) and " / " in text, text
-        assert RecognitionQuery.objects.first().error
+        logged = RecognitionQuery.objects.first()
+        assert logged.error
+        sent = " ".join(f"{k} {v}" for k, v in params.items())
+        kept = " ".join(f"{k} {v}" for k, v in logged.identity.items())
+        assert "\x00" not in kept and ("\x00" in sent) == ("\\x00" in kept), kept
     else:
         assert r.status_code == 200, r.content
         assert r.json()["study"]["accession_number"] == answered

@@ -403,23 +403,36 @@ def studies_of_patient(patient_id: str, *, limit: int = 50):
                 .order_by("-study_date", "-id")[:limit])
 
 
+def _storable(v):
+    """A value as the log keeps it: each NUL character (which PostgreSQL cannot store, in text
+    or JSON) written out as ``\\x00``, so that the question is kept as it was asked instead of
+    failing; strings inside lists and dicts too."""
+    if isinstance(v, str):
+        return v.replace("\x00", "\\x00")
+    if isinstance(v, dict):
+        return {_storable(k): _storable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_storable(x) for x in v]
+    return v
+
+
 def log_query(user, kind: str, asked: dict, answer: Answer | None = None, error: RecognitionInputError | None = None):
     """Keep the question (and the answer or the refusal) in the query log."""
     from huren.recognition.models import RecognitionQuery
 
     profile = getattr(user, "profile", None) if getattr(user, "is_authenticated", False) else None
-    clean = {k: str(v)[:200] for k, v in asked.items() if v not in (None, "") and k not in ("patient_id",)}
+    clean = _storable({k: str(v)[:200] for k, v in asked.items() if v not in (None, "") and k not in ("patient_id",)})
     q = RecognitionQuery(asked_by=user if getattr(user, "is_authenticated", False) else None,
                          institution_id=getattr(profile, "institution_id", None), kind=kind, identity=clean,
-                         study_instance_uid=str(asked.get("study_instance_uid") or "")[:64],
-                         accession_number=str(asked.get("accession_number") or "")[:64])
+                         study_instance_uid=_storable(str(asked.get("study_instance_uid") or ""))[:64],
+                         accession_number=_storable(str(asked.get("accession_number") or ""))[:64])
     if answer is not None:
         q.study_date, q.device, q.decision = answer.study_date, answer.device, answer.decision
-        q.recognised, q.items = answer.recognised, [i.to_dict() for i in answer.items]
-        q.reason_zh, q.reason_en = answer.reason_zh[:4000], answer.reason_en[:4000]
+        q.recognised, q.items = answer.recognised, _storable([i.to_dict() for i in answer.items])
+        q.reason_zh, q.reason_en = _storable(answer.reason_zh[:4000]), _storable(answer.reason_en[:4000])
     else:
         q.recognised, q.error = False, True
-        q.reason_zh, q.reason_en = (error.zh, error.en) if error else ("", "")
+        q.reason_zh, q.reason_en = _storable((error.zh, error.en) if error else ("", ""))
     _log_append().save(q)  # one prepared INSERT, its own commit (the log is a log itself: not audited)
     return q
 
